@@ -1,0 +1,157 @@
+"""The ``trustmirror`` command: demo, serve, import, analyze and Django's management commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import webbrowser
+from pathlib import Path
+
+DEFAULT_DEMO_DIR = Path(".trustmirror") / "demo"
+
+
+def _setup_django(data_dir: Path | None = None) -> None:
+    if data_dir is not None:
+        os.environ["TRUSTMIRROR_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustmirror.settings")
+    import django
+
+    django.setup()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _serve(port: int) -> int:
+    from django.core.management import call_command
+
+    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir).expanduser().resolve()
+    if not _port_free(args.port):
+        print(
+            f"Port {args.port} on 127.0.0.1 is in use. Stop what runs there, or start the demo "
+            f"with --port, e.g. `trustmirror demo --port {args.port + 1}`.",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _setup_django(data_dir)
+    from django.core.management import call_command
+
+    from trustmirror import demo
+
+    call_command("migrate", verbosity=0, interactive=False)
+    info = demo.demo_info(data_dir)
+    if info is None:
+        print(f"Creating the demo organisation in {data_dir} ...")
+        info = demo.seed_demo(data_dir=data_dir, progress=True)
+    url = f"http://127.0.0.1:{args.port}"
+    print(demo.describe(info, base_url=url))
+    if not args.no_browser and os.environ.get("CI") is None:
+        webbrowser.open(url + "/accounts/login/")
+    return _serve(args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django(Path(args.data_dir).expanduser().resolve() if args.data_dir else None)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return _serve(args.port)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup_django(Path(args.data_dir).expanduser().resolve() if args.data_dir else None)
+    from trustmirror.orgs.importing import ImportFailed, people_import
+    from trustmirror.orgs.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=args.organisation).first()
+    if organisation is None:
+        print(f"No organisation with slug {args.organisation!r}.", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    try:
+        result = people_import(
+            organisation=organisation, filename=path.name, content=path.read_bytes()
+        )
+    except FileNotFoundError:
+        print(f"{path}: no such file.", file=sys.stderr)
+        return 2
+    except ImportFailed as failure:
+        print(f"{path}: nothing was imported.", file=sys.stderr)
+        for error in failure.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result.__dict__))
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django(Path(args.data_dir).expanduser().resolve() if args.data_dir else None)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["trustmirror manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trustmirror", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="seed a demo organisation (once) and serve it locally")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--data-dir", default=str(DEFAULT_DEMO_DIR))
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the app on 127.0.0.1 (development server)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data-dir", default=None)
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="import people from a CSV or XLSX file")
+    imp.add_argument("organisation", help="organisation slug")
+    imp.add_argument("file")
+    imp.add_argument("--data-dir", default=None)
+    imp.set_defaults(func=cmd_import)
+
+    try:
+        from trustmirror.analysis import analyze_cli
+    except ImportError:  # pragma: no cover - only while the analysis CLI is being built
+        analyze_cli = None
+    if analyze_cli is not None:
+        analyze = sub.add_parser("analyze", help="analyse survey data collected elsewhere")
+        analyze_cli.add_arguments(analyze)
+        analyze.set_defaults(func=analyze_cli.run)
+
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("--data-dir", default=None)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Small strict helpers that read Trustmirror's settings from the environment.
+
+Each helper fails with ``ImproperlyConfigured`` naming the variable and the bad value, so a
+typo in a deployment is reported at start-up instead of turning into odd behaviour later.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def data_dir() -> Path:
+    """Where Trustmirror keeps its SQLite database and secrets (``TRUSTMIRROR_DATA_DIR``)."""
+    path = Path(os.environ.get("TRUSTMIRROR_DATA_DIR", ".trustmirror")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_from_file_or_dir(name: str, filename: str, directory: Path) -> str:
+    """Read a secret from the file named by ``<name>_FILE``, or keep one in ``directory``.
+
+    A missing secret in the data directory is generated once (256 bits) and written with
+    mode 0600, so the demo is as safe as production without anyone handling keys by hand.
+    """
+    explicit = os.environ.get(f"{name}_FILE")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ImproperlyConfigured(f"{name}_FILE points to {path}, which is not a file")
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) < 32:
+            raise ImproperlyConfigured(f"{name}_FILE ({path}) holds fewer than 32 characters")
+        return value
+    path = directory / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

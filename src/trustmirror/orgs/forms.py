@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trustmirror.surveys.models import MIN_GROUP_SIZE_FLOOR
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("Columns: name, email, language, unit, lead; optional band_… columns."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB."), code="too_large", params={"mb": 10}
+            )
+        return upload
+
+
+class ScanCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    min_group_size = forms.IntegerField(
+        label=_("Minimum group size"),
+        min_value=MIN_GROUP_SIZE_FLOOR,
+        max_value=50,
+        initial=5,
+        help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["opens_on"].initial = today
+        self.fields["closes_on"].initial = today + dt.timedelta(days=21)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", _("The scan cannot close before it opens."))
+        return data

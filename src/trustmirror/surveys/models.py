@@ -1,0 +1,102 @@
+"""Scans, invitations and anonymous responses.
+
+Privacy model (DESIGN.md): a :class:`Response` carries no person, no timestamp and no
+sequential id. The only bridge from an invitation to its response is the resume key, an HMAC
+of the respondent's secret token under a server-side secret; the token itself is never stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trustmirror.orgs.models import Organisation, Person, Unit
+
+MIN_GROUP_SIZE_FLOOR = 3
+
+
+class Scan(models.Model):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    STATUS_CHOICES = [(DRAFT, _("draft")), (OPEN, _("open")), (CLOSED, _("closed"))]
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="scans")
+    name = models.CharField(_("name"), max_length=200)
+    instrument_id = models.CharField(max_length=50, default="trustscan")
+    instrument_version = models.CharField(max_length=20, default="1")
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=OPEN)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size"),
+        default=5,
+        validators=[MinValueValidator(MIN_GROUP_SIZE_FLOOR)],
+        help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
+    )
+
+    class Meta:
+        ordering = ["-opens_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=MIN_GROUP_SIZE_FLOOR),
+                name="scan_min_group_size_floor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.OPEN
+
+
+class Invitation(models.Model):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    STATUS_CHOICES = [(PENDING, _("not submitted")), (SUBMITTED, _("submitted"))]
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
+    # SHA-256 of the random token; the token itself exists only in the link the person got.
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scan", "person"], name="invitation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan} / {self.person}"
+
+
+class Response(models.Model):
+    """The answers of one anonymous respondent in one scan.
+
+    ``answers`` maps item id to 1..5, or to 0 for "don't know / not applicable".
+    ``open_answers`` maps open question id to text (stored and counted, never shown yet).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="responses")
+    # The unit at the time of answering; a later move of the person does not move the answers.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses")
+    # HMAC-SHA256(RESUME_SECRET, token): finds the draft again, links nothing without the token.
+    resume_key = models.CharField(max_length=64)
+    language = models.CharField(max_length=2, default="nl")
+    answers = models.JSONField(default=dict)
+    open_answers = models.JSONField(default=dict)
+    submitted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scan", "resume_key"], name="response_resume_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,0 +1,84 @@
+"""Writes for scans and invitations (the consultant's side)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from trustmirror.orgs.models import Organisation, Person
+from trustmirror.surveys.models import Invitation, Scan
+from trustmirror.surveys.tokens import new_token, token_hash
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    person: Person
+    token: str
+
+    @property
+    def path(self) -> str:
+        return f"/s/{self.token}"
+
+
+@transaction.atomic
+def scan_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    min_group_size: int = 5,
+    people: list[Person] | None = None,
+) -> tuple[Scan, list[IssuedLink]]:
+    """Create an open scan and one invitation per person.
+
+    The tokens are returned once, for the consultant to print or mail; only their hashes
+    are stored, so they can never be shown again (a lost link is reissued instead).
+    """
+    if min_group_size < 3:
+        raise ValueError("min_group_size must be at least 3")
+    if closes_on < opens_on:
+        raise ValueError("closes_on must not be before opens_on")
+    scan = Scan.objects.create(
+        organisation=organisation,
+        name=name,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        min_group_size=min_group_size,
+        status=Scan.OPEN,
+    )
+    if people is None:
+        people = list(organisation.people.select_related("unit"))
+    links = invitations_create(scan=scan, people=people)
+    return scan, links
+
+
+def invitations_create(*, scan: Scan, people: list[Person]) -> list[IssuedLink]:
+    links = [IssuedLink(person=person, token=new_token()) for person in people]
+    Invitation.objects.bulk_create(
+        [
+            Invitation(scan=scan, person=link.person, token_hash=token_hash(link.token))
+            for link in links
+        ]
+    )
+    return links
+
+
+@transaction.atomic
+def invitation_reissue(*, invitation: Invitation) -> IssuedLink:
+    """Give a person a new link; the old one stops working.
+
+    A draft saved under the old link cannot be found with the new one: the draft is keyed by
+    the old token, which nobody but the respondent ever had.
+    """
+    token = new_token()
+    invitation.token_hash = token_hash(token)
+    invitation.save(update_fields=["token_hash"])
+    return IssuedLink(person=invitation.person, token=token)
+
+
+def scan_close(*, scan: Scan) -> None:
+    scan.status = Scan.CLOSED
+    scan.save(update_fields=["status"])

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from trustmirror import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+    path("s/", include("trustmirror.surveys.urls")),
+    path("o/<slug:org>/", include("trustmirror.orgs.urls")),
+    path("o/<slug:org>/", include("trustmirror.results.urls")),
+]
+
+handler400 = "trustmirror.views.bad_request"
+handler403 = "trustmirror.views.forbidden"
+handler404 = "trustmirror.views.not_found"
+handler500 = "trustmirror.views.server_error"

@@ -1,0 +1,102 @@
+"""Shared fixtures: named personas in a small organisation, and a real headless Chromium.
+
+The personas (used across the suite):
+- Carla is the HR consultant: organisation admin of Acme, may import, create scans, see all.
+- Dana leads Team North (Operations/Logistics/Team North) and sees its subtree only.
+- Eli is a member of Team South and must not see North's numbers.
+- Olga is admin of another organisation (Globex) and must see nothing of Acme.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's guard against ORM calls
+# from async code would then refuse the test's own database set-up.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def acme(db):
+    from django.contrib.auth import get_user_model
+
+    from trustmirror.orgs.importing import ensure_unit
+    from trustmirror.orgs.models import Organisation, Person, Role
+
+    User = get_user_model()
+    org = Organisation.objects.create(name="Acme", slug="acme", default_language="en")
+    cache: dict = {}
+    north, _ = ensure_unit(org, "Operations/Logistics/Team North", cache)
+    south, _ = ensure_unit(org, "Operations/Logistics/Team South", cache)
+    east, _ = ensure_unit(org, "Sales/Team East", cache)
+    people = {}
+    for unit, names in ((north, ["Ann", "Bob", "Cas", "Dana", "Evi", "Fay"]),
+                        (south, ["Eli", "Gus", "Hal", "Ivo", "Jet"]),
+                        (east, ["Kim", "Lou", "Max"])):
+        for name in names:
+            people[name] = Person.objects.create(
+                organisation=org, name=name, email=f"{name.lower()}@acme.test",
+                language="nl" if name in ("Bob", "Gus") else "en", unit=unit,
+                is_lead=name == "Dana",
+            )
+    carla = User.objects.create_user("carla", password=PASSWORD)
+    dana = User.objects.create_user("dana", password=PASSWORD)
+    eli = User.objects.create_user("eli", password=PASSWORD)
+    Role.objects.create(user=carla, organisation=org, kind=Role.ADMIN)
+    Role.objects.create(user=dana, organisation=org, kind=Role.LEAD, unit=north)
+    Role.objects.create(user=eli, organisation=org, kind=Role.MEMBER, unit=south)
+    people["Dana"].user = dana
+    people["Dana"].save()
+    people["Eli"].user = eli
+    people["Eli"].save()
+    globex = Organisation.objects.create(name="Globex", slug="globex")
+    olga = User.objects.create_user("olga", password=PASSWORD)
+    Role.objects.create(user=olga, organisation=globex, kind=Role.ADMIN)
+
+    class Acme:
+        pass
+
+    acme = Acme()
+    acme.org, acme.globex = org, globex
+    acme.north, acme.south, acme.east = north, south, east
+    acme.people = people
+    acme.carla, acme.dana, acme.eli, acme.olga = carla, dana, eli, olga
+    return acme
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """A real headless Debian Chromium driven by Playwright (no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("TRUSTMIRROR_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser):
+    context = chromium_browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
