@@ -29,6 +29,12 @@ CHROMIUM_FLAGS = [
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 with production iterations costs ~0.3 s a user; tests need no real hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def acme(db):
     from django.contrib.auth import get_user_model
