@@ -49,13 +49,18 @@ def acme(db):
     south, _ = ensure_unit(org, "Operations/Logistics/Team South", cache)
     east, _ = ensure_unit(org, "Sales/Team East", cache)
     people = {}
-    for unit, names in ((north, ["Ann", "Bob", "Cas", "Dana", "Evi", "Fay"]),
-                        (south, ["Eli", "Gus", "Hal", "Ivo", "Jet"]),
-                        (east, ["Kim", "Lou", "Max"])):
+    for unit, names in (
+        (north, ["Ann", "Bob", "Cas", "Dana", "Evi", "Fay"]),
+        (south, ["Eli", "Gus", "Hal", "Ivo", "Jet"]),
+        (east, ["Kim", "Lou", "Max"]),
+    ):
         for name in names:
             people[name] = Person.objects.create(
-                organisation=org, name=name, email=f"{name.lower()}@acme.test",
-                language="nl" if name in ("Bob", "Gus") else "en", unit=unit,
+                organisation=org,
+                name=name,
+                email=f"{name.lower()}@acme.test",
+                language="nl" if name in ("Bob", "Gus") else "en",
+                unit=unit,
                 is_lead=name == "Dana",
             )
     carla = User.objects.create_user("carla", password=PASSWORD)

@@ -31,6 +31,11 @@ SECRET_KEY = secret_from_file_or_dir("TRUSTMIRROR_SECRET_KEY", "secret-key", DAT
 RESUME_SECRET = secret_from_file_or_dir("TRUSTMIRROR_RESUME_SECRET", "resume-secret", DATA_DIR)
 
 DEBUG = env_bool("TRUSTMIRROR_DEBUG", False)
+# Production: HTTPS only, secure cookies, HSTS. `trustmirror manage check --deploy` is clean
+# with TRUSTMIRROR_PRODUCTION=1 (a test holds that).
+PRODUCTION = env_bool("TRUSTMIRROR_PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("TRUSTMIRROR_DEBUG must be off when TRUSTMIRROR_PRODUCTION is on")
 ALLOWED_HOSTS = env_list("TRUSTMIRROR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -42,6 +47,7 @@ INSTALLED_APPS = [
     "trustmirror.orgs",
     "trustmirror.surveys",
     "trustmirror.results",
+    "trustmirror.audit",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "trustmirror.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "trustmirror.urls"
@@ -88,7 +95,9 @@ def _database() -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=60)
     except Exception as exc:  # dj_database_url raises several types for a bad URL
-        raise ImproperlyConfigured(f"TRUSTMIRROR_DATABASE_URL is not a database URL: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"TRUSTMIRROR_DATABASE_URL is not a database URL: {exc}"
+        ) from exc
     if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured(
             f"TRUSTMIRROR_DATABASE_URL must be a postgresql:// or sqlite:// URL, got {url!r}"
@@ -97,6 +106,19 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+
+
+def _cache() -> dict:
+    url = env_str("TRUSTMIRROR_CACHE_URL", "")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not url.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured(f"TRUSTMIRROR_CACHE_URL must be a redis:// URL, got {url!r}")
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+# Rate-limit counters live here; use Redis when more than one server process runs.
+CACHES = {"default": _cache()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,6 +147,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if PRODUCTION and env_bool("TRUSTMIRROR_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

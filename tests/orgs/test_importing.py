@@ -65,7 +65,9 @@ def test_reimport_updates_people_found_by_email(org):
 
 
 def test_semicolon_separated_dutch_headers_with_bom(org):
-    content = "\ufeffNaam;E-mail;Taal;Eenheid;Leidinggevende\nDirk;dirk@zorg.test;nl;Zorg/Team A;nee\n"
+    content = (
+        "\ufeffNaam;E-mail;Taal;Eenheid;Leidinggevende\nDirk;dirk@zorg.test;nl;Zorg/Team A;nee\n"
+    )
     result = people_import(organisation=org, filename="mensen.csv", content=content.encode())
     assert result.created == 1
     assert Person.objects.get().unit.path == "Zorg/Team A"
@@ -102,8 +104,10 @@ def test_xlsx_upload(org):
 def test_bad_rows_are_named_and_nothing_is_written(org, rows, header, expected):
     # A valid first row (line 2) shows that one bad row stops the whole import.
     good = "Zed,zed@zorg.test,nl,Ops/North,no,"
-    content = csv_bytes(good, *rows, header=header) if header == HEADER else csv_bytes(
-        *rows, header=header
+    content = (
+        csv_bytes(good, *rows, header=header)
+        if header == HEADER
+        else csv_bytes(*rows, header=header)
     )
     with pytest.raises(ImportFailed) as failure:
         people_import(organisation=org, filename="people.csv", content=content)

@@ -77,14 +77,20 @@ def test_scan_creation_shows_each_link_once_and_stores_only_hashes(client, acme)
     client.force_login(acme.carla)
     response = client.post(
         reverse("orgs:scan_create", kwargs={"org": "acme"}),
-        {"name": "Spring", "opens_on": "2026-01-01", "closes_on": "2030-01-01",
-         "min_group_size": 5},
+        {
+            "name": "Spring",
+            "opens_on": "2026-01-01",
+            "closes_on": "2030-01-01",
+            "min_group_size": 5,
+        },
     )
     assert response.status_code == 200
     tokens = set(LINK.findall(response.content.decode()))
     scan = Scan.objects.get(name="Spring")
     invitations = Invitation.objects.filter(scan=scan)
-    assert len(tokens) == invitations.count() == Person.objects.filter(organisation=acme.org).count()
+    assert (
+        len(tokens) == invitations.count() == Person.objects.filter(organisation=acme.org).count()
+    )
     assert {token_hash(t) for t in tokens} == set(invitations.values_list("token_hash", flat=True))
     # No column anywhere holds a token in clear.
     for invitation in invitations:

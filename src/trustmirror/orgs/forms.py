@@ -29,7 +29,9 @@ class PeopleImportForm(forms.Form):
 class ScanCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(
+        label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     min_group_size = forms.IntegerField(
         label=_("Minimum group size"),
         min_value=MIN_GROUP_SIZE_FLOOR,

@@ -95,7 +95,9 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
     elif lower.endswith((".csv", ".txt")):
         rows = _read_csv(content)
     else:
-        raise ImportFailed([_("Upload a .csv or .xlsx file; %(name)s is neither.") % {"name": filename}])
+        raise ImportFailed(
+            [_("Upload a .csv or .xlsx file; %(name)s is neither.") % {"name": filename}]
+        )
     if not rows:
         raise ImportFailed([_("The file is empty.")])
     header = [_normalise_header(h) for h in rows[0][1]]
@@ -110,7 +112,10 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
     duplicates = sorted({h for h in header if h and header.count(h) > 1})
     if duplicates:
         raise ImportFailed(
-            [_("Line 1: the column(s) %(columns)s appear twice.") % {"columns": ", ".join(duplicates)}]
+            [
+                _("Line 1: the column(s) %(columns)s appear twice.")
+                % {"columns": ", ".join(duplicates)}
+            ]
         )
     table = []
     for line, values in rows[1:]:

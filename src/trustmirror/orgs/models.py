@@ -93,7 +93,9 @@ class Role(models.Model):
         (MEMBER, _("member")),
     ]
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles")
     kind = models.CharField(max_length=10, choices=KIND_CHOICES)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.forms import PeopleImportForm, ScanCreateForm
 from trustmirror.orgs.importing import ImportFailed, people_import
@@ -73,6 +74,12 @@ def people_import_view(request: HttpRequest, org: str) -> HttpResponse:
         except ImportFailed as failure:
             errors = failure.errors
         else:
+            audit_record(
+                user=request.user,
+                organisation=organisation,
+                action=AuditEvent.IMPORT_PEOPLE,
+                target=f"{upload.name}: {result.created} new, {result.updated} updated",
+            )
             messages.success(
                 request,
                 _("Imported: %(created)d new people, %(updated)d updated, %(units)d new units.")
@@ -97,9 +104,17 @@ def scan_create_view(request: HttpRequest, org: str) -> HttpResponse:
     form = ScanCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not organisation.people.exists():
-            form.add_error(None, _("Import people first: a scan invites everyone in the organisation."))
+            form.add_error(
+                None, _("Import people first: a scan invites everyone in the organisation.")
+            )
         else:
             scan, links = scan_create(organisation=organisation, **form.cleaned_data)
+            audit_record(
+                user=request.user,
+                organisation=organisation,
+                action=AuditEvent.CREATE_SCAN,
+                target=f"scan {scan.pk}: {len(links)} invitations",
+            )
             # The links are shown exactly once, in this response: only their hashes are stored.
             return _links_page(request, scan, links, created=True)
     return render(request, "orgs/scan_create.html", {"organisation": organisation, "form": form})
@@ -136,6 +151,12 @@ def scan_links_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespons
     ).select_related("person__unit")
     by_hash = {inv.token_hash: inv for inv in invitations}
     base = request.build_absolute_uri("/").rstrip("/")
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.EXPORT_LINKS,
+        target=f"scan {scan.pk}: {len(by_hash)} links",
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="trustmirror-links-scan-{scan.pk}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
@@ -146,6 +167,7 @@ def scan_links_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespons
         if invitation is None:
             continue
         person = invitation.person
-        writer.writerow([person.name, person.email, person.language, person.unit.path,
-                         f"{base}/s/{token}"])
+        writer.writerow(
+            [person.name, person.email, person.language, person.unit.path, f"{base}/s/{token}"]
+        )
     return response

@@ -1,0 +1,44 @@
+"""Who viewed or exported what: an audit trail without answers in it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    VIEW_RESULTS = "view_results"
+    VIEW_UNIT = "view_unit"
+    EXPORT_LINKS = "export_links"
+    IMPORT_PEOPLE = "import_people"
+    CREATE_SCAN = "create_scan"
+    ACTION_CHOICES = [
+        (VIEW_RESULTS, "viewed scan results"),
+        (VIEW_UNIT, "viewed a unit's results"),
+        (EXPORT_LINKS, "exported survey links"),
+        (IMPORT_PEOPLE, "imported people"),
+        (CREATE_SCAN, "created a scan"),
+    ]
+
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE)
+    action = models.CharField(max_length=20, choices=ACTION_CHOICES)
+    # A short description of the object (scan id, unit path); never answers or tokens.
+    target = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["organisation", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.target}"
+
+
+def audit_record(*, user, organisation, action: str, target: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        organisation=organisation,
+        action=action,
+        target=target[:300],
+    )
