@@ -180,9 +180,30 @@ CONTENT_SECURITY_POLICY = {
 TRUSTMIRROR_MIN_GROUP_SIZE_FLOOR = 3
 TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE = env_int("TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE", 5, minimum=3)
 
+# Every handler redacts survey tokens: a token next to a time in a log would open that
+# person's survey to whoever reads the log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "trustmirror.logfilters.RedactSurveyTokens"}},
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "server": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_tokens"],
+            "formatter": "server",
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("TRUSTMIRROR_LOG_LEVEL", "WARNING")},
 }

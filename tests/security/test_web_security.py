@@ -150,3 +150,23 @@ def test_rate_limit_counters_work_on_redis(client, db, settings):
         assert client.get("/s/" + "F" * 22).status_code == 429
     finally:
         caches["default"].clear()
+
+
+def test_no_log_line_carries_a_survey_token(db):
+    """Every handler of the loggers that print request paths redacts the token."""
+    import logging
+
+    token = "Q" * 22
+    for name, message, args in (
+        ("django.server", '"%s" %s %s', (f"GET /s/{token} HTTP/1.1", "404", "179")),
+        ("django.request", "Not Found: %s", (f"/s/{token}",)),
+    ):
+        # pytest attaches capture handlers of its own; check the ones settings.LOGGING made
+        handlers = [h for h in logging.getLogger(name).handlers if type(h) is logging.StreamHandler]
+        assert handlers, f"{name} must have its own handlers (configured in settings.LOGGING)"
+        for handler in handlers:
+            record = logging.LogRecord(name, logging.WARNING, __file__, 1, message, args, None)
+            record.server_time = "27/Nov/2026 06:00:00"
+            assert handler.filter(record)
+            line = handler.format(record)
+            assert token not in line and "/s/[token]" in line
