@@ -1,0 +1,589 @@
+"""Write the demo organisation into the database, and describe it for the person who runs it.
+
+The demo takes the same paths as production wherever privacy is concerned: invitations come
+from :func:`trustmirror.surveys.services.scan_create` (random tokens, only their hashes
+stored), a response carries the unit and the resume key but no person and no time, and the
+responses are inserted in random order, so the database's own row order links nothing either.
+
+What production never does: ``demo-info.json`` keeps the demo's passwords and a few survey
+links (tokens) so that whoever runs the demo can log in and answer. It is readable by its
+owner only, and it is demo data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import unicodedata
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from trustmirror.demo import generate, story
+from trustmirror.instrument import load_instrument
+from trustmirror.orgs.importing import ensure_unit
+from trustmirror.orgs.models import Organisation, Person, Role, Unit
+from trustmirror.surveys.models import Invitation, Response, Scan
+from trustmirror.surveys.services import IssuedLink, scan_close, scan_create
+from trustmirror.surveys.tokens import resume_key, token_hash
+
+__all__ = [
+    "DEFAULT_SEED",
+    "INFO_FILE",
+    "DemoInfo",
+    "Login",
+    "ScanSummary",
+    "SurveyLink",
+    "demo_info",
+    "describe",
+    "seed_demo",
+]
+
+DEFAULT_SEED = 20261127
+INFO_FILE = "demo-info.json"
+#: Scan 2 opened this many days ago and closes this many days from today.
+SCAN2_OPENED_DAYS_AGO = 9
+SCAN2_OPEN_DAYS = 21
+#: Scan 1 opened about half a year before scan 2 and was open for three weeks.
+SCANS_APART_DAYS = 182
+SCAN1_OPEN_DAYS = 21
+OPEN_ANSWER_RATE = 0.2
+STORY_ANSWER_SHARE = 0.7
+DEMO_PBKDF2_ITERATIONS = 10_000
+LINKS_KEPT = 8
+LINKS_SHOWN = 5
+#: Teams whose pending links are kept first: one per part of the story.
+SHOWCASE_TEAMS = [
+    story.REORGANISED_TEAM,
+    story.HIGH_TRUST_TEAM,
+    "Customer Services/International Desk",
+    story.SMALL_TEAM,
+    story.IMPROVING_TEAM,
+    "Customer Services/Service Desk",
+    "Operations/Transport/Drivers South",
+    "Operations/Warehouse/Inbound",
+]
+MONTHS_NL = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    role: str
+    unit: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    token: str
+    person: str
+    unit: str
+    language: str
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    name: str
+    opens_on: str
+    closes_on: str
+    status: str
+    invited: int
+    responded: int
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What a seed created, saved in ``demo-info.json`` so a later start can print it again."""
+
+    organisation: str
+    organisation_slug: str
+    seed: int
+    data_dir: str
+    people: int
+    departments: int
+    teams: int
+    scans: list[ScanSummary] = field(default_factory=list)
+    logins: list[Login] = field(default_factory=list)
+    links: list[SurveyLink] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> DemoInfo:
+        raw = json.loads(text)
+        return cls(
+            **{
+                **raw,
+                "scans": [ScanSummary(**scan) for scan in raw["scans"]],
+                "logins": [Login(**login) for login in raw["logins"]],
+                "links": [SurveyLink(**link) for link in raw["links"]],
+            }
+        )
+
+
+@dataclass
+class _PersonPlan:
+    name: str
+    language: str
+    team: story.TeamSpec
+    is_lead: bool
+    bands: dict[str, str]
+    joined_after_scan1: bool
+
+
+def demo_info(data_dir: Path) -> DemoInfo | None:
+    """The info saved by an earlier seed, or None when this database holds no demo yet."""
+    try:
+        info = DemoInfo.from_json((Path(data_dir) / INFO_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        # A damaged info file: seeding again is the only way to get the passwords back.
+        return None
+    if not Organisation.objects.filter(slug=info.organisation_slug).exists():
+        return None
+    return info
+
+
+def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True) -> DemoInfo:
+    """Create the demo organisation, its people, two scans with answers and the logins.
+
+    Everything happens in one transaction; a demo left by an earlier seed whose info file
+    was lost is replaced. The same ``seed`` gives the same people and answers; tokens and
+    passwords are random every time, as in production.
+    """
+    data_dir = Path(data_dir)
+    instrument = load_instrument()
+    scale = generate.Scale.from_instrument(instrument)
+    open_question_ids = [question.id for question in instrument.open_questions]
+    rng = np.random.default_rng(seed)
+    item_offsets = rng.normal(0.0, generate.ITEM_OFFSET_SD, len(scale.item_ids))
+    groups = list(dict.fromkeys(scale.construct_groups))
+    team_random = {
+        team.path: generate.expand(
+            scale,
+            dict(zip(groups, rng.normal(0.0, generate.TEAM_RANDOM_SD, len(groups)), strict=True)),
+        )
+        for team in story.TEAMS
+    }
+    scan2_opens = timezone.localdate() - dt.timedelta(days=SCAN2_OPENED_DAYS_AGO)
+    scan1_opens = scan2_opens - dt.timedelta(days=SCANS_APART_DAYS)
+    steps = 3 + 2 * len(story.TEAMS)
+    with tqdm(total=steps, desc="Demo", unit="step", disable=not progress) as bar:
+        with transaction.atomic():
+            _remove_previous_demo()
+            organisation = Organisation.objects.create(
+                name=story.ORGANISATION_NAME, slug=story.ORGANISATION_SLUG, default_language="nl"
+            )
+            units: dict[str, Unit] = {}
+            for team in story.TEAMS:
+                ensure_unit(organisation, team.path, units)
+            plans = _plan_people(rng)
+            people = Person.objects.bulk_create(
+                [
+                    Person(
+                        organisation=organisation,
+                        name=plan.name,
+                        email=f"{_email_local(plan.name)}@{story.EMAIL_DOMAIN}",
+                        language=plan.language,
+                        unit=units[plan.team.path],
+                        is_lead=plan.is_lead,
+                        bands=plan.bands,
+                    )
+                    for plan in plans
+                ]
+            )
+            row_of = {person.pk: row for row, person in enumerate(people)}
+            traits1 = rng.standard_normal((len(people), len(generate.FACTORS)))
+            traits2 = generate.next_wave_traits(rng, traits1)
+            bar.update()
+
+            answering = _Answering(rng, scale, item_offsets, team_random, open_question_ids, bar)
+            scan1, links1 = scan_create(
+                organisation=organisation,
+                name=_scan_name(scan1_opens),
+                opens_on=scan1_opens,
+                closes_on=scan1_opens + dt.timedelta(days=SCAN1_OPEN_DAYS),
+                min_group_size=story.MIN_GROUP_SIZE,
+                people=[
+                    p for p, plan in zip(people, plans, strict=True) if not plan.joined_after_scan1
+                ],
+            )
+            answered1 = answering.answer(scan1, 1, links1, traits1, row_of)
+            scan_close(scan=scan1)
+            scan2, links2 = scan_create(
+                organisation=organisation,
+                name=_scan_name(scan2_opens),
+                opens_on=scan2_opens,
+                closes_on=scan2_opens + dt.timedelta(days=SCAN2_OPEN_DAYS),
+                min_group_size=story.MIN_GROUP_SIZE,
+                people=people,
+            )
+            answered2 = answering.answer(scan2, 2, links2, traits2, row_of)
+
+            logins = _create_logins(organisation, units, people)
+            bar.update()
+            info = DemoInfo(
+                organisation=organisation.name,
+                organisation_slug=organisation.slug,
+                seed=seed,
+                data_dir=str(data_dir),
+                people=len(people),
+                departments=len({team.department for team in story.TEAMS}),
+                teams=len(story.TEAMS),
+                scans=[
+                    _summary(scan1, len(links1), len(answered1)),
+                    _summary(scan2, len(links2), len(answered2)),
+                ],
+                logins=logins,
+                links=_showcase_links(links2, answered2),
+            )
+            _write_info(data_dir, info)
+            bar.update()
+    return info
+
+
+def describe(info: DemoInfo, *, base_url: str) -> str:
+    """The text printed when the demo starts: logins, usable survey links, where data lives."""
+    base_url = base_url.rstrip("/")
+    pending = set(
+        Invitation.objects.filter(
+            token_hash__in=[token_hash(link.token) for link in info.links],
+            status=Invitation.PENDING,
+            scan__status=Scan.OPEN,
+        ).values_list("token_hash", flat=True)
+    )
+    usable = [link for link in info.links if token_hash(link.token) in pending][:LINKS_SHOWN]
+    current = info.scans[-1]
+    width = max(len(login.username) for login in info.logins)
+    lines = [
+        f"Trustmirror demo: {info.organisation} (a fictional company), {info.people} people "
+        f"in {info.departments} departments and {info.teams} teams, two scans.",
+        "",
+        f"Log in at {base_url}/accounts/login/ as",
+    ]
+    for login in info.logins:
+        lines.append(f"  {login.username:<{width}}  {login.password}  {login.note}")
+    lines.append("")
+    if usable:
+        lines.append(
+            f'Answer the open scan "{current.name}" (closes {current.closes_on}) as someone '
+            "who has not answered yet; each link works until it is submitted:"
+        )
+        for link in usable:
+            lines.append(
+                f"  {base_url}/s/{link.token}  {link.person} ({link.unit}, {link.language})"
+            )
+    else:
+        lines.append("All demo survey links have been used.")
+    lines += [
+        "",
+        f"Data: {info.data_dir} (the SQLite database; logins and links in {INFO_FILE}).",
+        "The story to look for is in docs/demo.md. To start afresh, stop the server and "
+        "delete that directory.",
+    ]
+    return "\n".join(lines)
+
+
+class _Answering:
+    """Makes one scan's responses, team by team, from the people's latent factors."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        scale: generate.Scale,
+        item_offsets: np.ndarray,
+        team_random: dict[str, np.ndarray],
+        open_question_ids: list[str],
+        bar: tqdm,
+    ):
+        self.rng, self.scale, self.item_offsets = rng, scale, item_offsets
+        self.team_random, self.open_question_ids, self.bar = team_random, open_question_ids, bar
+
+    def answer(
+        self,
+        scan: Scan,
+        wave: int,
+        links: list[IssuedLink],
+        traits: np.ndarray,
+        row_of: dict[int, int],
+    ) -> set[str]:
+        """Create the responses of ``scan``; return the tokens whose invitation is submitted."""
+        by_team: dict[str, list[IssuedLink]] = defaultdict(list)
+        for link in links:
+            by_team[link.person.unit.path].append(link)
+        responses, answered = [], set()
+        for team in story.TEAMS:
+            team_links = by_team[team.path]
+            rate = team.response_rates[wave - 1]
+            count = round(rate * len(team_links))
+            chosen = [team_links[i] for i in sorted(self.rng.choice(len(team_links), count, False))]
+            effects = [
+                story.DEPARTMENT_EFFECTS.get(team.department, {}).get(wave, {}),
+                team.effects.get(wave, {}),
+            ]
+            means = generate.construct_means(self.scale, effects) + self.team_random[team.path]
+            rows = [row_of[link.person.pk] for link in chosen]
+            latent = generate.latent_scores(self.rng, self.scale, means, traits[rows])
+            stored = generate.item_answers(self.rng, self.scale, latent, self.item_offsets)
+            for link, answers in zip(
+                chosen, generate.answer_dicts(self.scale, stored), strict=True
+            ):
+                responses.append(
+                    Response(
+                        scan=scan,
+                        unit=link.person.unit,
+                        resume_key=resume_key(link.token),
+                        language=link.person.language,
+                        answers=answers,
+                        open_answers=self._open_answers(team, wave, link.person.language),
+                        submitted=True,
+                    )
+                )
+                answered.add(link.token)
+            self.bar.update()
+        # Insert in random order: rows in invitation order would let the row order link
+        # responses back to people.
+        order = self.rng.permutation(len(responses))
+        Response.objects.bulk_create([responses[i] for i in order])
+        Invitation.objects.filter(
+            scan=scan, token_hash__in=[token_hash(token) for token in answered]
+        ).update(status=Invitation.SUBMITTED)
+        return answered
+
+    def _open_answers(self, team: story.TeamSpec, wave: int, language: str) -> dict[str, str]:
+        result = {}
+        for question_id in self.open_question_ids:
+            pools = story.OPEN_ANSWERS.get(question_id)
+            if not pools or self.rng.random() >= OPEN_ANSWER_RATE:
+                continue
+            special = [
+                answer
+                for key in (f"{team.path}@{wave}", team.path, f"{team.department}@{wave}")
+                for answer in pools.get(key, [])
+            ]
+            pool = (
+                special if special and self.rng.random() < STORY_ANSWER_SHARE else pools["general"]
+            )
+            result[question_id] = pool[int(self.rng.integers(len(pool)))][language]
+        return result
+
+
+def _plan_people(rng: np.random.Generator) -> list[_PersonPlan]:
+    taken = {team.lead_name for team in story.TEAMS if team.lead_name}
+    tenure_labels = [label for label, _ in story.TENURE_BANDS]
+    tenure_weights = [weight for _, weight in story.TENURE_BANDS]
+    plans = []
+    for team in story.TEAMS:
+        for position in range(team.size):
+            is_lead = position == 0
+            joined = position >= team.size - team.joined_after_scan1
+            english = not is_lead and rng.random() < team.english_share
+            if is_lead and team.lead_name:
+                name = team.lead_name
+            else:
+                name = _new_name(rng, english, taken)
+            if joined:
+                tenure = "< 1 year"
+            elif is_lead:
+                tenure = "5+ years"
+            else:
+                tenure = str(rng.choice(tenure_labels, p=tenure_weights))
+            location = team.location
+            if team.department != "Operations" and rng.random() < 0.1:
+                location = story.OTHER_LOCATION[location]
+            plans.append(
+                _PersonPlan(
+                    name=name,
+                    language="en" if english else "nl",
+                    team=team,
+                    is_lead=is_lead,
+                    bands={"tenure": tenure, "location": location},
+                    joined_after_scan1=joined,
+                )
+            )
+    return plans
+
+
+def _new_name(rng: np.random.Generator, english: bool, taken: set[str]) -> str:
+    firsts = story.ENGLISH_FIRST if english else story.DUTCH_FIRST
+    lasts = story.ENGLISH_SURNAME if english else story.DUTCH_SURNAME
+    while True:
+        name = f"{firsts[rng.integers(len(firsts))]} {lasts[rng.integers(len(lasts))]}"
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+def _email_local(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L"))
+    first, _, rest = plain.encode("ascii", "ignore").decode("ascii").partition(" ")
+    return f"{first}.{rest.replace(' ', '')}".lower()
+
+
+def _scan_name(opens_on: dt.date) -> str:
+    return f"Vertrouwensscan {MONTHS_NL[opens_on.month - 1]} {opens_on.year}"
+
+
+def _summary(scan: Scan, invited: int, responded: int) -> ScanSummary:
+    return ScanSummary(
+        name=scan.name,
+        opens_on=scan.opens_on.isoformat(),
+        closes_on=scan.closes_on.isoformat(),
+        status=scan.status,
+        invited=invited,
+        responded=responded,
+    )
+
+
+def _create_logins(
+    organisation: Organisation, units: dict[str, Unit], people: list[Person]
+) -> list[Login]:
+    """The consultant, an analyst and the leads of the story's teams, with random passwords."""
+    lead_of = {person.unit.path: person for person in people if person.is_lead}
+    specs: list[tuple[str, str, str | None, str, Person | None]] = [
+        (
+            "consultant",
+            Role.ADMIN,
+            None,
+            "HR consultant, organisation admin: sees everything",
+            None,
+        ),
+        ("analyst", Role.ANALYST, None, "analyst: all results, manages nothing", None),
+    ]
+    notes = {
+        story.HIGH_TRUST_TEAM: "a high-trust team",
+        story.REORGANISED_TEAM: "reorganised between the two scans",
+        story.SMALL_TEAM: "3 people, too few to show any number",
+        story.IMPROVING_TEAM: "improved after agreements made on scan 1",
+    }
+    for team in story.TEAMS:
+        if team.lead_username:
+            note = f"lead of {team.path}"
+            if team.path in notes:
+                note += f" ({notes[team.path]})"
+            if team.heads_department:
+                note += (
+                    f"; also head of {team.department}, where leader integrity dropped in scan 2"
+                )
+            specs.append((team.lead_username, Role.LEAD, team.path, note, lead_of[team.path]))
+    passwords = [secrets.token_urlsafe(12) for _ in specs]
+    hashes = [_demo_password_hash(password) for password in passwords]
+    users = get_user_model().objects.bulk_create(
+        [
+            get_user_model()(
+                username=username,
+                password=hashed,
+                first_name=person.name.split(" ", 1)[0] if person else "",
+                email=person.email if person else "",
+            )
+            for (username, _, _, _, person), hashed in zip(specs, hashes, strict=True)
+        ]
+    )
+    roles, logins = [], []
+    for user, password, (username, kind, unit_path, note, person) in zip(
+        users, passwords, specs, strict=True
+    ):
+        roles.append(
+            Role(
+                user=user,
+                organisation=organisation,
+                kind=kind,
+                unit=units[unit_path] if unit_path else None,
+            )
+        )
+        if unit_path and _heads_department(unit_path):
+            # A department head sees the whole department, not only her own team.
+            department = unit_path.split("/", 1)[0]
+            roles.append(
+                Role(user=user, organisation=organisation, kind=Role.LEAD, unit=units[department])
+            )
+        if person is not None:
+            person.user = user
+            person.save(update_fields=["user"])
+        logins.append(Login(username, password, kind, unit_path, note))
+    Role.objects.bulk_create(roles)
+    return logins
+
+
+def _demo_password_hash(password: str) -> str:
+    """A password hash that is quick to make; Django upgrades it at the first login.
+
+    The demo's passwords are written in plain text to ``demo-info.json`` beside the
+    database, so a full-strength hash (most of a second each) would protect nothing and only
+    slow the seed down. ``check_password`` re-hashes with the configured strength on login.
+    """
+    hasher = get_hasher()
+    if isinstance(hasher, PBKDF2PasswordHasher):
+        return hasher.encode(password, hasher.salt(), iterations=DEMO_PBKDF2_ITERATIONS)
+    return make_password(password)
+
+
+def _heads_department(team_path: str) -> bool:
+    return any(team.heads_department for team in story.TEAMS if team.path == team_path)
+
+
+def _showcase_links(links: list[IssuedLink], answered: set[str]) -> list[SurveyLink]:
+    """A few pending links of the open scan: one per part of the story, then any others."""
+    pending = [link for link in links if link.token not in answered]
+    chosen: list[IssuedLink] = []
+    for path in SHOWCASE_TEAMS:
+        candidates = [link for link in pending if link.person.unit.path == path]
+        # Prefer an English speaker where there is one, so both languages are in the list.
+        candidates.sort(key=lambda link: link.person.language != "en")
+        if candidates:
+            chosen.append(candidates[0])
+    chosen += [link for link in pending if link not in chosen]
+    return [
+        SurveyLink(link.token, link.person.name, link.person.unit.path, link.person.language)
+        for link in chosen[:LINKS_KEPT]
+    ]
+
+
+def _remove_previous_demo() -> None:
+    """Remove a demo whose info file was lost; refuse to touch anything that is not demo."""
+    usernames = {"consultant", "analyst"} | {
+        t.lead_username for t in story.TEAMS if t.lead_username
+    }
+    users = get_user_model().objects.filter(username__in=usernames)
+    foreign = Role.objects.filter(user__in=users).exclude(
+        organisation__slug=story.ORGANISATION_SLUG
+    )
+    if foreign.exists() or users.filter(is_superuser=True).exists():
+        raise RuntimeError(
+            "This database has users named like the demo's logins that belong to something "
+            "else; run the demo in its own data directory (--data-dir)."
+        )
+    organisation = Organisation.objects.filter(slug=story.ORGANISATION_SLUG).first()
+    if organisation is not None:
+        Response.objects.filter(scan__organisation=organisation).delete()
+        Person.objects.filter(organisation=organisation).delete()
+        organisation.delete()
+    users.delete()
+
+
+def _write_info(data_dir: Path, info: DemoInfo) -> None:
+    """Write the info file readable by its owner only, never half-written."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / INFO_FILE
+    partial = data_dir / (INFO_FILE + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(info.to_json())
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)

@@ -1,0 +1,551 @@
+"""The demo organisation and its story, as data: who works where, and what happened.
+
+Kept apart from the code that turns it into database rows, so the story can be read (and
+changed) in one place. Every name is made up; any likeness to a real company or person is
+coincidental.
+
+Effects are shifts on the 1..5 answer scale, keyed by a construct group (``"theme"``) or a
+construct id (``"leader_integrity"``); a construct id overrides its group's value. Group keys
+are never used for ``"safety"``: psychological safety and fear move in opposite directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ORGANISATION_NAME = "Kwartelhaven Logistiek"
+ORGANISATION_SLUG = "kwartelhaven-demo"
+EMAIL_DOMAIN = "kwartelhaven.example"
+MIN_GROUP_SIZE = 5
+
+Effects = dict[str, float]
+
+#: The organisation's typical answer per construct group, before any department or team.
+GROUP_BASELINE: Effects = {
+    "theme": 3.5,
+    "team": 3.8,
+    "leader": 3.6,
+    "vulnerability": 3.4,
+    "person": 3.4,
+    "control": 3.3,
+    "organisation": 3.1,
+    "outcome": 3.7,
+}
+CONSTRUCT_BASELINE: Effects = {
+    "reliability": 3.35,
+    "innovation": 3.2,
+    "psych_safety": 3.6,
+    "fear": 2.4,
+    "top_trust": 2.9,
+    "intention_to_stay": 3.8,
+}
+
+#: How strongly each construct follows a person's latent factors (see ``generate.FACTORS``).
+#: Work climate, team trust, the leader and psychological safety move together; fear moves
+#: against them; control is mostly its own thing; propensity to trust is mostly individual.
+LOADINGS: dict[str, Effects] = {
+    "climate": {
+        "theme": 1.0,
+        "team": 0.9,
+        "leader": 0.8,
+        "vulnerability": 0.7,
+        "person": 0.2,
+        "psych_safety": 0.9,
+        "fear": -0.7,
+        "control": 0.15,
+        "organisation": 0.8,
+        "outcome": 0.8,
+    },
+    "propensity": {
+        "theme": 0.1,
+        "team": 0.3,
+        "leader": 0.25,
+        "vulnerability": 0.35,
+        "person": 1.0,
+        "psych_safety": 0.1,
+        "fear": -0.1,
+        "organisation": 0.2,
+        "outcome": 0.1,
+    },
+    "leader": {"leader": 1.0, "organisation": 0.2, "satisfaction": 0.2, "engagement": 0.2},
+    "team": {
+        "team": 1.0,
+        "collaboration": 0.5,
+        "vulnerability": 0.6,
+        "psych_safety": 0.6,
+        "fear": -0.4,
+        "team_performance": 0.4,
+    },
+}
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    """One team: where it sits, who is in it and what happened to it.
+
+    ``response_rates`` are the share of invited people who answered scan 1 (closed) and who
+    answered scan 2 so far (still open). ``joined_after_scan1`` people were hired after the
+    first scan and were only invited to the second.
+    """
+
+    path: str
+    size: int
+    location: str
+    english_share: float
+    response_rates: tuple[float, float]
+    lead_name: str | None = None
+    lead_username: str | None = None
+    joined_after_scan1: int = 0
+    #: The lead of this team also heads its department (and sees all of it).
+    heads_department: bool = False
+    effects: dict[int, Effects] = field(default_factory=dict)
+
+    @property
+    def department(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+IT_CULTURE: Effects = {
+    "theme": 0.55,
+    "team": 0.6,
+    "leader": 0.5,
+    "vulnerability": 0.5,
+    "psych_safety": 0.7,
+    "fear": -0.7,
+    "control": -0.3,
+    "organisation": 0.2,
+    "outcome": 0.4,
+}
+DRIVERS: Effects = {"control": 0.7, "collaboration": -0.1}
+
+TEAMS: list[TeamSpec] = [
+    TeamSpec(
+        "Operations/Warehouse/Inbound", 18, "Rotterdam", 0.1, (0.78, 0.72), joined_after_scan1=2
+    ),
+    TeamSpec(
+        "Operations/Warehouse/Outbound", 18, "Rotterdam", 0.1, (0.80, 0.72), joined_after_scan1=1
+    ),
+    # Reorganised between the scans: returns handling moved from Tilburg to Rotterdam, the
+    # shifts changed and three jobs went. Safety, psychological safety and fear tell it.
+    TeamSpec(
+        "Operations/Warehouse/Returns",
+        11,
+        "Rotterdam",
+        0.1,
+        (0.82, 0.64),
+        lead_name="Mark Hoekstra",
+        lead_username="mark",
+        joined_after_scan1=2,
+        effects={
+            1: {"theme": -0.1},
+            2: {
+                "theme": -0.15,
+                "safety_security": -1.3,
+                "power_place": -0.8,
+                "psych_safety": -1.0,
+                "fear": 1.1,
+                "team_affective": -0.5,
+                "vuln_disclosure": -0.5,
+                "leader_benevolence": -0.3,
+                "org_trust": -0.7,
+                "top_trust": -0.6,
+                "satisfaction": -0.6,
+                "engagement": -0.4,
+                "intention_to_stay": -1.0,
+            },
+        },
+    ),
+    # Planners and drivers blamed each other for missed slots. After scan 1 the team agreed
+    # on a fixed daily handover and a shared board of who promised what; scan 2 shows it.
+    TeamSpec(
+        "Operations/Transport/Planning",
+        8,
+        "Rotterdam",
+        0.0,
+        (0.88, 0.75),
+        lead_name="Fatma Yilmaz",
+        effects={
+            1: {
+                "reliability": -0.9,
+                "collaboration": -1.0,
+                "team_cognitive": -0.5,
+                "performance": -0.3,
+                "satisfaction": -0.3,
+            },
+            2: {"reliability": 0.15, "collaboration": 0.2, "team_cognitive": 0.1},
+        },
+    ),
+    # Tachographs, GPS and delivery scans: much control, and trust no lower for it.
+    TeamSpec(
+        "Operations/Transport/Drivers North",
+        15,
+        "Rotterdam",
+        0.3,
+        (0.73, 0.67),
+        joined_after_scan1=1,
+        effects={1: DRIVERS, 2: DRIVERS},
+    ),
+    TeamSpec(
+        "Operations/Transport/Drivers South",
+        13,
+        "Tilburg",
+        0.25,
+        (0.77, 0.69),
+        effects={1: DRIVERS, 2: DRIVERS},
+    ),
+    TeamSpec(
+        "Customer Services/Service Desk", 15, "Tilburg", 0.0, (0.80, 0.73), joined_after_scan1=1
+    ),
+    TeamSpec(
+        "Customer Services/International Desk",
+        10,
+        "Rotterdam",
+        0.7,
+        (0.80, 0.70),
+        joined_after_scan1=1,
+    ),
+    # Ingrid leads Key Accounts and heads the Customer Services department.
+    TeamSpec(
+        "Customer Services/Key Accounts",
+        7,
+        "Rotterdam",
+        0.15,
+        (0.86, 0.71),
+        lead_name="Ingrid Smulders",
+        lead_username="ingrid",
+        heads_department=True,
+    ),
+    TeamSpec("Customer Services/Claims", 6, "Tilburg", 0.0, (0.83, 0.83)),
+    # A team that trusts each other and its lead, in both scans.
+    TeamSpec(
+        "Support/IT",
+        9,
+        "Rotterdam",
+        0.35,
+        (0.89, 0.78),
+        lead_name="Sanne de Wit",
+        lead_username="sanne",
+        effects={1: IT_CULTURE, 2: IT_CULTURE},
+    ),
+    TeamSpec("Support/Finance", 8, "Rotterdam", 0.1, (0.88, 0.75)),
+    TeamSpec("Support/HR", 6, "Rotterdam", 0.0, (0.83, 0.83)),
+    # Three people: below the minimum group size of 5, so no number of theirs is ever shown.
+    TeamSpec(
+        "Support/Legal",
+        3,
+        "Rotterdam",
+        0.0,
+        (0.67, 0.67),
+        lead_name="Ruud Verhoef",
+        lead_username="ruud",
+        effects={1: {"theme": 0.2}},
+    ),
+]
+
+#: Department effects per scan. In Customer Services management promised extra staff for
+#: the peak season and then withdrew it: the leaders' integrity dropped in every team.
+DEPARTMENT_EFFECTS: dict[str, dict[int, Effects]] = {
+    "Operations": {
+        1: {"organisation": -0.2, "control": 0.2},
+        2: {"organisation": -0.2, "control": 0.2},
+    },
+    "Customer Services": {
+        2: {
+            "leader_integrity": -0.9,
+            "leader_benevolence": -0.35,
+            "reliability": -0.3,
+            "power_place": -0.2,
+            "top_trust": -0.3,
+        },
+    },
+    "Support": {1: {"organisation": 0.15}, 2: {"organisation": 0.15}},
+}
+
+REORGANISED_TEAM = "Operations/Warehouse/Returns"
+IMPROVING_TEAM = "Operations/Transport/Planning"
+HIGH_TRUST_TEAM = "Support/IT"
+SMALL_TEAM = "Support/Legal"
+INTEGRITY_DEPARTMENT = "Customer Services"
+
+TENURE_BANDS = [("< 1 year", 0.15), ("1-5 years", 0.45), ("5+ years", 0.40)]
+OTHER_LOCATION = {"Rotterdam": "Tilburg", "Tilburg": "Rotterdam"}
+
+# Fictional people: first names and surnames are combined at random.
+DUTCH_FIRST = [
+    "Anouk",
+    "Bram",
+    "Daan",
+    "Demi",
+    "Eva",
+    "Femke",
+    "Gert",
+    "Hanneke",
+    "Iris",
+    "Jeroen",
+    "Joost",
+    "Kees",
+    "Laura",
+    "Lieke",
+    "Lotte",
+    "Maarten",
+    "Marloes",
+    "Mees",
+    "Nienke",
+    "Noor",
+    "Pieter",
+    "Renske",
+    "Robin",
+    "Roel",
+    "Sander",
+    "Sem",
+    "Sophie",
+    "Stijn",
+    "Tess",
+    "Thijs",
+    "Tim",
+    "Wendy",
+    "Wouter",
+    "Yvonne",
+    "Zeynep",
+    "Mohamed",
+    "Samira",
+    "Youssef",
+    "Esra",
+    "Kevin",
+    "Priya",
+    "Rachid",
+    "Dewi",
+    "Jasper",
+    "Linda",
+    "Hugo",
+    "Mila",
+    "Luuk",
+    "Fleur",
+    "Ruben",
+    "Sanne",
+    "Bas",
+    "Ilse",
+    "Koen",
+    "Merel",
+    "Niels",
+    "Marieke",
+    "Tom",
+    "Julia",
+]
+DUTCH_SURNAME = [
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van den Heuvel",
+    "van der Veen",
+    "van den Broek",
+    "de Bruijn",
+    "Schouten",
+    "van Beek",
+    "Willems",
+    "van Vliet",
+    "van de Ven",
+    "Hoekstra",
+    "Maas",
+    "Verhoeven",
+    "Koster",
+    "Prins",
+    "Blom",
+    "Huisman",
+    "Postma",
+    "Kuipers",
+    "van Dam",
+    "Boersma",
+    "Wolters",
+    "Aydin",
+    "El Amrani",
+    "Öztürk",
+    "Ramdin",
+    "Bouzid",
+    "Kramer",
+    "Verbeek",
+    "Timmermans",
+]
+ENGLISH_FIRST = [
+    "Piotr",
+    "Tomasz",
+    "Marta",
+    "Katarzyna",
+    "Paweł",
+    "Agnieszka",
+    "Andrei",
+    "Elena",
+    "Ioana",
+    "João",
+    "Ana",
+    "Lucas",
+    "Sofia",
+    "Daniel",
+    "Emma",
+    "James",
+    "Olivia",
+    "Ravi",
+    "Aisha",
+    "Chen",
+    "Mei",
+    "Kwame",
+    "Grace",
+    "Liam",
+    "Chloe",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Zofia",
+]
+ENGLISH_SURNAME = [
+    "Kowalski",
+    "Nowak",
+    "Wiśniewska",
+    "Zieliński",
+    "Popescu",
+    "Ionescu",
+    "Silva",
+    "Santos",
+    "Ferreira",
+    "Murphy",
+    "Walsh",
+    "Taylor",
+    "Patel",
+    "Sharma",
+    "Okafor",
+    "Mensah",
+    "Li",
+    "Wang",
+    "García",
+    "Rossi",
+    "Novák",
+    "Horvat",
+    "Petrov",
+    "Costa",
+    "Brennan",
+    "Hughes",
+]
+
+#: Open answers, per question: a general pool and pools for teams or departments with a
+#: story, per scan. Each answer exists in Dutch and English; a respondent writes in their
+#: own language.
+OPEN_ANSWERS: dict[str, dict[str, list[dict[str, str]]]] = {
+    "open_increase": {
+        "general": [
+            {
+                "nl": "Vaker vertellen waarom besluiten worden genomen.",
+                "en": "Explain more often why decisions are made.",
+            },
+            {
+                "nl": "Afspraken ook echt nakomen, ook als het druk is.",
+                "en": "Keep agreements, also when it is busy.",
+            },
+            {
+                "nl": "Meer tijd om met collega's van andere afdelingen te praten.",
+                "en": "More time to talk with colleagues from other departments.",
+            },
+            {
+                "nl": "Dat fouten besproken worden zonder dat iemand de schuld krijgt.",
+                "en": "Discussing mistakes without blaming anyone.",
+            },
+            {"nl": "Minder verrassingen van bovenaf.", "en": "Fewer surprises from the top."},
+            {
+                "nl": "Een leidinggevende die vaker op de vloer is.",
+                "en": "A manager who is on the floor more often.",
+            },
+        ],
+        REORGANISED_TEAM + "@2": [
+            {
+                "nl": "Zeg eerlijk wat er nog verandert. Niemand weet waar hij aan toe is.",
+                "en": "Say honestly what will still change. Nobody knows where they stand.",
+            },
+            {
+                "nl": "Sinds de verhuizing naar Rotterdam durf ik niets meer te vragen.",
+                "en": "Since the move to Rotterdam I no longer dare to ask anything.",
+            },
+            {
+                "nl": "Betrek ons bij de roosters in plaats van ze op te leggen.",
+                "en": "Involve us in the rosters instead of imposing them.",
+            },
+        ],
+        INTEGRITY_DEPARTMENT + "@2": [
+            {
+                "nl": "Geen beloftes doen over extra mensen als die er niet komen.",
+                "en": "Do not promise extra staff if they are not coming.",
+            },
+            {
+                "nl": "Zeg het gewoon als iets niet doorgaat, dan kunnen we ons erop instellen.",
+                "en": "Just say when something is off, so we can prepare for it.",
+            },
+        ],
+        IMPROVING_TEAM + "@1": [
+            {
+                "nl": "Planning en chauffeurs wijzen steeds naar elkaar. Maak één overdracht.",
+                "en": "Planning and drivers keep pointing at each other. Make one handover.",
+            },
+        ],
+    },
+    "open_works": {
+        "general": [
+            {
+                "nl": "Mijn directe collega's helpen me altijd als het vastloopt.",
+                "en": "My direct colleagues always help when I get stuck.",
+            },
+            {
+                "nl": "De werkoverleggen zijn kort en nuttig.",
+                "en": "The team meetings are short and useful.",
+            },
+            {
+                "nl": "Ik krijg ruimte om mijn werk zelf in te delen.",
+                "en": "I get room to organise my own work.",
+            },
+            {"nl": "Goede sfeer in het team.", "en": "Good atmosphere in the team."},
+            {
+                "nl": "We vieren het als iets gelukt is.",
+                "en": "We celebrate when something works out.",
+            },
+        ],
+        HIGH_TRUST_TEAM: [
+            {
+                "nl": "Je kunt hier zeggen dat je iets niet weet, en dan helpt iemand je.",
+                "en": "You can say here that you do not know something, and someone helps you.",
+            },
+            {"nl": "Onze teamleider doet wat ze zegt.", "en": "Our team lead does what she says."},
+            {
+                "nl": "Fouten bespreken we in de retro, zonder schuldvraag.",
+                "en": "We discuss mistakes in the retro, without blame.",
+            },
+        ],
+        IMPROVING_TEAM + "@2": [
+            {
+                "nl": "De vaste overdracht om 15:00 uur met de chauffeurs werkt.",
+                "en": "The fixed 3 pm handover with the drivers works.",
+            },
+            {
+                "nl": "Op het bord zie je wie wat heeft toegezegd. Minder gedoe.",
+                "en": "The board shows who promised what. Less hassle.",
+            },
+        ],
+    },
+}
