@@ -1,0 +1,325 @@
+"""The demo organisation: its shape, its privacy, its story and the text the CLI prints.
+
+Scale scores here are computed with plain pandas (reverse keys from the instrument, 0 and
+skipped items missing), independently of the analysis package, so the story is checked on
+the raw answers as a reader of a data export would see them.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
+from django.db import connection, models
+from django.utils import timezone
+
+from trustmirror import demo
+from trustmirror.demo import story
+from trustmirror.demo.seed import DEMO_PBKDF2_ITERATIONS
+from trustmirror.instrument import load_instrument
+from trustmirror.orgs.models import Organisation, Person, Role, Unit
+from trustmirror.surveys.models import Invitation, Response, Scan
+from trustmirror.surveys.tokens import token_hash
+
+THEMES = [
+    "safety_security",
+    "power_place",
+    "reliability",
+    "performance",
+    "collaboration",
+    "innovation",
+]
+BASE_URL = "http://127.0.0.1:8765"
+
+
+@pytest.fixture
+def seeded(db, tmp_path):
+    return demo.seed_demo(data_dir=tmp_path, progress=False)
+
+
+def scale_scores() -> pd.DataFrame:
+    """One row per submitted response: team path, scan number (1, 2) and construct means."""
+    keys = load_instrument().scoring_keys()
+    scans = list(Scan.objects.order_by("opens_on").values_list("pk", flat=True))
+    responses = list(Response.objects.filter(submitted=True).select_related("unit"))
+    answers = pd.DataFrame([r.answers for r in responses], dtype=float).replace(0, np.nan)
+    frame = pd.DataFrame(
+        {
+            "team": [r.unit.path for r in responses],
+            "scan": [scans.index(r.scan_id) + 1 for r in responses],
+        }
+    )
+    for construct, items in keys.items():
+        keyed = pd.DataFrame(
+            {item: 6 - answers[item] if key < 0 else answers[item] for item, key in items.items()}
+        )
+        frame[construct] = keyed.mean(axis=1)
+    return frame
+
+
+def test_organisation_has_three_departments_fourteen_teams_and_about_150_people(seeded):
+    organisation = Organisation.objects.get(slug=seeded.organisation_slug)
+    units = Unit.objects.filter(organisation=organisation)
+    teams = units.filter(children__isnull=True)
+    people = Person.objects.filter(organisation=organisation)
+
+    assert units.filter(depth=0).count() == 3
+    assert teams.count() == 14
+    assert 140 <= people.count() <= 160
+    assert not people.exclude(unit__in=teams).exists(), "everyone works in a team"
+    assert people.filter(is_lead=True).count() == 14
+    assert set(people.values_list("language", flat=True)) == {"nl", "en"}
+    assert 0.05 < people.filter(language="en").count() / people.count() < 0.3
+    assert all(set(p.bands) == {"tenure", "location"} for p in people)
+    assert len(set(people.values_list("email", flat=True))) == people.count()
+    assert (seeded.people, seeded.departments, seeded.teams) == (people.count(), 3, 14)
+
+
+def test_two_scans_half_a_year_apart_first_closed_second_open(seeded):
+    first, second = Scan.objects.order_by("opens_on")
+
+    assert 170 <= (second.opens_on - first.opens_on).days <= 190
+    assert first.status == Scan.CLOSED and first.closes_on < second.opens_on
+    assert second.status == Scan.OPEN
+    assert second.opens_on <= timezone.localdate() < second.closes_on
+    assert first.min_group_size == second.min_group_size == 5
+
+
+def test_responses_carry_no_person_no_time_and_only_a_team(seeded):
+    person_models = {Person, Invitation, get_user_model()}
+    for field in Response._meta.get_fields():
+        assert getattr(field, "related_model", None) not in person_models, field.name
+        assert not isinstance(field, models.DateField | models.TimeField), field.name
+    teams = set(Unit.objects.filter(children__isnull=True).values_list("pk", flat=True))
+    responses = Response.objects.all()
+    assert set(responses.values_list("unit_id", flat=True)) <= teams
+    assert responses.filter(submitted=False).count() == 0
+    resume_keys = list(responses.values_list("resume_key", flat=True))
+    assert len(set(resume_keys)) == len(resume_keys)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in resume_keys)
+
+
+def test_responses_are_stored_in_random_order(seeded):
+    # Row order that follows the invitations (team by team) would link responses to people.
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's rowid")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unit_id FROM surveys_response ORDER BY rowid")
+        units = [row[0] for row in cursor.fetchall()]
+    runs = 1 + sum(a != b for a, b in zip(units, units[1:], strict=False))
+    assert runs > len(units) / 2
+
+
+def test_answers_use_the_scale_with_some_dont_know_and_some_skipped(seeded):
+    instrument = load_instrument()
+    values = Counter()
+    skipped = 0
+    for answers in Response.objects.values_list("answers", flat=True):
+        assert set(answers) <= set(instrument.items)
+        values.update(answers.values())
+        skipped += len(instrument.items) - len(answers)
+    total = sum(values.values())
+    assert set(values) == {0, 1, 2, 3, 4, 5}
+    assert 0.01 < values[0] / total < 0.06
+    assert 0.002 < skipped / (total + skipped) < 0.03
+
+
+def test_submitted_invitations_match_responses_and_rates_are_realistic(seeded):
+    for scan in Scan.objects.all():
+        submitted = Counter(
+            scan.invitations.filter(status=Invitation.SUBMITTED).values_list(
+                "person__unit__path", flat=True
+            )
+        )
+        answered = Counter(scan.responses.values_list("unit__path", flat=True))
+        assert submitted == answered
+        rate = sum(answered.values()) / scan.invitations.count()
+        assert 0.7 <= rate <= 0.85, (scan.name, rate)
+    current = Scan.objects.get(status=Scan.OPEN)
+    assert current.invitations.filter(status=Invitation.PENDING).count() >= 20
+
+
+def test_only_the_small_team_stays_below_the_minimum_group_size(seeded):
+    counts = scale_scores().groupby(["team", "scan"]).size()
+
+    assert (counts.loc[story.SMALL_TEAM] < 5).all()
+    assert Person.objects.filter(unit__path=story.SMALL_TEAM).count() == 3
+    others = counts.drop(story.SMALL_TEAM, level="team")
+    assert len(others) == 26 and (others >= 5).all(), others[others < 5]
+
+
+def test_the_story_is_visible_in_the_answers(seeded):
+    scores = scale_scores()
+    team = scores.groupby(["team", "scan"]).mean(numeric_only=True)
+    org = scores.groupby("scan").mean(numeric_only=True)
+
+    # Reorganised between the scans: safety and psychological safety drop, fear rises.
+    returns = team.loc[story.REORGANISED_TEAM]
+    assert returns.loc[1, "safety_security"] - returns.loc[2, "safety_security"] > 0.7
+    assert returns.loc[1, "psych_safety"] - returns.loc[2, "psych_safety"] > 0.5
+    assert returns.loc[2, "fear"] - returns.loc[1, "fear"] > 0.5
+    assert returns.loc[2, "safety_security"] == team.xs(2, level="scan")["safety_security"].min()
+
+    # The high-trust team is above the organisation on every theme, in both scans.
+    it = team.loc[story.HIGH_TRUST_TEAM]
+    for scan in (1, 2):
+        for theme in THEMES:
+            assert it.loc[scan, theme] > org.loc[scan, theme] + 0.1, (scan, theme)
+        assert it.loc[scan, "fear"] < org.loc[scan, "fear"] - 0.3
+
+    # Planning made agreements after scan 1 and improved.
+    planning = team.loc[story.IMPROVING_TEAM]
+    assert planning.loc[2, "reliability"] - planning.loc[1, "reliability"] > 0.5
+    assert planning.loc[2, "collaboration"] - planning.loc[1, "collaboration"] > 0.5
+
+    # Leader integrity dropped in one department, not in the rest of the organisation.
+    in_department = scores["team"].str.startswith(story.INTEGRITY_DEPARTMENT + "/")
+    integrity = scores.groupby([in_department, "scan"])["leader_integrity"].mean()
+    assert integrity.loc[(True, 1)] - integrity.loc[(True, 2)] > 0.5
+    assert abs(integrity.loc[(False, 1)] - integrity.loc[(False, 2)]) < 0.25
+
+    # Drivers work under more control than the rest.
+    drivers = scores["team"].str.contains("/Drivers ")
+    assert scores[drivers]["control"].mean() - scores[~drivers]["control"].mean() > 0.4
+
+
+def test_constructs_move_together_as_described(seeded):
+    correlation = scale_scores()[["psych_safety", "fear", "team_affective", "control"]].corr()
+
+    assert correlation.loc["psych_safety", "team_affective"] > 0.3
+    assert correlation.loc["psych_safety", "fear"] < -0.2
+    assert abs(correlation.loc["control", "team_affective"]) < 0.3
+
+
+def test_logins_work_with_their_roles(seeded):
+    User = get_user_model()
+    logins = {login.username: login for login in seeded.logins}
+
+    for login in seeded.logins:
+        assert check_password(login.password, User.objects.get(username=login.username).password)
+        assert len(login.password) >= 16
+    consultant = User.objects.get(username="consultant")
+    assert Role.objects.filter(user=consultant, kind=Role.ADMIN, unit=None).exists()
+    assert Role.objects.filter(user__username="analyst", kind=Role.ANALYST).exists()
+    sanne = Role.objects.get(user__username="sanne")
+    assert (sanne.kind, sanne.unit.path) == (Role.LEAD, story.HIGH_TRUST_TEAM)
+    assert Person.objects.get(user__username="sanne").unit.path == story.HIGH_TRUST_TEAM
+    ingrid_units = set(
+        Role.objects.filter(user__username="ingrid", kind=Role.LEAD).values_list(
+            "unit__path", flat=True
+        )
+    )
+    assert ingrid_units == {"Customer Services/Key Accounts", "Customer Services"}
+    assert logins["ruud"].unit == story.SMALL_TEAM
+
+
+def test_quick_demo_password_hash_is_made_full_strength_at_the_first_login(db, tmp_path, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    info = demo.seed_demo(data_dir=tmp_path, progress=False)
+    password = next(login.password for login in info.logins if login.username == "consultant")
+    consultant = get_user_model().objects.get(username="consultant")
+    assert consultant.password.startswith(f"pbkdf2_sha256${DEMO_PBKDF2_ITERATIONS}$")
+
+    assert consultant.check_password(password)
+
+    consultant.refresh_from_db()
+    assert consultant.password.startswith(f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
+
+
+def test_info_is_saved_owner_readable_and_found_again(seeded, tmp_path):
+    path = tmp_path / demo.INFO_FILE
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert demo.demo_info(tmp_path) == seeded
+    assert demo.demo_info(tmp_path / "elsewhere") is None
+
+
+def test_info_without_its_organisation_in_the_database_is_no_demo(seeded, tmp_path):
+    Response.objects.all().delete()
+    Person.objects.all().delete()
+    Organisation.objects.filter(slug=seeded.organisation_slug).delete()
+
+    assert demo.demo_info(tmp_path) is None
+
+
+def test_describe_prints_logins_data_dir_and_only_unsubmitted_links(seeded, tmp_path):
+    text = demo.describe(seeded, base_url=BASE_URL)
+
+    admin = next(login for login in seeded.logins if login.username == "consultant")
+    assert f"consultant  {admin.password}" in text
+    assert "analyst" in text and "sanne" in text
+    assert str(tmp_path) in text
+    tokens = re.findall(re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{22})", text)
+    assert 3 <= len(tokens) <= 5
+    invitations = Invitation.objects.filter(token_hash__in=[token_hash(t) for t in tokens])
+    assert invitations.count() == len(tokens)
+    assert set(invitations.values_list("status", "scan__status")) == {
+        (Invitation.PENDING, Scan.OPEN)
+    }
+
+    # Someone answers through the first link: a later start no longer offers it.
+    Invitation.objects.filter(token_hash=token_hash(tokens[0])).update(status=Invitation.SUBMITTED)
+    again = re.findall(
+        re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{22})", demo.describe(seeded, base_url=BASE_URL)
+    )
+    assert tokens[0] not in again
+    assert tokens[1:] == again[: len(tokens) - 1]
+
+
+def test_describe_says_so_when_every_link_is_used(seeded):
+    Invitation.objects.update(status=Invitation.SUBMITTED)
+
+    text = demo.describe(seeded, base_url=BASE_URL)
+
+    assert "/s/" not in text
+    assert "All demo survey links have been used." in text
+
+
+def _answer_multiset() -> Counter:
+    scans = list(Scan.objects.order_by("opens_on").values_list("pk", flat=True))
+    return Counter(
+        (scans.index(r.scan_id), r.unit.path, tuple(sorted(r.answers.items())), r.language)
+        for r in Response.objects.select_related("unit")
+    )
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_answers_and_reseeding_replaces_the_demo(tmp_path):
+    first_info = demo.seed_demo(data_dir=tmp_path, seed=7, progress=False)
+    first = _answer_multiset()
+    people = sorted(Person.objects.values_list("name", "unit__path", "language"))
+
+    second_info = demo.seed_demo(data_dir=tmp_path, seed=7, progress=False)
+
+    assert _answer_multiset() == first
+    assert sorted(Person.objects.values_list("name", "unit__path", "language")) == people
+    assert Organisation.objects.filter(slug=story.ORGANISATION_SLUG).count() == 1
+    assert get_user_model().objects.filter(username="consultant").count() == 1
+    # Tokens and passwords are random every time, as in production.
+    assert {link.token for link in first_info.links}.isdisjoint(
+        link.token for link in second_info.links
+    )
+    assert first_info.logins[0].password != second_info.logins[0].password
+
+    demo.seed_demo(data_dir=tmp_path, seed=8, progress=False)
+    assert _answer_multiset() != first
+
+
+@pytest.mark.django_db
+def test_seeding_refuses_to_touch_a_user_of_another_organisation(tmp_path):
+    other = Organisation.objects.create(name="Real", slug="real")
+    user = get_user_model().objects.create_user("consultant", password="x" * 20)
+    Role.objects.create(user=user, organisation=other, kind=Role.ADMIN)
+
+    with pytest.raises(RuntimeError, match="data directory"):
+        demo.seed_demo(data_dir=tmp_path, progress=False)
+
+    assert get_user_model().objects.filter(username="consultant").count() == 1
+    assert not Organisation.objects.filter(slug=story.ORGANISATION_SLUG).exists()
+    assert not (tmp_path / demo.INFO_FILE).exists()
