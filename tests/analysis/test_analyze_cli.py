@@ -1,0 +1,245 @@
+"""``trustmirror analyze``: numbers from a CSV, error messages, reports and privacy.
+
+Reference numbers: ``shared/reference/expected/multilevel_lq2002.json`` (multilevel 2.7's
+``rwg.j`` and ``ICC1``/``ICC2`` on the LEAD items by company, README section 5.1). Other
+expected values are computed independently in the test (closed forms on complete data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustmirror.analysis import analyze_cli
+
+LEAD_ITEMS = [f"LEAD{i:02d}" for i in range(1, 12)]
+
+
+def _reference_dir() -> Path:
+    configured = os.environ.get("TRUSTMIRROR_REFERENCE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="module")
+def lq2002() -> tuple[Path, dict]:
+    folder = _reference_dir()
+    csv = folder / "data" / "multilevel_lq2002.csv"
+    expected = folder / "expected" / "multilevel_lq2002.json"
+    if not csv.is_file() or not expected.is_file():
+        pytest.skip(f"multilevel lq2002 reference not found in {folder}")
+    return csv, json.loads(expected.read_text(encoding="utf-8"))
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="trustmirror analyze")
+    analyze_cli.add_arguments(parser)
+    code = analyze_cli.run(parser.parse_args([*argv, "--no-progress"]))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _json(argv: list[str], capsys) -> dict:
+    code, out, err = _run([*argv, "--json", "-"], capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_rwg_j_and_icc_per_company_match_multilevel(lq2002, capsys):
+    csv, expected = lq2002
+
+    result = _json(
+        [str(csv), "--unit", "COMPID", "--items", "LEAD=" + ",".join(LEAD_ITEMS)], capsys
+    )
+
+    lead = result["scales"]["LEAD"]
+    reference = {row["grpid"]: row for row in expected["rwg_j"]["LEAD"]["per_group"]}
+    units = {row["unit"]: row for row in lead["units"]}
+    assert set(units) == set(reference)
+    for unit, row in reference.items():
+        assert units[unit]["shown"], unit
+        assert units[unit]["rwg_j"] == pytest.approx(row["rwg_j"], abs=1e-9), unit
+        assert units[unit]["rwg_j_lindell"] == pytest.approx(row["rwg_j_lindell"], abs=1e-9)
+        assert units[unit]["rwg_j_n"] == row["gsize"]
+    # multilevel's ICC used the shipped LEAD score (the item mean); the CSV rounds it to
+    # 9 decimals, our score is the exact mean, hence 1e-7 rather than 1e-9.
+    icc = expected["icc"]["LEAD"]
+    assert lead["icc"]["icc1"] == pytest.approx(icc["ICC1"], abs=1e-7)
+    assert lead["icc"]["icc2"] == pytest.approx(icc["ICC2"], abs=1e-7)
+    assert lead["icc"]["n_groups"] == icc["n_groups"]
+    assert lead["icc"]["n_obs"] == icc["n_obs"]
+    assert result["n_rows"] == expected["n_rows"]
+    assert [row["unit"] for row in result["units"]][:3] == ["2", "3", "4"]  # numeric order
+
+
+def test_reliability_and_unit_means_equal_closed_forms(lq2002, capsys):
+    csv, _ = lq2002
+    data = pd.read_csv(csv)
+    items = data[LEAD_ITEMS]
+
+    result = _json([str(csv), "--unit", "COMPID", "--items", ",".join(LEAD_ITEMS)], capsys)
+
+    scale = result["scales"]["scale"]
+    k = len(LEAD_ITEMS)
+    alpha = k / (k - 1) * (1 - items.var(ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+    assert scale["reliability"]["alpha"] == pytest.approx(alpha, abs=1e-12)
+    first = scale["reliability"]["items"][0]
+    rest = items.drop(columns="LEAD01").sum(axis=1)
+    assert first["r_drop"] == pytest.approx(np.corrcoef(items["LEAD01"], rest)[0, 1], abs=1e-12)
+    means = items.mean(axis=1).groupby(data["COMPID"]).mean()
+    for row in scale["units"]:
+        assert row["mean"] == pytest.approx(means[int(row["unit"])], abs=1e-12)
+    assert scale["reliability"]["omega_total"] > alpha  # congeneric items: omega >= alpha
+
+
+def _write(tmp_path: Path, text: str, name: str = "survey.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SMALL = """team,q1,q2,q3
+A,4,5,2
+A,5,5,1
+A,4,4,2
+A,3,4,2
+A,4,4,1
+B,2,1,5
+B,1,2,4
+B,2,2,5
+B,1,1,5
+B,2,2,4
+"""
+
+
+def test_reverse_keys_and_dont_know_are_applied(tmp_path, capsys):
+    path = _write(tmp_path, SMALL.replace("A,3,4,2", "A,3,0,2"))
+
+    result = _json([str(path), "--unit", "team", "--items", "q1,q2,q3", "--keys", "q3"], capsys)
+
+    scale = result["scales"]["scale"]
+    assert scale["reverse_items"] == ["q3"]
+    unit_a = scale["units"][0]
+    # Team A keyed scores: (4+5+4)/3, (5+5+5)/3, (4+4+4)/3, (3+4)/2 (q2 "don't know"), (4+4+5)/3
+    expected = np.mean([13 / 3, 5, 4, 3.5, 13 / 3])
+    assert unit_a["unit"] == "A"
+    assert unit_a["mean"] == pytest.approx(expected, abs=1e-12)
+    assert unit_a["rwg_j_n"] == 4  # rwg(j) uses complete answers only
+    assert scale["reliability"]["items"][2]["reversed"] is True
+    assert scale["reliability"]["items"][2]["r_drop"] > 0.8
+
+
+def test_small_units_are_not_shown(tmp_path, capsys):
+    text = SMALL + "C,3,3,3\nC,4,3,3\n"
+    path = _write(tmp_path, text)
+
+    result = _json([str(path), "--unit", "team", "--items", "q1,q2,q3"], capsys)
+
+    rows = {row["unit"]: row for row in result["scales"]["scale"]["units"]}
+    assert rows["C"] == {"unit": "C", "shown": False}
+    # With C hidden, A or B must go too, or the total would give C away.
+    assert sum(row["shown"] for row in rows.values()) <= 1
+    assert all(u["n"] is None for u in result["units"] if not u["shown"])
+
+
+def test_bad_values_are_reported_with_line_and_column(tmp_path, capsys):
+    path = _write(tmp_path, SMALL.replace("B,1,2,4", "B,1,x,4").replace("A,4,4,1", "A,4,7,1"))
+
+    code, out, err = _run([str(path), "--unit", "team", "--items", "q1,q2,q3"], capsys)
+
+    assert code == 1
+    assert out == ""
+    assert "line 6, column 'q2': 7 is outside 1..5" in err
+    assert "line 8, column 'q2': 'x' is not a number" in err
+    assert err.index("line 6") < err.index("line 8")
+
+
+def test_missing_column_and_missing_unit_are_clear_errors(tmp_path, capsys):
+    path = _write(tmp_path, SMALL.replace("B,1,2,4", ",1,2,4"))
+
+    code, _, err = _run([str(path), "--unit", "team", "--items", "q1,q9"], capsys)
+    assert code == 2
+    assert "column 'q9' not found; the file has: team, q1, q2, q3" in err
+
+    code, _, err = _run([str(path), "--unit", "group", "--items", "q1,q2"], capsys)
+    assert code == 2
+    assert "column 'group' not found" in err
+
+    code, _, err = _run([str(path), "--unit", "team", "--items", "q1,q2"], capsys)
+    assert code == 1
+    assert "no unit in column 'team' on line 8" in err
+
+    code, _, err = _run([str(tmp_path / "nope.csv"), "--items", "q1,q2"], capsys)
+    assert code == 2
+    assert "no such file" in err
+
+    code, _, err = _run([str(path), "--items", "q1,q2", "--keys", "q7"], capsys)
+    assert code == 2
+    assert "'q7' is not an item of any --items scale" in err
+
+
+def test_semicolon_files_wider_scales_and_no_unit(tmp_path, capsys):
+    path = _write(tmp_path, "a;b;c\n7;6;7\n1;2;1\n4;4;5\n6;7;6\n")
+
+    result = _json([str(path), "--items", "a,b,c", "--scale-points", "7"], capsys)
+
+    scale = result["scales"]["scale"]
+    assert result["unit_column"] is None
+    assert scale["units"] == [] and scale["icc"] is None
+    assert scale["mean"] == pytest.approx(np.mean([20 / 3, 4 / 3, 13 / 3, 19 / 3]))
+
+
+def test_instrument_mode_scores_the_constructs_whose_columns_exist(tmp_path, capsys):
+    from trustmirror.instrument import load_instrument
+
+    keys = load_instrument().scoring_keys()
+    construct = next(c for c, k in keys.items() if -1 in k.values() and len(k) >= 3)
+    partial = next(c for c, k in keys.items() if c != construct and len(k) >= 2)
+    items = list(keys[construct])
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.integers(1, 6, size=(30, len(items))), columns=items)
+    frame[list(keys[partial])[0]] = 3
+    path = tmp_path / "scan.csv"
+    frame.to_csv(path, index=False)
+
+    result = _json([str(path), "--instrument", "trustscan"], capsys)
+
+    assert list(result["scales"]) == [construct]
+    assert result["skipped_constructs"] == {partial: list(keys[partial])[1:]}
+    keyed = frame[items].copy()
+    for item, key in keys[construct].items():
+        if key == -1:
+            keyed[item] = 6 - keyed[item]
+    assert result["scales"][construct]["mean"] == pytest.approx(keyed.mean(axis=1).mean())
+
+
+def test_html_report_is_self_contained_and_escaped(tmp_path, capsys):
+    path = _write(tmp_path, SMALL.replace("team", "team").replace("\nB,", "\n<b>,"))
+    out = tmp_path / "report.html"
+
+    code, stdout, err = _run(
+        [str(path), "--unit", "team", "--items", "Trust=q1,q2,q3", "--html", str(out)], capsys
+    )
+
+    assert code == 0, err
+    assert stdout == ""
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Trust" in page and "&lt;b&gt;" in page and "<b>" not in page
+    assert "<script" not in page and "http" not in page
+
+
+def test_text_summary_is_printed_without_output_options(tmp_path, capsys):
+    path = _write(tmp_path, SMALL)
+
+    code, out, _ = _run([str(path), "--items", "q1,q2,q3", "--language", "nl"], capsys)
+
+    assert code == 0
+    assert "Schaal scale" in out and "alpha" in out
