@@ -138,6 +138,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The package's own static folder: trustmirror itself is not an installed app.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 STORAGES = {

@@ -261,14 +261,25 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
 def describe(info: DemoInfo, *, base_url: str) -> str:
     """The text printed when the demo starts: logins, usable survey links, where data lives."""
     base_url = base_url.rstrip("/")
-    pending = set(
+    # The database cannot tell who has answered (invitations are never written on
+    # submission); the demo can, because it kept the tokens: a submitted response carries
+    # the token's resume key.
+    open_links = set(
         Invitation.objects.filter(
             token_hash__in=[token_hash(link.token) for link in info.links],
-            status=Invitation.PENDING,
             scan__status=Scan.OPEN,
         ).values_list("token_hash", flat=True)
     )
-    usable = [link for link in info.links if token_hash(link.token) in pending][:LINKS_SHOWN]
+    submitted = set(
+        Response.objects.filter(
+            resume_key__in=[resume_key(link.token) for link in info.links], submitted=True
+        ).values_list("resume_key", flat=True)
+    )
+    usable = [
+        link
+        for link in info.links
+        if token_hash(link.token) in open_links and resume_key(link.token) not in submitted
+    ][:LINKS_SHOWN]
     current = info.scans[-1]
     width = max(len(login.username) for login in info.logins)
     lines = [
@@ -361,9 +372,6 @@ class _Answering:
         # responses back to people.
         order = self.rng.permutation(len(responses))
         Response.objects.bulk_create([responses[i] for i in order])
-        Invitation.objects.filter(
-            scan=scan, token_hash__in=[token_hash(token) for token in answered]
-        ).update(status=Invitation.SUBMITTED)
         return answered
 
     def _open_answers(self, team: story.TeamSpec, wave: int, language: str) -> dict[str, str]:

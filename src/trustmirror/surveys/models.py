@@ -56,15 +56,17 @@ class Scan(models.Model):
 
 
 class Invitation(models.Model):
-    PENDING = "pending"
-    SUBMITTED = "submitted"
-    STATUS_CHOICES = [(PENDING, _("not submitted")), (SUBMITTED, _("submitted"))]
+    """(scan, person) and the hash of the person's secret link.
+
+    There is deliberately no "submitted" status: answering never writes this row, so no
+    shared write can link an invitation to its anonymous response, and nobody (the operator
+    included) can tell who has answered. Participation is counted from responses per unit.
+    """
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
     # SHA-256 of the random token; the token itself exists only in the link the person got.
     token_hash = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
 
     class Meta:
         constraints = [

@@ -1,0 +1,271 @@
+"""The respondent's side of a scan: find the invitation behind a link, save pages, submit once.
+
+Privacy (DESIGN.md): the :class:`~trustmirror.surveys.models.Response` row is keyed by
+``resume_key(token)`` only; it gets no person, no timestamp and no sequential id. The token
+travels in the URL and as a function argument, and is never stored, logged or put in the
+session. Nothing in this module logs answers.
+
+Answering never writes or locks the invitation row. A write that touched both the invitation
+and the response would let anyone with the database link them (in PostgreSQL the two rows
+would carry the same transaction id in ``xmin``/``xmax``). So nothing records *who* has
+answered; the response itself knows whether it was submitted.
+
+Concurrency: every write locks the respondent's own response row (``select_for_update``)
+inside one transaction and re-checks ``submitted`` there, so double clicks, replayed requests
+and two tabs submitting at once end in exactly one submitted response. The unique
+(scan, resume_key) constraint makes the creation of the draft itself race-free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from trustmirror.instrument import load_instrument
+from trustmirror.surveys.models import Invitation, Response, Scan
+from trustmirror.surveys.tokens import looks_like_token, resume_key, token_hash
+
+__all__ = [
+    "LANGUAGES",
+    "OPEN",
+    "OPEN_ANSWER_MAX_LENGTH",
+    "AlreadySubmitted",
+    "LinkInvalid",
+    "SurveyNotOpen",
+    "answered_page_numbers",
+    "instrument_for",
+    "invitation_for_token",
+    "page_save",
+    "response_draft",
+    "response_is_submitted",
+    "response_language_set",
+    "response_submit",
+    "resume_page_number",
+    "scan_availability",
+]
+
+LANGUAGES = ("nl", "en")
+OPEN_ANSWER_MAX_LENGTH = 2000
+
+OPEN = "open"
+CLOSED = "closed"
+NOT_YET_OPEN = "not_yet_open"
+
+
+class LinkInvalid(Exception):
+    """The token is malformed, unknown or no longer valid (reissued)."""
+
+
+class SurveyNotOpen(Exception):
+    """The scan does not accept answers now; ``state`` is ``"closed"`` or ``"not_yet_open"``."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+class AlreadySubmitted(Exception):
+    """The response has been submitted; nothing may change any more."""
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The invitation behind a survey link, with its scan and person.
+
+    Malformed and unknown tokens raise the same :class:`LinkInvalid`, so a visitor cannot
+    tell a near miss from a wild guess.
+    """
+    if not isinstance(token, str) or not looks_like_token(token):
+        raise LinkInvalid
+    try:
+        return Invitation.objects.select_related(
+            "scan", "scan__organisation", "person", "person__unit"
+        ).get(token_hash=token_hash(token))
+    except Invitation.DoesNotExist:
+        raise LinkInvalid from None
+
+
+def scan_availability(scan: Scan, *, today: dt.date | None = None) -> str:
+    """``"open"``, ``"closed"`` or ``"not_yet_open"`` for answering on ``today``.
+
+    The closing day itself is still open: "closes on 30 November" means people can answer
+    on the 30th, in the installation's time zone.
+    """
+    today = today or timezone.localdate()
+    if scan.status == Scan.CLOSED or today > scan.closes_on:
+        return CLOSED
+    if scan.status != Scan.OPEN or today < scan.opens_on:
+        return NOT_YET_OPEN
+    return OPEN
+
+
+def instrument_for(scan: Scan):
+    """The instrument (questions, pages, scale labels) the scan was created with."""
+    return load_instrument(scan.instrument_id, scan.instrument_version)
+
+
+def response_is_submitted(*, invitation: Invitation, token: str) -> bool:
+    return Response.objects.filter(
+        scan_id=invitation.scan_id, resume_key=resume_key(token), submitted=True
+    ).exists()
+
+
+def response_draft(*, invitation: Invitation, token: str) -> Response | None:
+    """The respondent's saved answers (draft or submitted), found by the resume key only."""
+    return Response.objects.filter(scan_id=invitation.scan_id, resume_key=resume_key(token)).first()
+
+
+def answered_page_numbers(instrument, response: Response | None) -> set[int]:
+    """1-based numbers of the pages with at least one answer (a scale answer or open text).
+
+    A page whose questions were all skipped counts as unanswered, so a returning respondent
+    is brought back to it once more; skipping stays possible.
+    """
+    if response is None:
+        return set()
+    answered = set()
+    for number, page in enumerate(instrument.pages, start=1):
+        if any(item_id in response.answers for item_id in page.item_ids) or any(
+            question_id in response.open_answers for question_id in page.open_question_ids
+        ):
+            answered.add(number)
+    return answered
+
+
+def resume_page_number(instrument, response: Response | None) -> int:
+    """Where a returning respondent continues: the first unanswered page.
+
+    ``len(instrument.pages) + 1`` means every page has answers: continue at the review step.
+    """
+    answered = answered_page_numbers(instrument, response)
+    for number in range(1, len(instrument.pages) + 1):
+        if number not in answered:
+            return number
+    return len(instrument.pages) + 1
+
+
+def _check_open(invitation: Invitation, *, today: dt.date | None) -> None:
+    state = scan_availability(invitation.scan, today=today)
+    if state != OPEN:
+        raise SurveyNotOpen(state)
+
+
+def _draft_for_update(invitation: Invitation, token: str, language: str) -> Response:
+    """The respondent's response row, created if needed, locked until the transaction ends.
+
+    Raises :class:`AlreadySubmitted` when it was submitted before (checked under the lock).
+    """
+    response, _ = Response.objects.select_for_update().get_or_create(
+        scan_id=invitation.scan_id,
+        resume_key=resume_key(token),
+        defaults={"unit_id": invitation.person.unit_id, "language": language},
+    )
+    if response.submitted:
+        raise AlreadySubmitted
+    return response
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+
+
+def _check_page_answers(
+    instrument, page, answers: Mapping[str, int], open_answers: Mapping[str, str]
+) -> None:
+    # The form gives the respondent friendly messages; this guards the stored data against
+    # any other caller.
+    allowed_values = {instrument.dont_know, *range(1, instrument.scale_points + 1)}
+    for item_id, value in answers.items():
+        if item_id not in page.item_ids:
+            raise ValueError(f"item {item_id!r} is not on page {page.id!r}")
+        if type(value) is not int or value not in allowed_values:
+            raise ValueError(f"answer to {item_id!r} must be one of {sorted(allowed_values)}")
+    for question_id, text in open_answers.items():
+        if question_id not in page.open_question_ids:
+            raise ValueError(f"open question {question_id!r} is not on page {page.id!r}")
+        if not isinstance(text, str) or len(text) > OPEN_ANSWER_MAX_LENGTH:
+            raise ValueError(
+                f"open answer {question_id!r} must be text of at most "
+                f"{OPEN_ANSWER_MAX_LENGTH} characters"
+            )
+
+
+@transaction.atomic
+def page_save(
+    *,
+    invitation: Invitation,
+    token: str,
+    page_number: int,
+    answers: Mapping[str, int],
+    open_answers: Mapping[str, str] | None = None,
+    language: str,
+    today: dt.date | None = None,
+) -> Response:
+    """Store the answers of one page (1-based ``page_number``) in the respondent's draft.
+
+    The page's state replaces what was stored for that page: an item of the page missing
+    from ``answers`` is skipped (removed if answered before); answers on other pages are kept.
+    ``language`` becomes the draft's language, so a language switch survives leaving.
+
+    Raises :class:`AlreadySubmitted` after submission and :class:`SurveyNotOpen` outside
+    the answering period; ``ValueError`` for a page, item or value the instrument lacks.
+    """
+    _check_language(language)
+    _check_open(invitation, today=today)
+    instrument = instrument_for(invitation.scan)
+    if not 1 <= page_number <= len(instrument.pages):
+        raise ValueError(f"page {page_number} does not exist")
+    page = instrument.pages[page_number - 1]
+    open_answers = {k: v for k, v in (open_answers or {}).items() if v}
+    _check_page_answers(instrument, page, answers, open_answers)
+
+    response = _draft_for_update(invitation, token, language)
+    stored = {k: v for k, v in response.answers.items() if k not in page.item_ids}
+    stored.update(answers)
+    stored_open = {
+        k: v for k, v in response.open_answers.items() if k not in page.open_question_ids
+    }
+    stored_open.update(open_answers)
+    response.answers = stored
+    response.open_answers = stored_open
+    response.language = language
+    response.save(update_fields=["answers", "open_answers", "language"])
+    return response
+
+
+@transaction.atomic
+def response_language_set(
+    *, invitation: Invitation, token: str, language: str, today: dt.date | None = None
+) -> Response:
+    """Remember the respondent's chosen language in their draft (created if needed)."""
+    _check_language(language)
+    _check_open(invitation, today=today)
+    response = _draft_for_update(invitation, token, language)
+    if response.language != language:
+        response.language = language
+        response.save(update_fields=["language"])
+    return response
+
+
+@transaction.atomic
+def response_submit(*, invitation: Invitation, token: str, today: dt.date | None = None) -> bool:
+    """Submit the respondent's answers; ``True`` if this call submitted them.
+
+    Idempotent: a second call (double click, replayed request, second tab) finds the
+    response submitted under the row lock and returns ``False`` without changing anything.
+    The response takes the person's unit at this moment, so a move during the answering
+    period counts where they work when they submit. The invitation is not touched.
+    """
+    _check_open(invitation, today=today)
+    language = invitation.person.language if invitation.person.language in LANGUAGES else "nl"
+    try:
+        response = _draft_for_update(invitation, token, language)
+    except AlreadySubmitted:
+        return False
+    response.unit_id = invitation.person.unit_id
+    response.submitted = True
+    response.save(update_fields=["unit", "submitted"])
+    return True

@@ -1,0 +1,347 @@
+"""The respondent's pages: /s/<token> (promise), /p/<n> (questions), /review, /thanks.
+
+The token in the URL is the respondent's only credential. It is never put in the session or a
+cookie. Django logs the path (which holds the token) of every 4xx response; these views mark
+theirs as logged and raise no ``Http404``, so they add nothing to the log even where the
+site's redacting log filter (``trustmirror.logfilters``) is not configured.
+
+The views are CSRF-exempt on purpose: a cross-site form cannot post to a survey URL without
+knowing its 128-bit token, which makes the token itself the anti-forgery secret. Respondents
+therefore need no cookie at all, and a browser that blocks cookies can still answer.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+
+from trustmirror.surveys.answering import (
+    LANGUAGES,
+    OPEN,
+    AlreadySubmitted,
+    LinkInvalid,
+    SurveyNotOpen,
+    answered_page_numbers,
+    instrument_for,
+    invitation_for_token,
+    page_save,
+    response_draft,
+    response_is_submitted,
+    response_language_set,
+    response_submit,
+    resume_page_number,
+    scan_availability,
+)
+from trustmirror.surveys.forms import PageForm
+from trustmirror.surveys.models import Invitation, Response
+
+READ_METHODS = ("GET", "HEAD")
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    # Django's request logger writes the path of every 4xx response, and the path holds the
+    # token; this flag is how Django itself marks a response as already logged.
+    response._has_been_logged = True
+    return response
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, language: str, status=200):
+    with translation.override(language):
+        context = {"survey_language": language, **context}
+        return _quiet(render(request, template, context, status=status))
+
+
+def _request_language(request: HttpRequest) -> str:
+    language = translation.get_language() or "en"
+    return language if language in LANGUAGES else "en"
+
+
+def _link_invalid(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request, "surveys/link_invalid.html", {}, language=_request_language(request), status=404
+    )
+
+
+def _method_not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
+    response = _render(
+        request,
+        "surveys/link_invalid.html",
+        {"wrong_method": True},
+        language=_request_language(request),
+        status=405,
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
+def _language(request: HttpRequest, invitation: Invitation, response: Response | None) -> str:
+    """Asked in the URL (?lang=), else chosen before (the draft), else the person's own."""
+    asked = request.GET.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if response is not None and response.language in LANGUAGES:
+        return response.language
+    if invitation.person.language in LANGUAGES:
+        return invitation.person.language
+    return invitation.scan.organisation.default_language
+
+
+def _other_language(language: str) -> str:
+    return "en" if language == "nl" else "nl"
+
+
+def _thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    response = response_draft(invitation=invitation, token=token)
+    language = _language(request, invitation, response)
+    return _render(
+        request,
+        "surveys/thanks.html",
+        {"scan": invitation.scan, "other_language": _other_language(language)},
+        language=language,
+    )
+
+
+def _not_open(request: HttpRequest, invitation: Invitation, token: str, state: str):
+    response = response_draft(invitation=invitation, token=token)
+    language = _language(request, invitation, response)
+    return _render(
+        request,
+        "surveys/not_open.html",
+        {"scan": invitation.scan, "state": state, "other_language": _other_language(language)},
+        language=language,
+    )
+
+
+def _gate(request: HttpRequest, token: str) -> tuple[Invitation | None, HttpResponse | None]:
+    """The invitation if it may answer now, else the page to show instead.
+
+    Checked again under a row lock by every write; this early check only chooses the page.
+    """
+    try:
+        invitation = invitation_for_token(token)
+    except LinkInvalid:
+        return None, _link_invalid(request)
+    if response_is_submitted(invitation=invitation, token=token):
+        return None, _thanks(request, invitation, token)
+    state = scan_availability(invitation.scan)
+    if state != OPEN:
+        return None, _not_open(request, invitation, token, state)
+    return invitation, None
+
+
+def _page_url(token: str, number: int, *, language: str | None = None) -> str:
+    url = reverse("surveys:page", kwargs={"token": token, "number": str(number)})
+    return f"{url}?lang={language}" if language else url
+
+
+def _parse_page_number(number: str, page_count: int) -> int | None:
+    if not number.isascii() or not number.isdigit() or len(number) > 4:
+        return None
+    value = int(number)
+    return value if 1 <= value <= page_count else None
+
+
+@csrf_exempt
+def survey_start(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the invitation: the privacy promise, or straight back to where one was."""
+    if request.method not in READ_METHODS:
+        return _method_not_allowed(request, READ_METHODS)
+    invitation, early = _gate(request, token)
+    if early is not None:
+        return early
+    instrument = instrument_for(invitation.scan)
+    response = response_draft(invitation=invitation, token=token)
+    language = _language(request, invitation, response)
+    if answered_page_numbers(instrument, response):
+        number = resume_page_number(instrument, response)
+        if number > len(instrument.pages):
+            return HttpResponseRedirect(reverse("surveys:review", kwargs={"token": token}))
+        asked = request.GET.get("lang")
+        return HttpResponseRedirect(
+            _page_url(token, number, language=asked if asked in LANGUAGES else None)
+        )
+    return _render(
+        request,
+        "surveys/start.html",
+        {
+            "token": token,
+            "scan": invitation.scan,
+            "intro": instrument.intro[language],
+            "page_count": len(instrument.pages),
+            "first_page_url": _page_url(token, 1, language=language),
+            "other_language": _other_language(language),
+        },
+        language=language,
+    )
+
+
+@csrf_exempt
+def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
+    """One page of questions. POST saves it, then moves on, back, or switches language."""
+    if request.method not in (*READ_METHODS, "POST"):
+        return _method_not_allowed(request, (*READ_METHODS, "POST"))
+    invitation, early = _gate(request, token)
+    if early is not None:
+        return early
+    instrument = instrument_for(invitation.scan)
+    page_count = len(instrument.pages)
+    page_number = _parse_page_number(number, page_count)
+    response = response_draft(invitation=invitation, token=token)
+    language = _language(request, invitation, response)
+    if page_number is None:
+        return _render(
+            request,
+            "surveys/page_not_found.html",
+            {"token": token, "scan": invitation.scan},
+            language=language,
+            status=404,
+        )
+    page = instrument.pages[page_number - 1]
+    first_number = 1 + sum(len(p.item_ids) for p in instrument.pages[: page_number - 1])
+    form_kwargs = {"instrument": instrument, "page": page, "first_number": first_number}
+
+    if request.method == "POST":
+        posted = request.POST.get("language")
+        language = posted if posted in LANGUAGES else language
+        form = PageForm(request.POST, language=language, **form_kwargs)
+        if form.is_valid():
+            switch = request.POST.get("lang")
+            new_language = switch if switch in LANGUAGES else language
+            try:
+                page_save(
+                    invitation=invitation,
+                    token=token,
+                    page_number=page_number,
+                    answers=form.answers,
+                    open_answers=form.open_answers,
+                    language=new_language,
+                )
+            except AlreadySubmitted:
+                return _thanks(request, invitation, token)
+            except SurveyNotOpen as closed:
+                return _not_open(request, invitation, token, closed.state)
+            return HttpResponseRedirect(
+                _next_url(token, page_number, page_count, request.POST.get("go"), switch)
+            )
+    else:
+        form = PageForm(
+            language=language,
+            answers=response.answers if response else None,
+            open_answers=response.open_answers if response else None,
+            **form_kwargs,
+        )
+    return _render(
+        request,
+        "surveys/page.html",
+        {
+            "token": token,
+            "scan": invitation.scan,
+            "form": form,
+            "page": page,
+            "page_title": page.title[language],
+            "page_number": page_number,
+            "page_count": page_count,
+            "is_last": page_number == page_count,
+            "scale_low": instrument.scale_labels[language][0],
+            "scale_high": instrument.scale_labels[language][-1],
+            "dont_know_label": instrument.dont_know_label[language],
+            "saved": request.method != "POST" and request.GET.get("saved") == "1",
+            "other_language": _other_language(language),
+        },
+        language=language,
+    )
+
+
+def _next_url(token: str, number: int, page_count: int, go: str | None, switch: str | None):
+    if switch in LANGUAGES or go == "save":
+        # Stay on the page: after a language switch to read it again, after "save" to confirm.
+        url = _page_url(token, number)
+        return url if switch in LANGUAGES else f"{url}?saved=1"
+    if go == "back":
+        return _page_url(token, max(1, number - 1))
+    if number >= page_count:
+        return reverse("surveys:review", kwargs={"token": token})
+    return _page_url(token, number + 1)
+
+
+@csrf_exempt
+def survey_review(request: HttpRequest, token: str) -> HttpResponse:
+    """The last step: what was answered and skipped, and the one submit button."""
+    if request.method not in (*READ_METHODS, "POST"):
+        return _method_not_allowed(request, (*READ_METHODS, "POST"))
+    invitation, early = _gate(request, token)
+    if early is not None:
+        return early
+    review_url = reverse("surveys:review", kwargs={"token": token})
+    if request.method == "POST":
+        try:
+            switch = request.POST.get("lang")
+            if switch in LANGUAGES:
+                response_language_set(invitation=invitation, token=token, language=switch)
+                return HttpResponseRedirect(review_url)
+            if "submit" in request.POST:
+                response_submit(invitation=invitation, token=token)
+                return HttpResponseRedirect(reverse("surveys:thanks", kwargs={"token": token}))
+        except AlreadySubmitted:
+            return _thanks(request, invitation, token)
+        except SurveyNotOpen as closed:
+            return _not_open(request, invitation, token, closed.state)
+        return HttpResponseRedirect(review_url)
+
+    instrument = instrument_for(invitation.scan)
+    response = response_draft(invitation=invitation, token=token)
+    language = _language(request, invitation, response)
+    answers = response.answers if response else {}
+    open_answers = response.open_answers if response else {}
+    pages = []
+    for number, page in enumerate(instrument.pages, start=1):
+        answered = sum(1 for item_id in page.item_ids if item_id in answers)
+        pages.append(
+            {
+                "number": number,
+                "title": page.title[language],
+                "url": _page_url(token, number),
+                "answered": answered,
+                "total": len(page.item_ids),
+                "skipped": len(page.item_ids) - answered,
+                "open_answered": sum(1 for q in page.open_question_ids if q in open_answers),
+                "open_total": len(page.open_question_ids),
+            }
+        )
+    total = sum(p["total"] for p in pages)
+    answered_total = sum(p["answered"] for p in pages)
+    return _render(
+        request,
+        "surveys/review.html",
+        {
+            "token": token,
+            "scan": invitation.scan,
+            "pages": pages,
+            "total": total,
+            "answered_total": answered_total,
+            "skipped_total": total - answered_total,
+            "last_page_url": _page_url(token, len(instrument.pages)),
+            "other_language": _other_language(language),
+        },
+        language=language,
+    )
+
+
+@csrf_exempt
+def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """The thank-you page; before submission it sends the visitor back to the start."""
+    if request.method not in READ_METHODS:
+        return _method_not_allowed(request, READ_METHODS)
+    invitation, early = _gate(request, token)
+    if early is not None:
+        return early
+    return HttpResponseRedirect(reverse("surveys:start", kwargs={"token": token}))
+
+
+@csrf_exempt
+def survey_not_found(request: HttpRequest, token: str, rest: str = "") -> HttpResponse:
+    """Any other path under /s/: the same friendly page as a bad link, and nothing logged."""
+    return _link_invalid(request)
