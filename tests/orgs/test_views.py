@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -118,3 +119,30 @@ def test_scan_form_refuses_k_below_three_and_reversed_dates(client, acme):
     assert "Ensure this value is greater than or equal to 3." in html
     assert "The scan cannot close before it opens." in html
     assert not Scan.objects.exists()
+
+
+def test_dashboard_sends_leads_and_members_to_their_own_unit(client, acme):
+    from trustmirror.surveys.services import scan_create
+
+    scan, _links = scan_create(
+        organisation=acme.org,
+        name="Spring",
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2030, 1, 1),
+    )
+    overview = reverse("results:scan_overview", kwargs={"org": "acme", "scan_id": scan.pk})
+    for user, unit, sees_overview in (
+        (acme.carla, None, True),
+        (acme.dana, acme.north, False),
+        (acme.eli, acme.south, False),
+    ):
+        client.force_login(user)
+        html = client.get(reverse("orgs:dashboard", kwargs={"org": "acme"})).content.decode()
+        assert (f'href="{overview}"' in html) is sees_overview
+        if unit is not None:
+            own = reverse(
+                "results:unit_profile",
+                kwargs={"org": "acme", "scan_id": scan.pk, "unit_id": unit.pk},
+            )
+            assert own in html
+            assert client.get(own).status_code == 200

@@ -16,10 +16,13 @@ from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.forms import PeopleImportForm, ScanCreateForm
 from trustmirror.orgs.importing import ImportFailed, people_import
-from trustmirror.orgs.models import Person, Unit
+from trustmirror.orgs.models import Person, Role, Unit
 from trustmirror.surveys.models import Invitation, Scan
 from trustmirror.surveys.services import IssuedLink, scan_create
 from trustmirror.surveys.tokens import looks_like_token, token_hash
+
+
+UNIT_ROLES = (Role.LEAD, Role.MEMBER)
 
 
 def unit_tree(units: list[Unit], counts: dict[int, int]) -> list[dict]:
@@ -55,6 +58,8 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "tree": unit_tree(units, counts),
             "people_count": sum(counts.get(u.pk, 0) for u in units),
             "scans": organisation.scans.all(),
+            # leads and members go straight to the unit(s) their role covers
+            "role_units": [r.unit for r in roles if r.unit is not None and r.kind in UNIT_ROLES],
         },
     )
 

@@ -1,9 +1,384 @@
-from django.http import Http404
+"""Results pages: the consultant's scan overview and a unit's profile beside the organisation.
+
+Access is decided in the queries (``organisation_or_404`` and ``visible_units``); what may be
+shown is decided by :mod:`trustmirror.results.selectors`, which holds only numbers the privacy
+policy approved. The views turn those into text, tables and charts in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import formats, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.instrument import Construct
+from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
+from trustmirror.privacy import (
+    REASON_BELOW_K,
+    REASON_FEW_NONRESPONDENTS,
+    REASON_ROLLED_UP,
+    REASONS,
+    ROLLUP_LABELS,
+    Participation,
+    RollUp,
+)
+from trustmirror.reports import charts
+from trustmirror.results.selectors import (
+    HIGHER_IS_WORSE,
+    ORGANISATION,
+    GroupRow,
+    ScaleStat,
+    ScanResults,
+    scan_results,
+    unit_label,
+)
+from trustmirror.surveys.models import Scan
 
 
-def scan_overview(request, org, scan_id):  # replaced by the results pages
-    raise Http404
+@dataclass(frozen=True)
+class ConstructLine:
+    """One construct as a page shows it: text in the reader's language and shown numbers."""
+
+    construct: Construct
+    label: str
+    explanation: str
+    unit: ScaleStat | None
+    organisation: ScaleStat | None
+    higher_is_worse: bool
 
 
-def unit_profile(request, org, scan_id, unit_id):
-    raise Http404
+@dataclass(frozen=True)
+class ConstructGroup:
+    label: str
+    explanation: str
+    lines: list[ConstructLine]
+
+
+@login_required
+@require_GET
+def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
+    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
+    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    results = scan_results(scan=scan)
+    lang = _language()
+    rows = results.rows()
+    themes = results.instrument.themes
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.VIEW_RESULTS,
+        target=f"scan {scan.pk}",
+    )
+    context = {
+        "organisation": organisation,
+        "scan": scan,
+        "results": results,
+        "k": results.k,
+        "participation_rows": [_participation_row(results, row, lang) for row in rows],
+        "participation_chart": _participation_chart(results, rows, lang),
+    }
+    if results.organisation_shown:
+        context.update(
+            {
+                "profile_chart": _profile_chart(results, themes, None, lang),
+                "heatmap": _heatmap(results, rows, themes, lang),
+                "theme_lines": _lines(results, themes, None, lang),
+                "groups": _groups(results, None, lang),
+                "scale": _scale_text(results, lang),
+            }
+        )
+    return render(request, "results/overview.html", context)
+
+
+@login_required
+@require_GET
+def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> HttpResponse:
+    organisation, roles = organisation_or_404(request.user, org)
+    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    unit = get_object_or_404(visible_units(roles, organisation), pk=unit_id)
+    results = scan_results(scan=scan)
+    lang = _language()
+    visibility = results.visibility(unit.pk)
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.VIEW_UNIT,
+        target=f"scan {scan.pk} {unit.path}",
+    )
+    context = {
+        "organisation": organisation,
+        "scan": scan,
+        "unit": unit,
+        "k": results.k,
+        "shown": visibility.shown,
+        "can_analyse": has_kind(roles, ANALYSE),
+    }
+    if not visibility.shown:
+        context["reason"] = _reason_text(
+            results, results.hidden_reason(unit.pk), visibility.rolled_into, lang
+        )
+        return render(request, "results/unit.html", context)
+    themes = results.instrument.themes
+    others = results.other_constructs()
+    visible_ids = set(visible_units(roles, organisation).values_list("pk", flat=True))
+    context.update(
+        {
+            "participation": _participation_text(results.participation(unit.pk), results, lang),
+            "profile_chart": _profile_chart(results, themes, unit, lang),
+            "others_chart": _profile_chart(results, others, unit, lang, chart_id="others"),
+            "theme_lines": _lines(results, themes, unit.pk, lang),
+            "groups": _groups(results, unit.pk, lang),
+            "children": [child for child in results.children(unit) if child.pk in visible_ids],
+            "scale": _scale_text(results, lang),
+        }
+    )
+    return render(request, "results/unit.html", context)
+
+
+def _language() -> str:
+    lang = (translation.get_language() or "en")[:2]
+    return lang if lang in ("nl", "en") else "en"
+
+
+def number(value: float) -> str:
+    return formats.number_format(value, 1)
+
+
+def _lines(
+    results: ScanResults, constructs: Sequence[Construct], unit_id: int | None, lang: str
+) -> list[ConstructLine]:
+    return [
+        ConstructLine(
+            construct=c,
+            label=c.label[lang],
+            explanation=c.explanation[lang],
+            unit=results.stat(unit_id, c.id) if unit_id is not None else None,
+            organisation=results.stat(ORGANISATION, c.id),
+            higher_is_worse=c.id in HIGHER_IS_WORSE,
+        )
+        for c in constructs
+    ]
+
+
+def _groups(results: ScanResults, unit_id: int | None, lang: str) -> list[ConstructGroup]:
+    instrument = results.instrument
+    return [
+        ConstructGroup(
+            label=group.label[lang],
+            explanation=group.explanation[lang],
+            lines=_lines(results, instrument.constructs_in(group.id), unit_id, lang),
+        )
+        for group in instrument.groups
+        if group.id != "theme" and instrument.constructs_in(group.id)
+    ]
+
+
+def _row_label(results: ScanResults, row: GroupRow, lang: str) -> str:
+    if row.key == ORGANISATION:
+        return results.scan.organisation.name
+    if row.rollup is not None:
+        return _rollup_label(results, row.rollup, lang)
+    return unit_label(row.unit, results.units)
+
+
+def _rollup_label(results: ScanResults, rollup: RollUp, lang: str) -> str:
+    template = ROLLUP_LABELS[rollup.label_key][lang]
+    parent = next((u for u in results.units if u.pk == rollup.parent_id), None)
+    return template % {"parent": parent.name if parent else ""}
+
+
+def _reason_text(results: ScanResults, reason: str, rolled_into: Hashable | None, lang: str) -> str:
+    group = ""
+    if reason == REASON_ROLLED_UP and rolled_into is not None:
+        group = _rollup_label(results, results.disclosure.rollup(rolled_into), lang)
+    return REASONS[reason][lang] % {"k": results.k, "group": group}
+
+
+def _participation_text(figures: Participation | None, results: ScanResults, lang: str) -> str:
+    if figures is None or not figures.shown:
+        return _("Fewer than %(k)s responses: no figures are shown.") % {"k": results.k}
+    if figures.reason == REASON_FEW_NONRESPONDENTS:
+        return REASONS[REASON_FEW_NONRESPONDENTS][lang] % {
+            "rate": figures.rate_at_least,
+            "k": results.k,
+        }
+    return _("%(rate)s%% (%(responded)s of %(invited)s)") % {
+        "rate": figures.rate,
+        "responded": figures.responded,
+        "invited": figures.invited,
+    }
+
+
+def _participation_row(results: ScanResults, row: GroupRow, lang: str) -> dict:
+    hidden = not row.shown
+    return {
+        "row": row,
+        "label": _row_label(results, row, lang),
+        "text": (
+            _reason_text(results, results.hidden_reason(row.key), row.visibility.rolled_into, lang)
+            if hidden
+            else _participation_text(row.participation, results, lang)
+        ),
+        "hidden": hidden,
+    }
+
+
+def _participation_chart(results: ScanResults, rows: list[GroupRow], lang: str) -> SafeString:
+    labels, rates, notes, summary = [], [], [], []
+    for row in rows:
+        label = _row_label(results, row, lang)
+        figures = row.participation if row.shown else None
+        labels.append(label)
+        if figures is None or not figures.shown:
+            rates.append(None)
+            notes.append("")
+            summary.append(_("%(group)s: not shown") % {"group": label})
+        elif figures.reason == REASON_FEW_NONRESPONDENTS:
+            rates.append(figures.rate_at_least / 100)
+            note = _("at least %(rate)s%%") % {"rate": figures.rate_at_least}
+            notes.append(note)
+            summary.append(f"{label}: {note}")
+        else:
+            rates.append(figures.rate / 100)
+            note = _("%(rate)s%% (%(responded)s of %(invited)s)") % {
+                "rate": figures.rate,
+                "responded": figures.responded,
+                "invited": figures.invited,
+            }
+            notes.append(note)
+            summary.append(f"{label}: {note}")
+    return _safe(
+        charts.participation_chart(
+            chart_id="participation",
+            labels=labels,
+            rates=rates,
+            notes=notes,
+            title=_("Response rate per unit"),
+            summary="; ".join(summary),
+            axis_label=_("Response rate"),
+            suppressed_label=_("not shown"),
+        )
+    )
+
+
+def _profile_chart(
+    results: ScanResults,
+    constructs: Sequence[Construct],
+    unit,
+    lang: str,
+    *,
+    chart_id: str = "profile",
+) -> SafeString:
+    labels = [c.label[lang] for c in constructs]
+    series = []
+    if unit is not None:
+        series.append(_series(results, unit.pk, unit.name, constructs))
+    series.append(_series(results, ORGANISATION, results.scan.organisation.name, constructs))
+    summary = []
+    for one in series:
+        parts = [
+            f"{label}: {number(value)}"
+            if value is not None
+            else _("%(group)s: not enough responses") % {"group": label}
+            for label, value in zip(labels, one.values, strict=True)
+        ]
+        summary.append(f"{one.label}: " + ", ".join(parts))
+    if unit is None:
+        title = _("Trust profile of the organisation over the six themes")
+    elif chart_id == "profile":
+        title = _("%(unit)s beside the organisation over the six themes") % {"unit": unit.name}
+    else:
+        title = _("%(unit)s beside the organisation on the other scales") % {"unit": unit.name}
+    return _safe(
+        charts.profile_chart(
+            chart_id=chart_id,
+            categories=labels,
+            series=series,
+            title=title,
+            summary="; ".join(summary),
+            suppressed_label=_("not enough responses"),
+            midpoint_label=_("neutral (%(mid)s)") % {"mid": _midpoint(results)},
+            scale=(1, results.instrument.scale_points),
+            decimal=formats.get_format("DECIMAL_SEPARATOR"),
+        )
+    )
+
+
+def _series(
+    results: ScanResults, key: Hashable, label: str, constructs: Sequence[Construct]
+) -> charts.Series:
+    stats = [results.stat(key, c.id) for c in constructs]
+    return charts.Series(
+        label=label,
+        values=[s.mean if s else None for s in stats],
+        ci_low=[s.ci_low if s else None for s in stats] if key != ORGANISATION else None,
+        ci_high=[s.ci_high if s else None for s in stats] if key != ORGANISATION else None,
+    )
+
+
+def _heatmap(
+    results: ScanResults, rows: list[GroupRow], themes: Sequence[Construct], lang: str
+) -> SafeString:
+    k = results.k
+    labels, values, summary, markers = [], [], [], []
+    for row in rows:
+        label = _row_label(results, row, lang)
+        labels.append(label)
+        hidden_bigger = not row.shown and results.hidden_reason(row.key) != REASON_BELOW_K
+        markers.append(_("hidden") if hidden_bigger else _("n < %(k)s") % {"k": k})
+        stats = [results.stat(row.key, t.id) if row.shown else None for t in themes]
+        values.append([s.mean if s else None for s in stats])
+        shown = [
+            f"{t.label[lang]} {number(s.mean)}" for t, s in zip(themes, stats, strict=True) if s
+        ]
+        summary.append(
+            f"{label}: " + ", ".join(shown)
+            if shown
+            else _("%(group)s: not enough responses") % {"group": label}
+        )
+    return _safe(
+        charts.heatmap_chart(
+            chart_id="heatmap",
+            rows=labels,
+            columns=[t.label[lang] for t in themes],
+            values=values,
+            title=_("Mean score per unit and theme"),
+            summary="; ".join(summary),
+            suppressed_label=markers,
+            suppressed_legend=_(
+                "n < %(k)s: not enough responses; hidden: not shown so as to protect a smaller "
+                "group"
+            )
+            % {"k": k},
+            colour_label=_scale_text(results, lang),
+            scale=(1, results.instrument.scale_points),
+            decimal=formats.get_format("DECIMAL_SEPARATOR"),
+        )
+    )
+
+
+def _midpoint(results: ScanResults) -> str:
+    mid = (1 + results.instrument.scale_points) / 2
+    return str(int(mid)) if mid == int(mid) else number(mid)
+
+
+def _scale_text(results: ScanResults, lang: str) -> str:
+    labels = results.instrument.scale_labels[lang]
+    return _("Mean on a scale of 1 (%(low)s) to %(high)s (%(high_label)s)") % {
+        "low": labels[0].lower(),
+        "high": results.instrument.scale_points,
+        "high_label": labels[-1].lower(),
+    }
+
+
+def _safe(svg: str) -> SafeString:
+    # Only SVG generated by trustmirror.reports.charts, which escapes every label, is marked safe.
+    return mark_safe(svg)

@@ -1,0 +1,1 @@
+"""Charts and documents built from analysis results that passed the privacy policy."""
