@@ -214,32 +214,39 @@ def alpha(
     frame = _as_frame(items, minimum=2)
     key = _keys(frame, keys)
     _check_missing(missing)
-    if missing == "listwise":
-        frame = frame.dropna(how="any")
-    answered = frame.notna().any(axis=1)
-    n_used = int(answered.sum())
-    n_complete = int(frame.notna().all(axis=1).sum())
+    values = _item_rows(frame, missing)
+    answered = ~np.isnan(values)
+    k = values.shape[0]
 
-    cov = _keyed(_pairwise_cov(frame), key)
-    cor = _cov2cor(cov, frame.columns)
-    k = cov.shape[0]
-    raw, std, avg_r, med_r, _ = _alpha_parts(cov, cor)
+    low, high = _check_items(values, answered, list(frame.columns))
+    # psych reverses with the lowest and highest value present unless told the scale.
+    lo, hi = scale_range if scale_range is not None else (float(low.min()), float(high.max()))
+    keyed = np.where((key < 0)[:, None], (lo + hi) - values, values)
+    filled = np.where(answered, keyed, 0.0)
+    per_item = answered.sum(axis=1)
+    per_person = answered.sum(axis=0)
+    has_answer = per_person > 0
+    n_used = int(np.count_nonzero(has_answer))
+    n_complete = int(np.count_nonzero(per_person == k))
+    # Summing the k item rows adds each person's answers in column order, as nanmean does.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        person_means = filled.sum(axis=0) / per_person
 
-    lo, hi = scale_range if scale_range is not None else _data_range(frame)
-    keyed = frame.to_numpy(dtype=float).copy()
-    keyed[:, key < 0] = (lo + hi) - keyed[:, key < 0]
-    person_means = np.full(len(frame), np.nan)
-    person_means[answered.to_numpy()] = np.nanmean(keyed[answered.to_numpy()], axis=1)
     # psych's raw.r is the Pearson r of each keyed item with the person's mean over the
-    # items they answered (pairwise complete); with complete data it equals the covariance
-    # form sum_j C_ij / sqrt(C_ii * sum(C)).
-    scored = pd.DataFrame(keyed, columns=frame.columns)
-    raw_r = scored.corrwith(pd.Series(person_means), method="pearson").to_numpy(dtype=float)
+    # items they answered (pairwise complete), so the person mean rides along as one more
+    # variable in the pairwise moments; with complete data raw.r equals the covariance form
+    # sum_j C_ij / sqrt(C_ii * sum(C)).
+    moments = _pairwise_moments(np.vstack([keyed, person_means]), np.vstack([answered, has_answer]))
+    cov = moments.cov[:k, :k]
+    _check_pairs(cov, list(frame.columns))
+    cor = _cov2cor(cov, frame.columns)
+    raw, std, avg_r, med_r, _ = _alpha_parts(cov, cor)
+    raw_r = moments.cor[:k, k]
 
     total = cov.sum()
     colsum = cov.sum(axis=0)
     diag = np.diag(cov)
-    rest = np.array([total - 2.0 * colsum[i] + diag[i] for i in range(k)])
+    rest = total - 2.0 * colsum + diag
     r_drop = (colsum - diag) / np.sqrt(diag * rest)
     std_r = cor.sum(axis=0) / math.sqrt(cor.sum())
 
@@ -250,12 +257,13 @@ def alpha(
             keep = [j for j in range(k) if j != i]
             drop[i] = _alpha_parts(cov[np.ix_(keep, keep)], cor[np.ix_(keep, keep)])
 
+    scored = person_means[has_answer]
     table = pd.DataFrame(
         {
             "key": key.astype(int),
-            "n": frame.notna().sum(axis=0).to_numpy(),
-            "mean": np.nanmean(keyed, axis=0),
-            "sd": np.nanstd(keyed, axis=0, ddof=1),
+            "n": per_item,
+            "mean": filled.sum(axis=1) / per_item,
+            "sd": np.sqrt(diag),
             "raw_r": raw_r,
             "std_r": std_r,
             "r_drop": r_drop,
@@ -274,8 +282,8 @@ def alpha(
         median_r=med_r,
         signal_noise=k * avg_r / (1.0 - avg_r),
         g6_smc=_guttman_l6(cor),
-        mean=float(np.nanmean(person_means)),
-        sd=float(np.nanstd(person_means, ddof=1)),
+        mean=float(scored.mean()),
+        sd=float(scored.std(ddof=1)),
         n=n_used,
         n_complete=n_complete,
         k=k,
@@ -377,13 +385,14 @@ def omega_total(
     frame = _as_frame(items, minimum=3)
     key = _keys(frame, keys)
     _check_missing(missing)
-    if missing == "listwise":
-        frame = frame.dropna(how="any")
-    n_used = int(frame.notna().any(axis=1).sum())
+    values = _item_rows(frame, missing)
+    answered = ~np.isnan(values)
+    n_used = int(np.count_nonzero(answered.any(axis=0)))
 
-    _pairwise_cov(frame)  # validates variances and pair coverage with clear messages
-    cor = frame.corr(method="pearson").to_numpy(dtype=float)
-    cor = cor * np.outer(key, key)
+    _check_items(values, answered, list(frame.columns))
+    moments = _pairwise_moments(values, answered)
+    _check_pairs(moments.cov, list(frame.columns))
+    cor = moments.cor * np.outer(key, key)
     loadings, converged = _minres_one_factor(cor)
     u2 = 1.0 - loadings**2
     vt = float(cor.sum())
@@ -509,14 +518,71 @@ def _check_missing(missing: str) -> None:
         raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
 
 
-def _pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
-    # pandas, like R's cov(use = "pairwise"), takes the means of each pair over the
-    # respondents who answered both items.
-    cov = frame.cov(min_periods=2).to_numpy(dtype=float)
-    names = list(frame.columns)
+def _item_rows(frame: pd.DataFrame, missing: Missing) -> np.ndarray:
+    """Items x respondents (one contiguous row per item), complete rows only if listwise."""
+    values = frame.to_numpy(dtype=float)
+    if missing == "listwise":
+        values = values[~np.isnan(values).any(axis=1)]
+    return np.ascontiguousarray(values.T)
+
+
+@dataclass(frozen=True)
+class _Moments:
+    n: np.ndarray
+    cov: np.ndarray
+    cor: np.ndarray
+
+
+def _pairwise_moments(values: np.ndarray, answered: np.ndarray) -> _Moments:
+    """Pairwise-complete counts, covariances and Pearson correlations of the rows of ``values``.
+
+    ``values`` and ``answered`` are variables x respondents. Each pair uses the respondents
+    with both variables answered, and that pair's own means (and, for the correlation, the
+    pair's own variances), as R's ``cov``/``cor`` with ``use = "pairwise"`` and pandas do.
+    """
+    mask = answered.astype(float)
+    count = mask.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.where(answered, values, 0.0).sum(axis=1) / count
+    # Centring each variable on its overall mean first keeps the one-pass sums below from
+    # cancelling: a pair's means then differ from zero only by what the other variable's
+    # missing answers take away.
+    centred = np.where(answered, values - shift[:, None], 0.0)
+    # A constant variable must come out with a variance of exactly zero (its mean need not be
+    # exactly representable, which would leave a variance of 1e-34 instead).
+    constant = np.fmax.reduce(values, axis=1) == np.fmin.reduce(values, axis=1)
+    centred[constant] = 0.0
+    # einsum without optimize runs numpy's own loops, not BLAS: on a many-core thread pool
+    # a BLAS call this small costs more in waking threads than in arithmetic.
+    n = np.einsum("in,jn->ij", mask, mask)
+    sums = np.einsum("in,jn->ij", centred, mask)  # variable i over the rows j also has
+    squares = np.einsum("in,jn->ij", centred * centred, mask)
+    cross = np.einsum("in,jn->ij", centred, centred)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        products = cross - sums * sums.T / n
+        cov = products / (n - 1.0)
+        deviations = squares - sums * sums / n
+        cor = products / np.sqrt(deviations * deviations.T)
+    cov[n < 2] = np.nan
+    cor[(n < 2) | ~np.isfinite(cor)] = np.nan
+    np.fill_diagonal(cor, np.where(np.isnan(np.diag(cor)), np.nan, 1.0))
+    return _Moments(n=n, cov=cov, cor=cor)
+
+
+def _check_items(
+    values: np.ndarray, answered: np.ndarray, names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raise unless every item has two different answers; return each item's lowest and highest."""
+    low = np.fmin.reduce(values, axis=1, initial=np.nan)
+    high = np.fmax.reduce(values, axis=1, initial=np.nan)
+    count = answered.sum(axis=1)
     for i, name in enumerate(names):
-        if not np.isfinite(cov[i, i]) or cov[i, i] <= 0.0:
+        if count[i] < 2 or not low[i] < high[i]:
             raise ValueError(f"item {name!r} has no variance (or fewer than two answers)")
+    return low, high
+
+
+def _check_pairs(cov: np.ndarray, names: Sequence[str]) -> None:
     bad = np.argwhere(~np.isfinite(cov))
     if bad.size:
         i, j = bad[0]
@@ -524,7 +590,6 @@ def _pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
             f"items {names[i]!r} and {names[j]!r} were answered together by fewer than two "
             "respondents"
         )
-    return cov
 
 
 def _keyed(cov: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -536,10 +601,3 @@ def _cov2cor(cov: np.ndarray, names: Sequence[str]) -> np.ndarray:
     # (cov2cor), which differs slightly from pairwise correlations when data are missing.
     sd = np.sqrt(np.diag(cov))
     return cov / np.outer(sd, sd)
-
-
-def _data_range(frame: pd.DataFrame) -> tuple[float, float]:
-    values = frame.to_numpy(dtype=float)
-    if not np.isfinite(values).any():
-        raise ValueError("items contain no answers")
-    return float(np.nanmin(values)), float(np.nanmax(values))

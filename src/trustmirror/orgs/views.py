@@ -21,7 +21,6 @@ from trustmirror.surveys.models import Invitation, Scan
 from trustmirror.surveys.services import IssuedLink, scan_create
 from trustmirror.surveys.tokens import looks_like_token, token_hash
 
-
 UNIT_ROLES = (Role.LEAD, Role.MEMBER)
 
 
