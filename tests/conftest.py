@@ -4,6 +4,7 @@ The personas (used across the suite):
 - Carla is the HR consultant: organisation admin of Acme, may import, create scans, see all.
 - Dana leads Team North (Operations/Logistics/Team North) and sees its subtree only.
 - Eli is a member of Team South and must not see North's numbers.
+- Alex is Acme's analyst: sees all results, manages nothing.
 - Olga is admin of another organisation (Globex) and must see nothing of Acme.
 """
 
@@ -66,7 +67,9 @@ def acme(db):
     carla = User.objects.create_user("carla", password=PASSWORD)
     dana = User.objects.create_user("dana", password=PASSWORD)
     eli = User.objects.create_user("eli", password=PASSWORD)
+    alex = User.objects.create_user("alex", password=PASSWORD)
     Role.objects.create(user=carla, organisation=org, kind=Role.ADMIN)
+    Role.objects.create(user=alex, organisation=org, kind=Role.ANALYST)
     Role.objects.create(user=dana, organisation=org, kind=Role.LEAD, unit=north)
     Role.objects.create(user=eli, organisation=org, kind=Role.MEMBER, unit=south)
     people["Dana"].user = dana
@@ -85,6 +88,7 @@ def acme(db):
     acme.north, acme.south, acme.east = north, south, east
     acme.people = people
     acme.carla, acme.dana, acme.eli, acme.olga = carla, dana, eli, olga
+    acme.alex = alex
     return acme
 
 

@@ -12,12 +12,16 @@ class AuditEvent(models.Model):
     EXPORT_LINKS = "export_links"
     IMPORT_PEOPLE = "import_people"
     CREATE_SCAN = "create_scan"
+    GDPR_EXPORT = "gdpr_export"
+    GDPR_ERASE = "gdpr_erase"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
         (EXPORT_LINKS, "exported survey links"),
         (IMPORT_PEOPLE, "imported people"),
         (CREATE_SCAN, "created a scan"),
+        (GDPR_EXPORT, "exported a person's data (GDPR)"),
+        (GDPR_ERASE, "erased a person (GDPR)"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,217 @@
+"""Every role against every URL, including other organisations' objects (tenant isolation).
+
+The matrix must list every named URL of the project: a new page without an entry here fails
+the suite, so access rules are decided on purpose, never by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from trustmirror.orgs.models import Role, Unit
+from trustmirror.surveys.services import scan_create
+
+PERSONAS = ("anonymous", "carla", "alex", "dana", "eli", "olga")
+# Token-based respondent pages and site pages: not role-based, tested in tests/surveys.
+NOT_ROLE_BASED = {
+    "home",
+    "privacy",
+    "login",
+    "logout",
+    "set_language",
+    "healthz",
+    "surveys:start",
+    "surveys:start-slash",
+    "surveys:page",
+    "surveys:review",
+    "surveys:thanks",
+    "surveys:not-found",
+}
+
+
+def _names(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _names(
+                entry.url_patterns, f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            )
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+@pytest.fixture
+def world(acme):
+    """Acme with a scan; Globex with its own unit and scan, for cross-tenant attempts."""
+    scan, _ = scan_create(
+        organisation=acme.org,
+        name="Acme scan",
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2099, 1, 1),
+    )
+    g_unit = Unit.objects.create(organisation=acme.globex, name="Globex Team", path="Globex Team")
+    from trustmirror.orgs.models import Person
+
+    Person.objects.create(
+        organisation=acme.globex, name="Gil", email="gil@globex.test", language="en", unit=g_unit
+    )
+    g_scan, _ = scan_create(
+        organisation=acme.globex,
+        name="Globex scan",
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2099, 1, 1),
+    )
+    return {"acme": acme, "scan": scan, "g_unit": g_unit, "g_scan": g_scan}
+
+
+def _cases(world):
+    """(url name, description, method, url, {persona: expected status})."""
+    a = world["acme"]
+    scan, g_scan, g_unit = world["scan"], world["g_scan"], world["g_unit"]
+    ops = Unit.objects.get(organisation=a.org, path="Operations")
+    login = 302  # anonymous users are sent to the login page
+    everyone_in_acme = {
+        "anonymous": login,
+        "carla": 200,
+        "alex": 200,
+        "dana": 200,
+        "eli": 200,
+        "olga": 404,
+    }
+    admin_only = {
+        "anonymous": login,
+        "carla": 200,
+        "alex": 404,
+        "dana": 404,
+        "eli": 404,
+        "olga": 404,
+    }
+    analysts = {"anonymous": login, "carla": 200, "alex": 200, "dana": 404, "eli": 404, "olga": 404}
+    nobody = {"anonymous": login, "carla": 404, "alex": 404, "dana": 404, "eli": 404, "olga": 404}
+    s, gs = scan.pk, g_scan.pk
+    return [
+        ("orgs:dashboard", "own org", "get", "/o/acme/", everyone_in_acme),
+        ("orgs:dashboard", "other org", "get", "/o/globex/", {**nobody, "olga": 200}),
+        ("orgs:people_import", "own org", "get", "/o/acme/people/import/", admin_only),
+        (
+            "orgs:people_import",
+            "other org",
+            "get",
+            "/o/globex/people/import/",
+            {**nobody, "olga": 200},
+        ),
+        ("orgs:scan_create", "own org", "get", "/o/acme/scans/new/", admin_only),
+        ("orgs:scan_links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
+        (
+            "orgs:scan_links",
+            "other org's scan via own org",
+            "post",
+            f"/o/acme/scans/{gs}/links/",
+            nobody,
+        ),
+        ("results:scan_overview", "own scan", "get", f"/o/acme/scans/{s}/", analysts),
+        (
+            "results:scan_overview",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/",
+            nobody,
+        ),
+        (
+            "results:scan_overview",
+            "other org's scan",
+            "get",
+            f"/o/globex/scans/{gs}/",
+            {**nobody, "olga": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Team North",
+            "get",
+            f"/o/acme/scans/{s}/units/{a.north.pk}/",
+            {**analysts, "dana": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Team South",
+            "get",
+            f"/o/acme/scans/{s}/units/{a.south.pk}/",
+            {**analysts, "eli": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Operations (above Dana's team)",
+            "get",
+            f"/o/acme/scans/{s}/units/{ops.pk}/",
+            analysts,
+        ),
+        (
+            "results:unit_profile",
+            "other org's unit in own scan",
+            "get",
+            f"/o/acme/scans/{s}/units/{g_unit.pk}/",
+            nobody,
+        ),
+        (
+            "results:unit_profile",
+            "own unit in other org's scan",
+            "get",
+            f"/o/acme/scans/{gs}/units/{a.north.pk}/",
+            nobody,
+        ),
+    ] + _optional_cases(s, gs, analysts, nobody)
+
+
+def _optional_cases(s, gs, analysts, nobody):
+    names = set(_names(get_resolver().url_patterns))
+    cases = []
+    if "results:quality" in names:
+        cases += [
+            ("results:quality", "own scan", "get", f"/o/acme/scans/{s}/quality/", analysts),
+            (
+                "results:quality",
+                "other org's scan via own org",
+                "get",
+                f"/o/acme/scans/{gs}/quality/",
+                nobody,
+            ),
+        ]
+    return cases
+
+
+def test_every_named_url_is_in_the_matrix(world):
+    covered = {case[0] for case in _cases(world)} | NOT_ROLE_BASED
+    missing = set(_names(get_resolver().url_patterns)) - covered
+    assert not missing, f"decide who may open these URLs and add them to the matrix: {missing}"
+
+
+def test_role_matrix(client, world):
+    a = world["acme"]
+    users = {"carla": a.carla, "alex": a.alex, "dana": a.dana, "eli": a.eli, "olga": a.olga}
+    failures = []
+    for name, description, method, url, expected in _cases(world):
+        for persona in PERSONAS:
+            client.logout()
+            if persona != "anonymous":
+                client.force_login(users[persona])
+            response = getattr(client, method)(url)
+            if response.status_code != expected[persona]:
+                failures.append(
+                    f"{persona} {method.upper()} {url} ({name}, {description}): "
+                    f"{response.status_code}, expected {expected[persona]}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+def test_roles_are_enforced_in_queries_not_only_templates(world):
+    """A lead's visible units come from the database query, whatever a template would show."""
+    from trustmirror.orgs.access import roles_in, visible_units
+
+    a = world["acme"]
+    dana_units = set(visible_units(roles_in(a.dana, a.org), a.org).values_list("path", flat=True))
+    assert dana_units == {"Operations/Logistics/Team North"}
+    olga_units = visible_units(roles_in(a.olga, a.org), a.org)
+    assert not olga_units.exists()
+    assert Role.objects.filter(user=a.olga, organisation=a.org).count() == 0
