@@ -18,7 +18,7 @@ import pytest
 from trustmirror.orgs.models import Role, Unit
 from trustmirror.privacy.audit import find_disclosure
 
-from .conftest import K, RESPONDENTS
+from .conftest import RESPONDENTS, K
 
 ROW = re.compile(r"<tr>\s*<th scope=\"row\" class=\"construct\">(.*?)</tr>", re.S)
 SCORE_N = re.compile(r'<span class="score">[^<]+</span>.*?n = (\d+)', re.S)
