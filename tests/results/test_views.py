@@ -293,3 +293,11 @@ def test_a_scan_without_responses_shows_no_results_yet(client, acme):
     team = client.get(unit_url(scan, acme.north))
     assert team.status_code == 200 and not team.context["shown"]
     assert not SCORE.search(team.content.decode())
+
+
+def test_numbers_in_text_are_rounded_not_truncated():
+    from trustmirror.results.views import number
+
+    assert number(3.46) == "3.5"
+    assert number(2.99) == "3.0"
+    assert number(3.44) == "3.4"

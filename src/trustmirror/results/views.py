@@ -149,7 +149,8 @@ def _language() -> str:
 
 
 def number(value: float) -> str:
-    return formats.number_format(value, 1)
+    # number_format cuts decimals off (3.46 -> "3.4"); round first so text and charts agree.
+    return formats.number_format(round(float(value), 1), 1)
 
 
 def _lines(

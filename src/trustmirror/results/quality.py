@@ -1,0 +1,387 @@
+"""Reads for the analysts' page on measurement quality: reliability, factor fit and ICCs.
+
+Three questions about the instrument on one scan's answers, each answered over the whole
+organisation (never per group):
+
+* Does each scale measure one thing consistently? Cronbach's alpha (raw and standardised),
+  McDonald's omega total, the weakest corrected item-total correlation and any item whose
+  removal would raise alpha (:mod:`trustmirror.analysis.reliability`).
+* Does the structure "each construct is a factor over its items" fit? One confirmatory
+  factor analysis per construct group of the instrument (:mod:`trustmirror.analysis.factor`).
+  A single CFA of the 22 multi-item constructs would have 377 free parameters, far more
+  than a scan of a hundred people can estimate; the groups are the families the instrument
+  reports together (the six themes, team trust, the leader, ...), so each model asks
+  whether the scales *shown side by side* are told apart by the respondents. Single-item
+  constructs cannot be a factor and are left out; a group left with one factor needs three
+  items (with exactly three the model is saturated and its fit cannot be tested); two-item
+  factors are identified only next to other factors, which every group with them has.
+* Does the team matter? ICC(1) and ICC(2) of each scale over the teams
+  (:func:`trustmirror.analysis.agreement.icc`), the usual justification for reporting team
+  means (Bliese 2000).
+
+Privacy: nothing is computed when the scan has fewer than k submitted responses in total,
+and a scale's reliability is withheld when fewer than k people answered its items. The ICCs
+use only the teams whose numbers on that scale the results pages show anyway: an ICC is a
+function of the teams' sizes, means and standard deviations, all of them already visible
+there (the standard deviation through the confidence interval), so it cannot reveal
+anything about a team that is hidden.
+
+The result holds ids and numbers only (no text), so one cached copy serves readers of any
+language. It is cached per scan, number of submitted responses and k for ten minutes,
+because the factor models take a few seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+
+from trustmirror.analysis.agreement import icc
+from trustmirror.analysis.factor import cfa
+from trustmirror.analysis.reliability import alpha, omega_total
+from trustmirror.analysis.scoring import answers_frame, scale_scores
+from trustmirror.instrument import Construct, Instrument, load_instrument
+from trustmirror.privacy import Policy
+from trustmirror.results.selectors import scan_results
+from trustmirror.surveys.models import Response, Scan
+
+__all__ = [
+    "CACHE_SECONDS",
+    "GOOD",
+    "ACCEPTABLE",
+    "MIN_CFA_CASES",
+    "FactorFit",
+    "MeasurementQuality",
+    "ScaleICC",
+    "ScaleReliability",
+    "measurement_quality",
+    "scan_quality",
+    "verdict",
+]
+
+GOOD = 0.70
+"""Reliability from which a scale counts as good (Nunnally 1978's customary .70)."""
+ACCEPTABLE = 0.60
+"""Reliability from which a scale is still usable for comparing group means."""
+MIN_CFA_CASES = 50
+"""Fewest complete cases for which a factor model is fitted at all.
+
+Below about 50 the ML estimates and fit indices are too unstable to read; up to about 200
+chi-square and RMSEA still penalise small samples, which the page says.
+"""
+CACHE_SECONDS = 600
+
+# Status codes the view turns into text.
+OK = "ok"
+ONE_ITEM = "one_item"
+TOO_FEW = "too_few"
+FAILED = "failed"
+SATURATED = "saturated"
+NOT_CONVERGED = "not_converged"
+IMPROPER = "improper"
+TOO_FEW_TEAMS = "too_few_teams"
+
+
+@dataclass(frozen=True)
+class ScaleReliability:
+    """Internal consistency of one construct over the organisation.
+
+    ``status`` is ``"ok"``, ``"one_item"`` (no reliability), ``"too_few"`` (fewer than k
+    respondents answered the items: withheld) or ``"failed"`` (the answers do not allow it,
+    e.g. an item nobody varied on). ``omega`` is None for two-item scales (one factor is not
+    identified with two items) and for an improper one-factor solution. ``better_without``
+    lists ``(item id, alpha if that item is deleted)`` for every item whose removal raises
+    raw alpha.
+    """
+
+    construct_id: str
+    n_items: int
+    status: str
+    n: int | None = None
+    raw_alpha: float | None = None
+    std_alpha: float | None = None
+    omega: float | None = None
+    weakest_item: str | None = None
+    weakest_r: float | None = None
+    better_without: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def judged(self) -> float | None:
+        """The lower of alpha and omega: the number the verdict is based on."""
+        values = [v for v in (self.raw_alpha, self.omega) if v is not None]
+        return min(values) if values else None
+
+    @property
+    def verdict(self) -> str | None:
+        return verdict(self.judged) if self.status == OK else None
+
+
+@dataclass(frozen=True)
+class FactorFit:
+    """Fit of the CFA "each construct of the group is a factor over its items".
+
+    ``status``: ``"ok"``, ``"improper"`` (fitted, but a residual variance <= 0 or a factor
+    correlation of 1: do not interpret), ``"not_converged"``, ``"saturated"`` (df = 0: fits
+    perfectly by construction), ``"too_few"`` (fewer complete cases than
+    :data:`MIN_CFA_CASES`, or than k) or ``"failed"`` (the data do not allow the model,
+    e.g. an item without variance). ``left_out`` are the group's single-item constructs.
+    """
+
+    group_id: str
+    factors: tuple[str, ...]
+    left_out: tuple[str, ...]
+    n_items: int
+    n_complete: int
+    status: str
+    chi2: float | None = None
+    df: int | None = None
+    cfi: float | None = None
+    tli: float | None = None
+    rmsea: float | None = None
+    srmr: float | None = None
+
+    @property
+    def chi2_df(self) -> float | None:
+        if self.chi2 is None or not self.df:
+            return None
+        return self.chi2 / self.df
+
+
+@dataclass(frozen=True)
+class ScaleICC:
+    """ICC(1) and ICC(2) of one construct's scale scores over the teams (leaf units).
+
+    ``teams`` and ``n`` count the teams and respondents used: teams whose results on this
+    construct are shown on the results pages. ``status`` is ``"ok"`` or
+    ``"too_few_teams"`` (fewer than two such teams).
+    """
+
+    construct_id: str
+    status: str
+    teams: int
+    n: int
+    icc1: float | None = None
+    icc2: float | None = None
+    mean_team_size: float | None = None
+
+
+@dataclass(frozen=True)
+class MeasurementQuality:
+    """Everything the measurement-quality page of one scan may show.
+
+    ``shown`` is False when the scan has fewer than ``k`` submitted responses; the three
+    tables are then empty.
+    """
+
+    scan_id: int
+    respondents: int
+    k: int
+    shown: bool
+    scales: tuple[ScaleReliability, ...] = ()
+    fits: tuple[FactorFit, ...] = ()
+    iccs: tuple[ScaleICC, ...] = ()
+
+
+def verdict(value: float | None) -> str | None:
+    """``"good"`` (>= .70), ``"acceptable"`` (.60 to .70), ``"care"`` (below .60), or None.
+
+    Judged on the value rounded to the two decimals the page shows, so that a scale shown
+    as 0.70 is never called less than good.
+    """
+    if value is None or not math.isfinite(value):
+        return None
+    value = round(value, 2)
+    if value >= GOOD:
+        return "good"
+    if value >= ACCEPTABLE:
+        return "acceptable"
+    return "care"
+
+
+def scan_quality(*, scan: Scan) -> MeasurementQuality:
+    """:func:`measurement_quality` of a scan, cached for ten minutes.
+
+    The key holds the number of submitted responses, so a new submission computes afresh,
+    and k, which decides what is withheld.
+    """
+    submitted = Response.objects.filter(scan=scan, submitted=True).count()
+    key = f"trustmirror:quality:v1:{scan.pk}:{submitted}:{scan.min_group_size}"
+    quality = cache.get(key)
+    if quality is None:
+        quality = measurement_quality(scan=scan)
+        cache.set(key, quality, CACHE_SECONDS)
+    return quality
+
+
+def measurement_quality(*, scan: Scan) -> MeasurementQuality:
+    """Reliability per scale, CFA fit per construct group and ICCs over the teams.
+
+    One query for the answers and, to know which teams are shown, those of
+    :func:`~trustmirror.results.selectors.scan_results`. Takes a few seconds for a hundred
+    respondents, nearly all of it in the factor models; call :func:`scan_quality` instead.
+    """
+    instrument = load_instrument(scan.instrument_id, scan.instrument_version)
+    policy = Policy(scan.min_group_size)
+    rows = list(
+        Response.objects.filter(scan=scan, submitted=True).values_list("unit_id", "answers")
+    )
+    if not policy.may_show(len(rows)):
+        return MeasurementQuality(scan.pk, len(rows), policy.k, shown=False)
+    item_ids = list(instrument.items)
+    known = set(item_ids)
+    answers = answers_frame(
+        [{item: value for item, value in (a or {}).items() if item in known} for _u, a in rows],
+        items=item_ids,
+    )
+    # Answers outside the scale cannot come from the survey; they count as missing here.
+    answers = answers.where((answers >= 1) & (answers <= instrument.scale_points))
+    unit_of = np.array([u for u, _a in rows], dtype=np.int64)
+    return MeasurementQuality(
+        scan_id=scan.pk,
+        respondents=len(rows),
+        k=policy.k,
+        shown=True,
+        scales=tuple(
+            _reliability(c, answers, policy, instrument.scale_points) for c in instrument.constructs
+        ),
+        fits=tuple(_factor_fits(instrument, answers, policy)),
+        iccs=tuple(_team_iccs(scan, instrument, answers, unit_of)),
+    )
+
+
+def _reliability(
+    construct: Construct, answers: pd.DataFrame, policy: Policy, scale_points: int
+) -> ScaleReliability:
+    items = [item.id for item in construct.items]
+    if len(items) < 2:
+        return ScaleReliability(construct.id, len(items), ONE_ITEM)
+    block = answers[items]
+    answered = int(block.notna().any(axis=1).sum())
+    if not policy.may_show(answered):
+        return ScaleReliability(construct.id, len(items), TOO_FEW)
+    keys = {item.id: item.key for item in construct.items}
+    try:
+        result = alpha(block, keys=keys, scale_range=(1, scale_points))
+    except ValueError:
+        return ScaleReliability(construct.id, len(items), FAILED, n=answered)
+    omega = None
+    if len(items) >= 3:
+        try:
+            fitted = omega_total(block, keys=keys)
+        except ValueError:
+            fitted = None
+        if fitted is not None and fitted.converged and not fitted.heywood:
+            omega = _finite(fitted.omega_total)
+    table = result.items
+    weakest = table["r_drop"].idxmin() if table["r_drop"].notna().any() else None
+    better = table.loc[table["alpha_if_deleted"] > result.raw_alpha, "alpha_if_deleted"]
+    return ScaleReliability(
+        construct_id=construct.id,
+        n_items=len(items),
+        status=OK,
+        n=result.n,
+        raw_alpha=_finite(result.raw_alpha),
+        std_alpha=_finite(result.std_alpha),
+        omega=omega,
+        weakest_item=str(weakest) if weakest is not None else None,
+        weakest_r=_finite(table.at[weakest, "r_drop"]) if weakest is not None else None,
+        better_without=tuple((str(item), float(value)) for item, value in better.items()),
+    )
+
+
+def _factor_fits(instrument: Instrument, answers: pd.DataFrame, policy: Policy) -> list[FactorFit]:
+    fits = []
+    for group in instrument.groups:
+        constructs = instrument.constructs_in(group.id)
+        factors = {c.id: [item.id for item in c.items] for c in constructs if len(c.items) >= 2}
+        left_out = tuple(c.id for c in constructs if len(c.items) < 2)
+        n_items = sum(len(items) for items in factors.values())
+        if not factors or (len(factors) == 1 and n_items < 3):
+            continue  # nothing that a factor model could test
+        fits.append(_fit_group(group.id, factors, left_out, answers, policy))
+    return fits
+
+
+def _fit_group(
+    group_id: str,
+    factors: dict[str, list[str]],
+    left_out: tuple[str, ...],
+    answers: pd.DataFrame,
+    policy: Policy,
+) -> FactorFit:
+    items = [item for loading in factors.values() for item in loading]
+    # Reverse-keyed items stay as answered: reflecting an item flips the sign of its loading
+    # and leaves the likelihood, and so every fit index, unchanged.
+    data = answers[items]
+    n_complete = int(data.notna().all(axis=1).sum())
+    base = {
+        "group_id": group_id,
+        "factors": tuple(factors),
+        "left_out": left_out,
+        "n_items": len(items),
+        "n_complete": n_complete,
+    }
+    p, f = len(items), len(factors)
+    # Loadings and residual variances per item plus the factor correlations (variances fixed
+    # to 1): with as many parameters as covariances the model fits any data exactly.
+    if p * (p + 1) // 2 - (2 * p + f * (f - 1) // 2) == 0:
+        return FactorFit(**base, status=SATURATED, df=0)
+    if n_complete < max(MIN_CFA_CASES, policy.k) or n_complete <= p:
+        return FactorFit(**base, status=TOO_FEW)
+    try:
+        result = cfa(data, factors)
+    except (ValueError, np.linalg.LinAlgError):
+        return FactorFit(**base, status=FAILED)
+    fit = result.fit
+    if fit.df == 0:
+        return FactorFit(**base, status=SATURATED, df=0)
+    if not result.converged:
+        return FactorFit(**base, status=NOT_CONVERGED)
+    values = {name: _finite(getattr(fit, name)) for name in ("chi2", "cfi", "tli", "rmsea", "srmr")}
+    if values["chi2"] is None:
+        return FactorFit(**base, status=FAILED)
+    return FactorFit(**base, status=IMPROPER if result.heywood else OK, df=fit.df, **values)
+
+
+def _team_iccs(
+    scan: Scan, instrument: Instrument, answers: pd.DataFrame, unit_of: np.ndarray
+) -> list[ScaleICC]:
+    results = scan_results(scan=scan)
+    parents = {u.parent_id for u in results.units}
+    teams = [u.pk for u in results.units if u.pk not in parents]
+    scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
+    out = []
+    for construct in instrument.constructs:
+        # Only teams whose numbers on this scale are shown anyway (see the module notes).
+        shown = [t for t in teams if results.stat(t, construct.id) is not None]
+        values = scores[construct.id].to_numpy(dtype=float)
+        usable = np.isin(unit_of, shown) & ~np.isnan(values)
+        n = int(usable.sum())
+        if len(shown) < 2:
+            out.append(ScaleICC(construct.id, TOO_FEW_TEAMS, teams=len(shown), n=n))
+            continue
+        result = icc(values[usable], unit_of[usable])
+        out.append(
+            ScaleICC(
+                construct_id=construct.id,
+                status=OK,
+                teams=result.n_groups,
+                n=result.n_obs,
+                icc1=_finite(result.icc1),
+                icc2=_finite(result.icc2),
+                mean_team_size=_finite(result.mean_group_size),
+            )
+        )
+    return out
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,344 @@
+"""The analysts' page on measurement quality: reliability, factor fit and ICCs of one scan.
+
+Only organisation admins and analysts reach it (everyone else gets a 404). The numbers come
+from :func:`trustmirror.results.quality.scan_quality`, computed once per request and
+cached; this module only puts them into words in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import formats, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.instrument import Instrument, load_instrument
+from trustmirror.orgs.access import ANALYSE, organisation_or_404
+from trustmirror.reports.charts import Series
+from trustmirror.reports.quality_charts import reliability_chart
+from trustmirror.results import quality
+from trustmirror.results.quality import FactorFit, MeasurementQuality, ScaleICC, ScaleReliability
+from trustmirror.surveys.models import Scan
+
+VERDICTS = {
+    "good": (
+        gettext_lazy("Good"),
+        gettext_lazy("The questions measure one thing consistently."),
+    ),
+    "acceptable": (
+        gettext_lazy("Acceptable for group comparisons"),
+        gettext_lazy("Good enough to compare groups, too noisy to judge one person."),
+    ),
+    "care": (
+        gettext_lazy("Interpret with care"),
+        gettext_lazy("The questions hang together weakly: check the weakest one first."),
+    ),
+}
+
+FIT_LEVELS = {
+    "good": gettext_lazy("good"),
+    "acceptable": gettext_lazy("acceptable"),
+    "poor": gettext_lazy("poor"),
+}
+
+
+@dataclass(frozen=True)
+class ScaleLine:
+    """One scale's reliability as the page shows it."""
+
+    label: str
+    group: str
+    n_items: int
+    shown: bool
+    n: int | None = None
+    raw_alpha: str = ""
+    std_alpha: str = ""
+    omega: str = ""
+    weakest: str = ""
+    weakest_r: str = ""
+    flagged: tuple[str, ...] = ()
+    verdict_code: str = ""
+    verdict: str = ""
+    explanation: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Index:
+    """One fit index: its value and how it compares with the usual cut-offs."""
+
+    name: str
+    value: str
+    level: str = ""
+    level_text: str = ""
+
+
+@dataclass(frozen=True)
+class FitLine:
+    label: str
+    factors: str
+    left_out: str
+    n_items: int
+    n_complete: int
+    shown: bool
+    indices: tuple[Index, ...] = ()
+    warning: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ICCLine:
+    label: str
+    shown: bool
+    teams: int
+    n: int
+    icc1: str = ""
+    icc2: str = ""
+    meaning: str = ""
+    note: str = ""
+
+
+@login_required
+@require_GET
+def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
+    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
+    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    numbers = quality.scan_quality(scan=scan)
+    instrument = load_instrument(scan.instrument_id, scan.instrument_version)
+    lang = _language()
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.VIEW_RESULTS,
+        target=f"scan {scan.pk} quality",
+    )
+    context = {
+        "organisation": organisation,
+        "scan": scan,
+        "quality": numbers,
+        "k": numbers.k,
+        "min_cfa_cases": quality.MIN_CFA_CASES,
+    }
+    if numbers.shown:
+        scales = [_scale_line(s, instrument, numbers, lang) for s in numbers.scales]
+        context.update(
+            {
+                "scales": scales,
+                "reliability_chart": _chart(numbers, instrument, lang),
+                "fits": [_fit_line(f, instrument, lang) for f in numbers.fits],
+                "iccs": [_icc_line(i, instrument, numbers, lang) for i in numbers.iccs],
+            }
+        )
+    return render(request, "results/quality.html", context)
+
+
+def _language() -> str:
+    lang = (translation.get_language() or "en")[:2]
+    return lang if lang in ("nl", "en") else "en"
+
+
+def coefficient(value: float | None) -> str:
+    """A reliability or fit coefficient with two decimals in the reader's format, or a dash.
+
+    Rounded here because Django's ``number_format`` cuts a float's decimals off (0.669 would
+    read 0.66); half-even on the exact binary value, as Python's own formatting rounds.
+    """
+    if value is None:
+        return "–"
+    return formats.number_format(Decimal(value).quantize(Decimal("0.01")), 2)
+
+
+def _scale_line(
+    scale: ScaleReliability, instrument: Instrument, numbers: MeasurementQuality, lang: str
+) -> ScaleLine:
+    construct = instrument.construct(scale.construct_id)
+    base = {
+        "label": construct.label[lang],
+        "group": instrument.group(construct.group).label[lang],
+        "n_items": scale.n_items,
+    }
+    if scale.status == quality.ONE_ITEM:
+        return ScaleLine(
+            **base,
+            shown=False,
+            note=_("One item: no reliability. A single question has no consistency to estimate."),
+        )
+    if scale.status == quality.TOO_FEW:
+        return ScaleLine(
+            **base,
+            shown=False,
+            note=_("Fewer than %(k)s people answered these questions: not shown.")
+            % {"k": numbers.k},
+        )
+    if scale.status != quality.OK:
+        return ScaleLine(
+            **base,
+            shown=False,
+            note=_(
+                "Cannot be computed on these answers (for instance, everyone gave the same "
+                "answer to one of the questions)."
+            ),
+        )
+    verdict, explanation = VERDICTS[scale.verdict or "care"]
+    weakest = ""
+    if scale.weakest_item is not None:
+        weakest = _("%(item)s “%(text)s”") % {
+            "item": scale.weakest_item,
+            "text": instrument.items[scale.weakest_item].text[lang],
+        }
+    flagged = tuple(
+        _("Without %(item)s “%(text)s” alpha would be %(alpha)s.")
+        % {
+            "item": item,
+            "text": instrument.items[item].text[lang],
+            "alpha": coefficient(value),
+        }
+        for item, value in scale.better_without
+    )
+    return ScaleLine(
+        **base,
+        shown=True,
+        n=scale.n,
+        raw_alpha=coefficient(scale.raw_alpha),
+        std_alpha=coefficient(scale.std_alpha),
+        omega=coefficient(scale.omega),
+        weakest=weakest,
+        weakest_r=coefficient(scale.weakest_r),
+        flagged=flagged,
+        verdict_code=scale.verdict or "care",
+        verdict=str(verdict),
+        explanation=str(explanation),
+    )
+
+
+def _fit_line(fit: FactorFit, instrument: Instrument, lang: str) -> FitLine:
+    base = {
+        "label": instrument.group(fit.group_id).label[lang],
+        "factors": ", ".join(instrument.construct(c).label[lang] for c in fit.factors),
+        "left_out": ", ".join(instrument.construct(c).label[lang] for c in fit.left_out),
+        "n_items": fit.n_items,
+        "n_complete": fit.n_complete,
+    }
+    if fit.status == quality.SATURATED:
+        note = _(
+            "Not testable: with one factor over three questions the model reproduces the "
+            "answers exactly, whatever they are."
+        )
+        return FitLine(**base, shown=False, note=note)
+    if fit.status == quality.TOO_FEW:
+        note = _(
+            "Not estimated: %(n)s respondents answered every question of this model; at "
+            "least %(min)s are needed."
+        ) % {"n": fit.n_complete, "min": quality.MIN_CFA_CASES}
+        return FitLine(**base, shown=False, note=note)
+    if fit.status == quality.NOT_CONVERGED:
+        note = _("The model did not converge on these answers, so no fit is reported.")
+        return FitLine(**base, shown=False, note=note)
+    if fit.status not in (quality.OK, quality.IMPROPER):
+        note = _(
+            "The model cannot be estimated on these answers (for instance, a question "
+            "without variation)."
+        )
+        return FitLine(**base, shown=False, note=note)
+    indices = (
+        Index("χ²/df", coefficient(fit.chi2_df)),
+        _index("CFI", fit.cfi, good=0.95, acceptable=0.90, higher_is_better=True),
+        _index("TLI", fit.tli, good=0.95, acceptable=0.90, higher_is_better=True),
+        _index("RMSEA", fit.rmsea, good=0.06, acceptable=0.08, higher_is_better=False),
+        _index("SRMR", fit.srmr, good=0.08, acceptable=0.08, higher_is_better=False),
+    )
+    warning = ""
+    if fit.status == quality.IMPROPER:
+        warning = _(
+            "Improper solution (a residual variance of zero or less, or two factors that "
+            "correlate perfectly): do not interpret these fit indices."
+        )
+    return FitLine(**base, shown=True, indices=indices, warning=warning)
+
+
+def _index(
+    name: str, value: float | None, *, good: float, acceptable: float, higher_is_better: bool
+) -> Index:
+    if value is None:
+        return Index(name, coefficient(value))
+    # Judged on the two decimals shown, as the reliability verdicts are.
+    value = round(value, 2)
+    if higher_is_better:
+        level = "good" if value >= good else "acceptable" if value >= acceptable else "poor"
+    else:
+        level = "good" if value <= good else "acceptable" if value <= acceptable else "poor"
+    return Index(name, coefficient(value), level, str(FIT_LEVELS[level]))
+
+
+def _icc_line(
+    line: ScaleICC, instrument: Instrument, numbers: MeasurementQuality, lang: str
+) -> ICCLine:
+    base = {
+        "label": instrument.construct(line.construct_id).label[lang],
+        "teams": line.teams,
+        "n": line.n,
+    }
+    if line.status != quality.OK or line.icc1 is None:
+        note = _("Fewer than two teams with at least %(k)s respondents on this scale: no ICC.") % {
+            "k": numbers.k
+        }
+        return ICCLine(**base, shown=False, note=note)
+    return ICCLine(
+        **base,
+        shown=True,
+        icc1=coefficient(line.icc1),
+        icc2=coefficient(line.icc2),
+        meaning=_icc_meaning(line.icc1, line.icc2),
+    )
+
+
+def _icc_meaning(icc1: float, icc2: float | None) -> str:
+    if icc1 < 0.05:
+        return _(
+            "Teams hardly differ on this scale: differences between their results are mostly "
+            "chance."
+        )
+    if icc2 is None or icc2 < 0.50:
+        return _(
+            "Teams differ, but the team means are not yet reliable: read differences between "
+            "teams with care."
+        )
+    if icc2 < 0.70:
+        return _("The team matters; team means are fairly reliable.")
+    return _("The team matters and team means are reliable: team results are justified.")
+
+
+def _chart(numbers: MeasurementQuality, instrument: Instrument, lang: str) -> SafeString | None:
+    scales = [s for s in numbers.scales if s.status == quality.OK]
+    if not scales:
+        return None
+    labels = [instrument.construct(s.construct_id).label[lang] for s in scales]
+    summary = "; ".join(
+        _("%(scale)s: alpha %(alpha)s, omega %(omega)s")
+        % {"scale": label, "alpha": coefficient(s.raw_alpha), "omega": coefficient(s.omega)}
+        for label, s in zip(labels, scales, strict=True)
+    )
+    svg = reliability_chart(
+        chart_id="reliability",
+        categories=labels,
+        series=[
+            Series(label=_("Cronbach's alpha"), values=[s.raw_alpha for s in scales]),
+            Series(label=_("McDonald's omega"), values=[s.omega for s in scales]),
+        ],
+        title=_("Reliability per scale"),
+        summary=summary,
+        missing_label=_("no omega"),
+        threshold=quality.GOOD,
+        threshold_label=_("good from %(value)s") % {"value": coefficient(quality.GOOD)},
+        decimal=formats.get_format("DECIMAL_SEPARATOR"),
+    )
+    # Only SVG from trustmirror.reports, which escapes every label, is marked safe.
+    return mark_safe(svg)
