@@ -301,3 +301,9 @@ def test_numbers_in_text_are_rounded_not_truncated():
     assert number(3.46) == "3.5"
     assert number(2.99) == "3.0"
     assert number(3.44) == "3.4"
+
+
+def test_overview_shows_the_organisation_with_confidence_intervals(client, acme, scan):
+    client.force_login(acme.carla)
+    html = client.get(f"/o/acme/scans/{scan.pk}/").content.decode()
+    assert html.count("(95% interval") >= 6  # every theme, at least
