@@ -57,8 +57,8 @@ def test_link_shows_the_privacy_promise_in_the_persons_language(client, survey, 
     assert 'href="/privacy/"' in html
     assert instrument.intro["en"] in html
     assert f'href="/s/{ann}/p/1?lang=en"' in html
-    # A respondent gets no cookie: no session, no CSRF token, nothing that could link visits.
-    assert not response.cookies
+    # No session: the only cookie a respondent may get is Django's random CSRF cookie.
+    assert set(response.cookies) <= {"csrftoken"}
     assert not Response.objects.exists()
 
 
@@ -366,3 +366,23 @@ def test_other_methods_are_refused_without_error(client, survey, ann):
     assert client.put(start_url(ann)).status_code == 405
     assert client.delete(page_url(ann, 1)).status_code == 405
     assert client.head(start_url(ann)).status_code == 200
+
+
+def test_a_forged_cross_site_post_is_refused(survey, ann, instrument):
+    """CSRF is enforced on survey pages too, on top of the secret token in the URL."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    item = instrument.pages[0].item_ids[0]
+    response = strict.post(f"/s/{ann}/p/1", {f"item-{item}": "5", "go": "next"})
+    assert response.status_code == 403
+    assert not Response.objects.exists()
+    # The same browser with the form's token gets through.
+    page = strict.get(f"/s/{ann}/p/1")
+    token = page.cookies["csrftoken"].value
+    ok = strict.post(
+        f"/s/{ann}/p/1",
+        {f"item-{item}": "5", "go": "next", "csrfmiddlewaretoken": token},
+    )
+    assert ok.status_code == 302
+    assert Response.objects.get().answers == {item: 5}

@@ -5,9 +5,10 @@ cookie. Django logs the path (which holds the token) of every 4xx response; thes
 theirs as logged and raise no ``Http404``, so they add nothing to the log even where the
 site's redacting log filter (``trustmirror.logfilters``) is not configured.
 
-The views are CSRF-exempt on purpose: a cross-site form cannot post to a survey URL without
-knowing its 128-bit token, which makes the token itself the anti-forgery secret. Respondents
-therefore need no cookie at all, and a browser that blocks cookies can still answer.
+CSRF protection applies here as everywhere (Django's CSRF cookie and form token). The 128-bit
+token in the URL already keeps a cross-site form from posting to someone's survey; the CSRF
+check is a second lock, not the only one. The CSRF cookie is random, lives only in the
+browser and is never stored or logged by the server, so it links nothing to anyone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.csrf import csrf_exempt
 
 from trustmirror.surveys.answering import (
     LANGUAGES,
@@ -144,7 +144,6 @@ def _parse_page_number(number: str, page_count: int) -> int | None:
     return value if 1 <= value <= page_count else None
 
 
-@csrf_exempt
 def survey_start(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the invitation: the privacy promise, or straight back to where one was."""
     if request.method not in READ_METHODS:
@@ -178,7 +177,6 @@ def survey_start(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@csrf_exempt
 def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
     """One page of questions. POST saves it, then moves on, back, or switches language."""
     if request.method not in (*READ_METHODS, "POST"):
@@ -267,7 +265,6 @@ def _next_url(token: str, number: int, page_count: int, go: str | None, switch: 
     return _page_url(token, number + 1)
 
 
-@csrf_exempt
 def survey_review(request: HttpRequest, token: str) -> HttpResponse:
     """The last step: what was answered and skipped, and the one submit button."""
     if request.method not in (*READ_METHODS, "POST"):
@@ -330,7 +327,6 @@ def survey_review(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@csrf_exempt
 def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     """The thank-you page; before submission it sends the visitor back to the start."""
     if request.method not in READ_METHODS:
@@ -341,7 +337,6 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("surveys:start", kwargs={"token": token}))
 
 
-@csrf_exempt
 def survey_not_found(request: HttpRequest, token: str, rest: str = "") -> HttpResponse:
     """Any other path under /s/: the same friendly page as a bad link, and nothing logged."""
     return _link_invalid(request)
