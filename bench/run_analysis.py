@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python bench/run_analysis.py [--repeat 5] [--respondents 100000] [--teams 5000]
+                                           [--blas-threads N]
 
 Generates a synthetic organisation in memory (``bench/orgdata.py``, fixed seed, nothing written
 to disk), then times, best of ``--repeat`` runs:
@@ -15,11 +16,18 @@ to disk), then times, best of ``--repeat`` runs:
 the whole chain, and rwg(j) on its own. Peak memory: the process's peak resident set
 (VmHWM, reset before the analysis where Linux allows it; else ``ru_maxrss``), and the peak
 of Python/numpy allocations during one run of the chain (``tracemalloc``).
+
+BLAS threads: by default the benchmark runs as the product does, which sets no thread limit,
+so OpenBLAS uses its own default (one thread per core). ``--blas-threads N`` limits every
+OpenBLAS library loaded in the process (numpy and scipy each bring their own) to N threads,
+to compare. The report says which applied, and warns when ``OPENBLAS_NUM_THREADS``,
+``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` in the environment already limit it.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import platform
 import resource
@@ -27,9 +35,11 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy
 from orgdata import Organisation, generate_organisation
 from tqdm import tqdm
 
@@ -44,6 +54,7 @@ try:
 except ImportError:
     reliability = None
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 TARGET_TOTAL_SECONDS = 3.0
 TARGET_PEAK_BYTES = 1.5 * 1024**3
 TARGET_RWG_J_SECONDS = 0.020
@@ -134,6 +145,82 @@ class Analysis:
         self.level_icc(scores)
 
 
+class OpenBLAS:
+    """One OpenBLAS library mapped into this process, reached through ctypes.
+
+    numpy and scipy wheels each ship their own OpenBLAS (with and without the ``64_``
+    symbol suffix), each with its own thread pool; threadpoolctl would do this, but it is no
+    dependency of the project.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        folder = Path(path).parent.name  # numpy.libs, scipy.libs: the wheel that brought it
+        self.name = folder.removesuffix(".libs") if folder.endswith(".libs") else Path(path).name
+        self._lib = ctypes.CDLL(path)
+        self._suffix = next(
+            suffix
+            for suffix in ("64_", "")
+            if hasattr(self._lib, f"scipy_openblas_get_num_threads{suffix}")
+            or hasattr(self._lib, f"openblas_get_num_threads{suffix}")
+        )
+
+    def _function(self, name: str) -> Any:  # a ctypes function pointer
+        for prefix in ("scipy_openblas_", "openblas_"):
+            function = getattr(self._lib, f"{prefix}{name}{self._suffix}", None)
+            if function is not None:
+                return function
+        raise AttributeError(name)
+
+    @property
+    def threads(self) -> int:
+        return int(self._function("get_num_threads")())
+
+    @threads.setter
+    def threads(self, count: int) -> None:
+        self._function("set_num_threads")(ctypes.c_int(count))
+
+    @property
+    def config(self) -> str:
+        function = self._function("get_config")
+        function.restype = ctypes.c_char_p
+        corename = self._function("get_corename")
+        corename.restype = ctypes.c_char_p
+        return f"{function().decode()}, core {corename().decode()}"
+
+
+def openblas_libraries() -> list[OpenBLAS]:
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        return []
+    paths = []
+    for line in maps.read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        path = fields[5] if len(fields) == 6 else ""
+        if "openblas" in Path(path).name.lower() and path not in paths:
+            paths.append(path)
+    libraries = []
+    for path in paths:
+        try:
+            libraries.append(OpenBLAS(path))
+        except (OSError, StopIteration):
+            continue
+    return libraries
+
+
+def blas_threading(libraries: list[OpenBLAS], requested: int | None) -> str:
+    """How OpenBLAS threading was set up for the runs, in one line."""
+    counts = ", ".join(f"{lib.name}: {lib.threads}" for lib in libraries) or "no OpenBLAS found"
+    limits = [f"{name}={os.environ[name]}" for name in BLAS_THREAD_VARIABLES if name in os.environ]
+    if requested is not None:
+        how = f"LIMITED by --blas-threads {requested} (not how the product runs)"
+    elif limits:
+        how = f"set by {', '.join(limits)} in the environment (the product sets no limit)"
+    else:
+        how = "not limited: library default, as the product runs"
+    return f"{counts}; {how}"
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
@@ -150,10 +237,17 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+        **{f"OpenBLAS {lib.name}": lib.config for lib in openblas_libraries()},
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(not set)"),
-        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "(not set)"),
-        "load average (1 min)": f"{os.getloadavg()[0]:.2f}",
+        **{name: os.environ.get(name, "(not set)") for name in BLAS_THREAD_VARIABLES},
+        "load average": load_average(),
     }
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def _meminfo_total() -> int | None:
@@ -171,10 +265,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (best is kept)")
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--teams", type=int, default=5_000)
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        metavar="N",
+        help="limit OpenBLAS to N threads (default: no limit, as the product runs)",
+    )
     arguments = parser.parse_args()
 
+    libraries = openblas_libraries()
+    if arguments.blas_threads is not None:
+        for library in libraries:
+            library.threads = arguments.blas_threads
     for name, value in machine().items():
-        print(f"{name:>18}: {value}")
+        print(f"{name:>20}: {value}")
+    threading = blas_threading(libraries, arguments.blas_threads)
+    print(f"{'OpenBLAS threads':>20}: {threading}")
     missing = [
         name for name, module in (("scoring", scoring), ("reliability", reliability)) if not module
     ]
@@ -185,7 +291,7 @@ def main() -> None:
     org = generate_organisation(arguments.respondents, arguments.teams)
     generated = time.perf_counter() - start
     print(
-        f"{'organisation':>18}: {len(org.answers):,} respondents, {org.n_teams:,} teams, "
+        f"{'organisation':>20}: {len(org.answers):,} respondents, {org.n_teams:,} teams, "
         f"{np.unique(org.department).size} departments, {np.unique(org.division).size} "
         f"divisions, {org.answers.shape[1]} items in {len(org.keys)} constructs "
         f"({org.source}); generated in {generated:.2f} s (not counted)"
@@ -265,6 +371,8 @@ def main() -> None:
     )
     traced = traced_peak / 1024**2
     print(f"peak traced allocations of one analysis run (tracemalloc): {traced:,.0f} MiB")
+    print(f"OpenBLAS threads: {threading}")
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

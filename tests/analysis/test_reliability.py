@@ -268,3 +268,23 @@ def test_two_item_scale_has_alpha_but_no_alpha_if_deleted():
     assert result.raw_alpha == pytest.approx(2 * (1 - np.trace(cov) / cov.sum()), abs=1e-12)
     assert result.items["alpha_if_deleted"].isna().all()
     assert result.items["r_drop"]["a"] == pytest.approx(np.corrcoef(items["a"], items["b"])[0, 1])
+
+
+def test_pairwise_alpha_equals_the_formula_on_pandas_pairwise_covariances() -> None:
+    """The fast covariance code agrees with pandas' pairwise-complete covariance matrix."""
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=(3000, 1))
+    raw = np.clip(np.rint(3 + latent + rng.normal(scale=0.9, size=(3000, 4))), 1, 5)
+    raw[rng.random(raw.shape) < 0.12] = np.nan
+    frame = pd.DataFrame(raw, columns=["a", "b", "c", "d"])
+    keys = np.array([1, 1, -1, 1])
+    frame["c"] = 6 - frame["c"]  # a reverse-worded item, answered the other way round
+    cov = frame.cov().to_numpy() * np.outer(keys, keys)
+    k = 4
+    expected = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+    result = reliability.alpha(frame, keys=keys)
+    assert result.raw_alpha == pytest.approx(expected, abs=1e-12)
+    r_drop = (cov.sum(axis=0) - np.diag(cov)) / np.sqrt(
+        np.diag(cov) * (cov.sum() - 2 * cov.sum(axis=0) + np.diag(cov))
+    )
+    np.testing.assert_allclose(result.items["r_drop"].to_numpy(), r_drop, atol=1e-12)
