@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_analysis.py
 
 messages: $(STAMP)
-	cd src/trustmirror && ../../$(BIN)/django-admin makemessages -l nl --settings=trustmirror.settings && ../../$(BIN)/django-admin compilemessages --settings=trustmirror.settings
+	cd src/trustmirror && ../../$(BIN)/django-admin makemessages -l nl --no-obsolete --ignore="demo/*" --settings=trustmirror.settings && ../../$(BIN)/django-admin compilemessages --settings=trustmirror.settings
 
 clean:
 	rm -rf $(VENV) .trustmirror .pytest_cache .ruff_cache

@@ -325,8 +325,13 @@ def test_person_erase_with_yes_does_not_ask(acme, scans, monkeypatch):
     assert len(_responses_snapshot()) == len(NORTH_RESPONDENTS)
 
 
-def test_trustmirror_manage_runs_the_commands_with_exit_codes(acme, capsys):
+def test_trustmirror_manage_runs_the_commands_with_exit_codes(acme, capsys, monkeypatch):
     """`trustmirror manage person_export ...` prints JSON; an unknown person exits with 1."""
+    from django.db import connections
+
+    # Django's command runner closes every connection when a command ends; here that would
+    # end the test's own transaction (on PostgreSQL), so keep the connection open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     assert cli.main(["manage", "person_export", "--org", "acme", "kim@acme.test"]) == 0
     assert json.loads(capsys.readouterr().out)["unit"] == "Sales/Team East"
 
