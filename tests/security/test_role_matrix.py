@@ -178,6 +178,26 @@ def _optional_cases(s, gs, analysts, nobody):
                 nobody,
             ),
         ]
+    if "results:breakdown" in names:
+        cases += [
+            ("results:breakdown", "own scan", "get", f"/o/acme/scans/{s}/breakdown/", analysts),
+            (
+                "results:breakdown",
+                "own scan, a characteristic",
+                "get",
+                f"/o/acme/scans/{s}/breakdown/?by=tenure",
+                # No response carries a band yet: a refused request (400), but only for
+                # those who may see the page at all.
+                {**analysts, "carla": 400, "alex": 400},
+            ),
+            (
+                "results:breakdown",
+                "other org's scan via own org",
+                "get",
+                f"/o/acme/scans/{gs}/breakdown/",
+                nobody,
+            ),
+        ]
     return cases
 
 

@@ -21,6 +21,9 @@ RESPONSE_COLUMNS = {
     "language",
     "answers",
     "open_answers",
+    # Demographic bands, only those shared by at least k invited people of the unit
+    # (trustmirror.surveys.answering.band_recoding; tested in tests/results/test_breakdown.py).
+    "bands",
     "submitted",
 }
 

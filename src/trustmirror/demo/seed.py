@@ -2,7 +2,8 @@
 
 The demo takes the same paths as production wherever privacy is concerned: invitations come
 from :func:`trustmirror.surveys.services.scan_create` (random tokens, only their hashes
-stored), a response carries the unit and the resume key but no person and no time, and the
+stored), a response carries the unit, the resume key and only the bands that k invited people
+of its unit share (the rule of a real submission), but no person and no time, and the
 responses are inserted in random order, so the database's own row order links nothing either.
 
 What production never does: ``demo-info.json`` keeps the demo's passwords and a few survey
@@ -32,6 +33,7 @@ from trustmirror.demo import generate, story
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
+from trustmirror.surveys.answering import unit_band_recoding
 from trustmirror.surveys.models import Invitation, Response, Scan
 from trustmirror.surveys.services import IssuedLink, scan_close, scan_create
 from trustmirror.surveys.tokens import resume_key, token_hash
@@ -339,6 +341,16 @@ class _Answering:
         for link in links:
             by_team[link.person.unit.path].append(link)
         responses, answered = [], set()
+        # The same rule as a real submission: only bands that k invited people of the unit
+        # share are stored with a response.
+        bands = (
+            unit_band_recoding(
+                ((link.person.pk, link.person.unit_id, link.person.bands) for link in links),
+                scan.min_group_size,
+            )
+            if scan.max_cut_dimensions
+            else {}
+        )
         for team in story.TEAMS:
             team_links = by_team[team.path]
             rate = team.response_rates[wave - 1]
@@ -363,6 +375,7 @@ class _Answering:
                         language=link.person.language,
                         answers=answers,
                         open_answers=self._open_answers(team, wave, link.person.language),
+                        bands=bands.get(link.person.pk, {}),
                         submitted=True,
                     )
                 )

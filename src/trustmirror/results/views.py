@@ -30,7 +30,14 @@ from trustmirror.privacy import (
     Participation,
     RollUp,
 )
-from trustmirror.reports import charts
+from trustmirror.reports import change_charts, charts
+from trustmirror.results.change import (
+    CLEAR_HIGHER,
+    CLEAR_LOWER,
+    ConstructChange,
+    GroupChange,
+    change_since_previous,
+)
 from trustmirror.results.selectors import (
     HIGHER_IS_WORSE,
     ORGANISATION,
@@ -53,6 +60,21 @@ class ConstructLine:
     unit: ScaleStat | None
     organisation: ScaleStat | None
     higher_is_worse: bool
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One construct's change since the previous scan, as text; ``change`` None when hidden."""
+
+    label: str
+    change: ConstructChange | None
+    before: str = ""
+    after: str = ""
+    difference: str = ""
+    interval: str = ""
+    hedges_g: str = ""
+    verdict: str = ""
+    tone: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "theme_lines": _lines(results, themes, None, lang),
                 "groups": _groups(results, None, lang),
                 "scale": _scale_text(results, lang),
+                **_change_context(results, ORGANISATION, organisation.name, themes, (), lang),
             }
         )
     return render(request, "results/overview.html", context)
@@ -138,6 +161,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "groups": _groups(results, unit.pk, lang),
             "children": [child for child in results.children(unit) if child.pk in visible_ids],
             "scale": _scale_text(results, lang),
+            **_change_context(results, unit.pk, unit.name, themes, others, lang),
         }
     )
     return render(request, "results/unit.html", context)
@@ -378,6 +402,139 @@ def _scale_text(results: ScanResults, lang: str) -> str:
         "high": results.instrument.scale_points,
         "high_label": labels[-1].lower(),
     }
+
+
+def _change_context(
+    results: ScanResults,
+    key: Hashable,
+    group_label: str,
+    themes: Sequence[Construct],
+    others: Sequence[Construct],
+    lang: str,
+) -> dict:
+    """The "change since the previous scan" part of a page; empty without a previous scan.
+
+    Only changes :mod:`trustmirror.results.change` approved carry numbers of the previous
+    scan; a page where none is approved gets the previous scan's name and k, nothing else.
+    """
+    change = change_since_previous(results, key)
+    if change is None:
+        return {}
+    context = {"change": change}
+    if change.shown:
+        context.update(
+            {
+                "change_theme_lines": _change_lines(change, themes, lang),
+                "change_other_lines": _change_lines(change, others, lang),
+                "change_chart": _change_chart(results, change, themes, group_label, lang),
+            }
+        )
+    return context
+
+
+def _change_lines(
+    change: GroupChange, constructs: Sequence[Construct], lang: str
+) -> list[ChangeLine]:
+    lines = []
+    for construct in constructs:
+        one = change.get(construct.id)
+        if one is None:
+            lines.append(ChangeLine(label=construct.label[lang], change=None))
+            continue
+        interval = ""
+        if one.ci_low is not None and one.ci_high is not None:
+            interval = _("%(low)s to %(high)s") % {
+                "low": _signed(one.ci_low),
+                "high": _signed(one.ci_high),
+            }
+        lines.append(
+            ChangeLine(
+                label=construct.label[lang],
+                change=one,
+                before=number(one.before.mean),
+                after=number(one.after.mean),
+                difference=_signed(one.difference),
+                interval=interval,
+                hedges_g=(
+                    formats.number_format(round(one.hedges_g, 2), 2)
+                    if one.hedges_g is not None
+                    else ""
+                ),
+                verdict=_verdict(one),
+                tone=_tone(one, construct.id in HIGHER_IS_WORSE),
+            )
+        )
+    return lines
+
+
+def _verdict(one: ConstructChange) -> str:
+    if one.direction == CLEAR_HIGHER:
+        return {
+            "large": _("clearly higher, a large difference"),
+            "medium": _("clearly higher, a medium difference"),
+            "small": _("clearly higher, a small difference"),
+        }.get(one.size, _("clearly higher, a very small difference"))
+    if one.direction == CLEAR_LOWER:
+        return {
+            "large": _("clearly lower, a large difference"),
+            "medium": _("clearly lower, a medium difference"),
+            "small": _("clearly lower, a small difference"),
+        }.get(one.size, _("clearly lower, a very small difference"))
+    return _("no clear change")
+
+
+def _tone(one: ConstructChange, higher_is_worse: bool) -> str:
+    # Colour only repeats what the words say: better or worse for trust, or no clear change.
+    if one.direction not in (CLEAR_HIGHER, CLEAR_LOWER):
+        return "none"
+    return "better" if (one.direction == CLEAR_HIGHER) != higher_is_worse else "worse"
+
+
+def _signed(value: float) -> str:
+    rounded = round(float(value), 1)
+    text = formats.number_format(abs(rounded), 1)
+    if rounded > 0:
+        return "+" + text
+    return "\u2212" + text if rounded < 0 else text
+
+
+def _change_chart(
+    results: ScanResults,
+    change: GroupChange,
+    constructs: Sequence[Construct],
+    group_label: str,
+    lang: str,
+) -> SafeString:
+    labels = [c.label[lang] for c in constructs]
+    changes = [change.get(c.id) for c in constructs]
+    summary = [
+        _("%(scale)s: %(before)s to %(after)s, %(verdict)s")
+        % {
+            "scale": label,
+            "before": number(one.before.mean),
+            "after": number(one.after.mean),
+            "verdict": _verdict(one),
+        }
+        if one is not None
+        else _("%(group)s: not shown") % {"group": label}
+        for label, one in zip(labels, changes, strict=True)
+    ]
+    return _safe(
+        change_charts.change_chart(
+            chart_id="change",
+            categories=labels,
+            before=[one.before.mean if one else None for one in changes],
+            after=[one.after.mean if one else None for one in changes],
+            before_label=change.previous.name,
+            after_label=results.scan.name,
+            title=_("%(group)s: change since %(scan)s over the six themes")
+            % {"group": group_label, "scan": change.previous.name},
+            summary="; ".join(summary),
+            suppressed_label=_("not shown"),
+            scale=(1, results.instrument.scale_points),
+            decimal=formats.get_format("DECIMAL_SEPARATOR"),
+        )
+    )
 
 
 def _safe(svg: str) -> SafeString:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trustmirror.orgs.models import Organisation, Person, Unit
 
 MIN_GROUP_SIZE_FLOOR = 3
+#: A breakdown may cross at most this many characteristics at once: every further one splits
+#: the respondents into cells too small to show, and invites differencing between cuts.
+MAX_CUT_DIMENSIONS = 2
 
 
 class Scan(models.Model):
@@ -37,6 +40,16 @@ class Scan(models.Model):
         validators=[MinValueValidator(MIN_GROUP_SIZE_FLOOR)],
         help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
     )
+    # 0 switches breakdowns off, and then no bands are stored with the responses at all.
+    max_cut_dimensions = models.PositiveSmallIntegerField(
+        _("characteristics per breakdown"),
+        default=1,
+        validators=[MaxValueValidator(MAX_CUT_DIMENSIONS)],
+        help_text=_(
+            "How many characteristics (tenure band, location, ...) one breakdown may combine. "
+            "0 switches breakdowns off."
+        ),
+    )
 
     class Meta:
         ordering = ["-opens_on", "name"]
@@ -44,6 +57,10 @@ class Scan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(min_group_size__gte=MIN_GROUP_SIZE_FLOOR),
                 name="scan_min_group_size_floor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_cut_dimensions__lte=MAX_CUT_DIMENSIONS),
+                name="scan_max_cut_dimensions",
             ),
         ]
 
@@ -82,6 +99,10 @@ class Response(models.Model):
 
     ``answers`` maps item id to 1..5, or to 0 for "don't know / not applicable".
     ``open_answers`` maps open question id to text (stored and counted, never shown yet).
+    ``bands`` holds the respondent's demographic bands, only as far as at least k invited
+    people of the same unit share them (see
+    :func:`trustmirror.surveys.answering.band_recoding`); often fewer bands than the person
+    has, or none.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -93,6 +114,7 @@ class Response(models.Model):
     language = models.CharField(max_length=2, default="nl")
     answers = models.JSONField(default=dict)
     open_answers = models.JSONField(default=dict)
+    bands = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
 
     class Meta:

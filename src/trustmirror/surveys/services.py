@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from trustmirror.orgs.models import Organisation, Person
-from trustmirror.surveys.models import Invitation, Scan
+from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, Invitation, Scan
 from trustmirror.surveys.tokens import new_token, token_hash
 
 
@@ -30,15 +30,22 @@ def scan_create(
     opens_on: dt.date,
     closes_on: dt.date,
     min_group_size: int = 5,
+    max_cut_dimensions: int = 1,
     people: list[Person] | None = None,
 ) -> tuple[Scan, list[IssuedLink]]:
     """Create an open scan and one invitation per person.
+
+    ``max_cut_dimensions`` is how many characteristics one breakdown may combine (0 to
+    :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
+    keeps bands out of the responses).
 
     The tokens are returned once, for the consultant to print or mail; only their hashes
     are stored, so they can never be shown again (a lost link is reissued instead).
     """
     if min_group_size < 3:
         raise ValueError("min_group_size must be at least 3")
+    if not 0 <= max_cut_dimensions <= MAX_CUT_DIMENSIONS:
+        raise ValueError(f"max_cut_dimensions must be between 0 and {MAX_CUT_DIMENSIONS}")
     if closes_on < opens_on:
         raise ValueError("closes_on must not be before opens_on")
     scan = Scan.objects.create(
@@ -47,6 +54,7 @@ def scan_create(
         opens_on=opens_on,
         closes_on=closes_on,
         min_group_size=min_group_size,
+        max_cut_dimensions=max_cut_dimensions,
         status=Scan.OPEN,
     )
     if people is None:

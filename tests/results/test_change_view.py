@@ -1,0 +1,359 @@
+"""Change since the previous scan on the results pages, through the privacy policy.
+
+Personas (tests/conftest.py): Carla is organisation admin, Alex the analyst; Dana leads Team
+North; Eli is a member of Team South and must not see North's numbers. The current scan is
+the one of tests/results/conftest.py (k = 5): Team North 6 respondents, Team South 2, Team
+East 3. Each test adds an earlier scan of its own shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import secrets
+
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from scipy import special, stats
+
+from trustmirror.orgs.models import Unit
+from trustmirror.privacy.audit import find_disclosure
+
+from .conftest import K, random_answers
+from .test_views import SCORE, independent_scores, overview_url, unit_url
+
+pytestmark = pytest.mark.django_db
+
+THEME = "Safety and security"
+SECTION = re.compile(r'<section class="card" id="change">(.*?)</section>', re.S)
+ROW = re.compile(r'<tr>\s*<th scope="row">(.*?)</th>(.*?)</tr>', re.S)
+CELL = re.compile(r'<td class="num" data-label="[^"]*">(.*?)</td>', re.S)
+
+
+def earlier_scan(acme, instrument, sizes: dict[str, int], *, k: int = K, seed: int = 7):
+    """A scan half a year before the fixture scan with ``sizes`` respondents per team."""
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import scan_create
+
+    scan, _links = scan_create(
+        organisation=acme.org,
+        name="Spring 2026",
+        opens_on=dt.date(2026, 4, 1),
+        closes_on=dt.date(2026, 4, 30),
+        min_group_size=k,
+    )
+    rng = np.random.default_rng(seed)
+    item_ids = list(instrument.items)
+    for name, n in sizes.items():
+        for _ in range(n):
+            Response.objects.create(
+                scan=scan,
+                unit=getattr(acme, name),
+                resume_key=secrets.token_hex(32),
+                answers=random_answers(rng, item_ids),
+                submitted=True,
+            )
+    return scan
+
+
+def answers_of(scan, unit):
+    from trustmirror.surveys.models import Response
+
+    return list(
+        Response.objects.filter(scan=scan, unit=unit, submitted=True).values_list(
+            "answers", flat=True
+        )
+    )
+
+
+def change_section(page: str) -> str:
+    found = SECTION.search(page)
+    return found.group(1) if found else ""
+
+
+def visible_numbers(page: str) -> list[str]:
+    """Every number a reader sees in the page's main part (text and chart labels)."""
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    return re.findall(r"\d+(?:[.,]\d+)?", " ".join(re.findall(r">([^<]*)<", main)))
+
+
+def hedges_g(before: np.ndarray, after: np.ndarray) -> float:
+    """Hedges' g by hand: pooled SD and the exact gamma correction (Hedges 1981)."""
+    n1, n2 = len(before), len(after)
+    m = n1 + n2 - 2
+    pooled = np.sqrt(((n1 - 1) * before.var(ddof=1) + (n2 - 1) * after.var(ddof=1)) / m)
+    correction = special.gamma(m / 2) / (np.sqrt(m / 2) * special.gamma((m - 1) / 2))
+    return correction * (after.mean() - before.mean()) / pooled
+
+
+def signed(value: float) -> str:
+    rounded = round(value, 1)
+    text = f"{abs(rounded):.1f}"
+    return ("+" if rounded > 0 else "\u2212" if rounded < 0 else "") + text
+
+
+# -- numbers -------------------------------------------------------------------------------
+
+
+def test_north_change_matches_scipy_welch_and_hedges_g(client, acme, scan, instrument):
+    spring = earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    before_answers, after_answers = answers_of(spring, acme.north), answers_of(scan, acme.north)
+    client.force_login(acme.dana)
+    response = client.get(unit_url(scan, acme.north))
+    change = response.context["change"]
+    assert change.previous == spring and change.k == K and change.shown
+    page = html.unescape(change_section(response.content.decode()))
+    compared = 0
+    for construct in instrument.constructs:
+        one = change.get(construct.id)
+        before = independent_scores(before_answers, construct).dropna().to_numpy()
+        after = independent_scores(after_answers, construct).dropna().to_numpy()
+        if min(len(before), len(after)) < K:
+            assert one is None, construct.id
+        if one is None:
+            continue
+        compared += 1
+        welch = stats.ttest_ind(after, before, equal_var=False)
+        low, high = welch.confidence_interval(0.95)
+        assert one.before.n == len(before) and one.after.n == len(after)
+        assert one.before.mean == pytest.approx(before.mean(), abs=1e-12)
+        assert one.difference == pytest.approx(after.mean() - before.mean(), abs=1e-12)
+        assert one.ci_low == pytest.approx(low, abs=1e-9)
+        assert one.ci_high == pytest.approx(high, abs=1e-9)
+        assert one.hedges_g == pytest.approx(hedges_g(before, after), abs=1e-9)
+        assert (one.direction == "unclear") == (low <= 0 <= high)
+        label = construct.label["en"]
+        expected = f"{signed(one.difference)} ({signed(low)} to {signed(high)})"
+        row = next(cells for name, cells in ROW.findall(page) if name == label)
+        assert expected in re.sub(r"<[^>]+>", "", row), (label, row)
+        assert f"{round(one.hedges_g, 2):.2f}" in row
+    assert compared >= 6
+    assert 'id="change"' in response.content.decode() and "Change since Spring 2026" in page
+    assert "<svg" in page and ' style="' not in page  # the arrow chart, CSP-clean
+
+
+def test_the_overview_shows_the_organisations_change_per_theme(client, acme, scan, instrument):
+    spring = earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    client.force_login(acme.carla)
+    response = client.get(overview_url(scan))
+    change = response.context["change"]
+    assert change.shown and change.previous == spring
+    everyone_before = [
+        a for u in (acme.north, acme.south, acme.east) for a in answers_of(spring, u)
+    ]
+    everyone_after = [a for u in (acme.north, acme.south, acme.east) for a in answers_of(scan, u)]
+    for line in response.context["change_theme_lines"]:
+        construct = line.change and instrument.construct(line.change.construct_id)
+        assert line.change is not None, line.label
+        before = independent_scores(everyone_before, construct).dropna()
+        after = independent_scores(everyone_after, construct).dropna()
+        low, high = stats.ttest_ind(after, before, equal_var=False).confidence_interval()
+        assert line.change.ci_low == pytest.approx(low, abs=1e-9)
+        assert line.change.ci_high == pytest.approx(high, abs=1e-9)
+    assert len(response.context["change_theme_lines"]) == 6
+
+
+def test_no_previous_scan_no_change_section(client, acme, scan):
+    client.force_login(acme.dana)
+    response = client.get(unit_url(scan, acme.north))
+    assert "change" not in response.context
+    assert 'id="change"' not in response.content.decode()
+
+
+def test_the_previous_scan_is_the_latest_that_opened_before(acme, scan, instrument):
+    from trustmirror.results.change import previous_scan
+    from trustmirror.surveys.services import scan_create
+
+    spring = earlier_scan(acme, instrument, {"north": 5})
+    scan_create(
+        organisation=acme.org,
+        name="Winter 2025",
+        opens_on=dt.date(2025, 12, 1),
+        closes_on=dt.date(2025, 12, 31),
+    )
+    later, _ = scan_create(
+        organisation=acme.org,
+        name="Spring 2027",
+        opens_on=dt.date(2027, 4, 1),
+        closes_on=dt.date(2027, 4, 30),
+    )
+    scan_create(
+        organisation=acme.globex,
+        name="Globex summer",
+        opens_on=dt.date(2026, 7, 1),
+        closes_on=dt.date(2026, 7, 31),
+    )
+    assert previous_scan(scan) == spring
+    assert previous_scan(later) == scan
+    assert previous_scan(spring).name == "Winter 2025"
+
+
+# -- privacy -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sizes", "k"),
+    [
+        ({"north": 3, "south": 4, "east": 5}, K),  # North below k in the previous scan
+        ({"north": 8, "south": 6, "east": 6}, 7),  # shown there, but not at the stricter k = 7
+    ],
+)
+def test_a_unit_below_k_in_either_scan_shows_no_change_and_no_previous_number(
+    client, acme, scan, instrument, sizes, k
+):
+    client.force_login(acme.dana)
+    alone = client.get(unit_url(scan, acme.north)).content.decode()
+    earlier_scan(acme, instrument, sizes, k=k)
+    response = client.get(unit_url(scan, acme.north))
+    page = response.content.decode()
+    section = change_section(page)
+    assert response.context["shown"]  # North's own numbers of this scan are shown
+    assert not response.context["change"].shown
+    assert "change_theme_lines" not in response.context
+    assert f"Change not shown: fewer than {max(k, K)} respondents" in section
+    # The only number in the section is k: no mean, difference or n of either scan.
+    text = re.sub(r"<[^>]+>", " ", section).replace("Spring 2026", "")
+    assert re.findall(r"\d+", text) == [str(max(k, K))]
+    assert "<svg" not in section
+    # Nor anywhere else: the page shows exactly the numbers it showed before spring existed.
+    assert visible_numbers(page.replace(section, "")) == visible_numbers(alone)
+
+
+def test_a_construct_hidden_in_one_scan_shows_no_change_for_it(client, acme, scan, instrument):
+    """Only two of North rated the manager's ability in spring: no change on that scale."""
+    from trustmirror.surveys.models import Response
+
+    spring = earlier_scan(acme, instrument, {"south": 5, "east": 5})
+    ability = {item.id for item in instrument.construct("leader_ability").items}
+    for i in range(6):
+        answers = {item: 4 for item in instrument.items}
+        if i >= 2:
+            answers.update(dict.fromkeys(ability, 0))
+        Response.objects.create(
+            scan=spring,
+            unit=acme.north,
+            resume_key=secrets.token_hex(32),
+            answers=answers,
+            submitted=True,
+        )
+    client.force_login(acme.dana)
+    response = client.get(unit_url(scan, acme.north))
+    change = response.context["change"]
+    assert change.shown and change.get("leader_ability") is None
+    assert change.get("leader_integrity") is not None
+    line = next(
+        line for line in response.context["change_other_lines"] if line.label == "Manager's ability"
+    )
+    assert line.change is None and line.before == ""
+
+
+@pytest.mark.parametrize(("user", "status"), [("dana", 200), ("eli", 404), ("olga", 404)])
+def test_only_who_may_open_north_sees_its_change(client, acme, scan, instrument, user, status):
+    earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    client.force_login(getattr(acme, user))
+    response = client.get(unit_url(scan, acme.north))
+    assert response.status_code == status
+    if status == 200:
+        assert response.context["change"].shown
+        assert "Change since Spring 2026" in response.content.decode()
+
+
+def test_eli_sees_no_change_for_his_small_team(client, acme, scan, instrument):
+    """South had 5 in spring (shown then) and 2 now: nothing of spring on its page."""
+    earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    client.force_login(acme.eli)
+    response = client.get(unit_url(scan, acme.south))
+    page = response.content.decode()
+    assert response.status_code == 200 and not response.context["shown"]
+    assert "change" not in response.context and 'id="change"' not in page
+    assert SCORE.findall(page) == []
+
+
+def test_dutch_readers_get_the_change_in_dutch(client, acme, scan, instrument):
+    earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    client.force_login(acme.dana)
+    client.cookies["django_language"] = "nl"
+    page = client.get(unit_url(scan, acme.north), headers={"accept-language": "nl"})
+    section = html.unescape(change_section(page.content.decode()))
+    assert "Verandering sinds Spring 2026" in section
+    assert "betrouwbaarheidsinterval" in section and "Change since" not in section
+    numbers = SCORE.findall(re.sub(r"<[^>]+>", " ", section.split("</svg>")[-1]))
+    assert numbers and all("," in n for n in numbers)
+
+
+# -- the disclosure audit across scans ------------------------------------------------------
+
+
+def previous_shown(section: str, label: str) -> bool:
+    """Whether the change table of a page shows a previous-scan number on row ``label``."""
+    for name, cells in ROW.findall(html.unescape(section)):
+        if name.strip() == label:
+            found = CELL.findall(cells)
+            return bool(found and SCORE.fullmatch(found[0].strip()))
+    return False
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"north": 7, "south": 5, "east": 5},
+        {"north": 7, "south": 3, "east": 5},  # spring hides North or Logistics to protect South
+        {"north": 9, "south": 6, "east": 3},
+    ],
+)
+def test_spring_numbers_on_autumn_pages_isolate_nobody_of_spring(
+    client, acme, scan, instrument, sizes
+):
+    from trustmirror.results.selectors import scan_results
+
+    spring = earlier_scan(acme, instrument, sizes)
+    atoms = {getattr(acme, name).path: n for name, n in sizes.items()}
+    spring_results = scan_results(scan=spring)
+    client.force_login(acme.alex)
+    published: dict[str, set[str]] = {}
+    for unit in Unit.objects.filter(organisation=acme.org):
+        page = client.get(unit_url(scan, unit)).content.decode()
+        if previous_shown(change_section(page), THEME):
+            assert spring_results.unit_shown(unit.pk)  # spring published it itself
+            published[unit.path] = {
+                path for path in atoms if path == unit.path or path.startswith(unit.path + "/")
+            }
+    overview = client.get(overview_url(scan)).content.decode()
+    if previous_shown(change_section(overview), THEME):
+        assert spring_results.organisation_shown
+        published["(organisation)"] = set(atoms)
+    if sizes["north"] >= K and spring_results.unit_shown(acme.north.pk):
+        assert acme.north.path in published  # else this test proves nothing
+    assert find_disclosure(atoms, published, K) is None, published
+
+
+# -- the demo's story ----------------------------------------------------------------------
+
+
+def test_the_demo_returns_team_clearly_dropped_on_safety(client, db, tmp_path):
+    from trustmirror.demo import seed_demo
+    from trustmirror.surveys.models import Scan
+
+    seed_demo(data_dir=tmp_path, progress=False)
+    current = Scan.objects.order_by("-opens_on").first()
+    returns = Unit.objects.get(path="Operations/Warehouse/Returns")
+    client.force_login(get_user_model().objects.get(username="mark"))
+    response = client.get(
+        reverse(
+            "results:unit_profile",
+            kwargs={"org": current.organisation.slug, "scan_id": current.pk, "unit_id": returns.pk},
+        )
+    )
+    assert response.status_code == 200
+    change = response.context["change"]
+    safety = change.get("safety_security")
+    assert safety is not None and safety.direction == "lower"
+    assert safety.ci_high < 0 and safety.size == "large"
+    assert safety.before.mean - safety.after.mean > 0.8
+    line = next(line for line in response.context["change_theme_lines"] if line.change is safety)
+    assert "clearly lower" in line.verdict
+    assert change.get("fear").direction == "higher"
+    assert line.tone == "worse"
