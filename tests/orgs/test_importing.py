@@ -124,7 +124,7 @@ def test_missing_column_names_the_column(org):
             content=b"name,email,language,unit\nA,a@zorg.test,nl,X\n",
         )
     assert failure.value.errors == [
-        "Line 1: the header misses the column(s) lead. Expected: name, email, language, unit, lead."
+        "Line 1: the header misses the column lead. Expected: name, email, language, unit, lead."
     ]
 
 

@@ -70,7 +70,7 @@ def test_web_import_success(client, acme):
     response = client.post(
         reverse("orgs:people_import", kwargs={"org": "acme"}), {"file": upload}, follow=True
     )
-    assert "Imported: 1 new people" in response.content.decode()
+    assert "Import done. New people: 1." in response.content.decode()
     assert Person.objects.get(email="new@acme.test").unit.path == "Sales/Team West"
 
 

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from trustmirror.orgs.models import UNIT_PATH_SEPARATOR, Organisation, Person, Unit
 
@@ -105,7 +106,11 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
     if missing:
         raise ImportFailed(
             [
-                _("Line 1: the header misses the column(s) %(columns)s. Expected: %(expected)s.")
+                ngettext(
+                    "Line 1: the header misses the column %(columns)s. Expected: %(expected)s.",
+                    "Line 1: the header misses the columns %(columns)s. Expected: %(expected)s.",
+                    len(missing),
+                )
                 % {"columns": ", ".join(missing), "expected": ", ".join(REQUIRED)}
             ]
         )
@@ -113,7 +118,11 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
     if duplicates:
         raise ImportFailed(
             [
-                _("Line 1: the column(s) %(columns)s appear twice.")
+                ngettext(
+                    "Line 1: the column %(columns)s appears twice.",
+                    "Line 1: the columns %(columns)s appear twice.",
+                    len(duplicates),
+                )
                 % {"columns": ", ".join(duplicates)}
             ]
         )

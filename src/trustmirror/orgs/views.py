@@ -86,7 +86,10 @@ def people_import_view(request: HttpRequest, org: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("Imported: %(created)d new people, %(updated)d updated, %(units)d new units.")
+                _(
+                    "Import done. New people: %(created)d. Updated: %(updated)d. "
+                    "New units: %(units)d."
+                )
                 % {
                     "created": result.created,
                     "updated": result.updated,
