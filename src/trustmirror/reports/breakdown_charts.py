@@ -12,26 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-
 from trustmirror.reports.charts import (
-    INK,
-    MUTED,
-    RC,
-    WIDTH_INCHES,
     Series,
     _check_id,
+    _check_series,
+    _figure,
     _first_shown,
+    _note,
     _number,
     _plain,
+    _reference_line,
     _render,
-    _wrap,
+    _row_axis,
+    _series_legend,
+    _value_label,
 )
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend, on purpose)
-from matplotlib.patches import Patch  # noqa: E402
 
 __all__ = ["BREAKDOWN_COLOURS", "breakdown_chart"]
 
@@ -87,36 +82,18 @@ def breakdown_chart(
         An ``<svg>`` element.
     """
     _check_id(chart_id)
-    if not 1 <= len(series) <= len(BREAKDOWN_COLOURS):
-        raise ValueError(f"breakdown_chart takes 1 to {len(BREAKDOWN_COLOURS)} series")
-    for one in series:
-        if len(one.values) != len(categories):
-            raise ValueError(f"series {one.label!r} has {len(one.values)} values")
+    _check_series("breakdown_chart", series, categories, BREAKDOWN_COLOURS)
     low, high = scale
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
     legend_rows = (n_ser + 1) // 2
-    with matplotlib.rc_context(RC):
-        fig = Figure(
-            figsize=(WIDTH_INCHES, (0.24 * n_ser + 0.25) * n_cat + 0.95 + 0.3 * legend_rows),
-            layout="constrained",
-        )
-        ax = fig.add_subplot()
+    with _figure((0.24 * n_ser + 0.25) * n_cat + 0.95 + 0.3 * legend_rows) as (fig, ax):
         for s, one in enumerate(series):
             colour = BREAKDOWN_COLOURS[s]
             for i, value in enumerate(one.values):
                 y = i - 0.4 + bar * (s + 0.5)
                 if value is None:
-                    ax.text(
-                        low + 0.05,
-                        y,
-                        _plain(suppressed_label),
-                        va="center",
-                        ha="left",
-                        fontsize=9,
-                        fontstyle="italic",
-                        color=MUTED,
-                    )
+                    _note(ax, low + 0.05, y, suppressed_label, fontsize=9)
                     continue
                 ax.barh(
                     y,
@@ -126,32 +103,11 @@ def breakdown_chart(
                     color=colour,
                     label=_plain(one.label) if i == _first_shown(one.values) else None,
                 )
-                ax.text(
-                    value + 0.06,
-                    y,
-                    _number(value, decimal),
-                    va="center",
-                    ha="left",
-                    fontsize=9,
-                    color=INK,
-                    bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 0.5},
-                )
-        mid = (low + high) / 2
-        ax.axvline(mid, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
-        ax.text(
-            mid, -0.55, _plain(midpoint_label), ha="center", va="bottom", fontsize=10, color=MUTED
-        )
+                _value_label(ax, value + 0.06, y, _number(value, decimal), fontsize=9, pad=0.5)
+        _reference_line(ax, (low + high) / 2, midpoint_label)
         ax.set_xlim(low, high + 0.45)
         ax.set_xticks(range(low, high + 1))
         ax.set_ylim(n_cat - 0.5, -0.85)
-        ax.set_yticks(range(n_cat), [_wrap(c, 20) for c in categories])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
-        ax.set_axisbelow(True)
-        handles = [
-            Patch(color=BREAKDOWN_COLOURS[s], label=_plain(one.label))
-            for s, one in enumerate(series)
-        ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(n_ser, 2), frameon=False)
+        _row_axis(ax, categories, 20)
+        _series_legend(fig, series, BREAKDOWN_COLOURS, ncols=min(n_ser, 2))
         return _render(fig, chart_id=chart_id, title=title, summary=summary)

@@ -12,27 +12,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from trustmirror.reports.charts import (
     BLUE,
     INK,
     MUTED,
-    RC,
-    WIDTH_INCHES,
     _check_id,
+    _figure,
+    _note,
     _number,
     _plain,
     _render,
-    _wrap,
+    _row_axis,
 )
 
 __all__ = ["change_chart"]
 
 # Offset of a number from its point, in scale units.
 _LABEL_GAP = 0.09
+# The two scans' points, in the chart and in its legend.
+_BEFORE_MARKER = {
+    "marker": "o",
+    "markersize": 8,
+    "markerfacecolor": "#FFFFFF",
+    "markeredgecolor": MUTED,
+    "markeredgewidth": 1.6,
+    "linestyle": "none",
+}
+_AFTER_MARKER = {"marker": "o", "markersize": 9, "color": BLUE, "linestyle": "none"}
 
 
 def change_chart(
@@ -81,21 +89,10 @@ def change_chart(
         raise ValueError("categories, before and after must have the same length")
     low, high = scale
     n_cat = len(categories)
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(WIDTH_INCHES, 0.5 * n_cat + 1.6), layout="constrained")
-        ax = fig.add_subplot()
+    with _figure(0.5 * n_cat + 1.6) as (fig, ax):
         for i, (old, new) in enumerate(zip(before, after, strict=True)):
             if old is None or new is None:
-                ax.text(
-                    low + 0.05,
-                    i,
-                    _plain(suppressed_label),
-                    va="center",
-                    ha="left",
-                    fontsize=10,
-                    fontstyle="italic",
-                    color=MUTED,
-                )
+                _note(ax, low + 0.05, i, suppressed_label, fontsize=10)
                 continue
             if abs(new - old) >= 0.15:  # shorter arrows would be all head
                 ax.annotate(
@@ -111,17 +108,8 @@ def change_chart(
                         "mutation_scale": 12,
                     },
                 )
-            ax.plot(
-                [old],
-                [i],
-                marker="o",
-                markersize=8,
-                markerfacecolor="#FFFFFF",
-                markeredgecolor=MUTED,
-                markeredgewidth=1.6,
-                linestyle="none",
-            )
-            ax.plot([new], [i], marker="o", markersize=9, color=BLUE, linestyle="none")
+            ax.plot([old], [i], **_BEFORE_MARKER)
+            ax.plot([new], [i], **_AFTER_MARKER)
             # Each number sits on the outer side of its point, so the two never overlap.
             rising = new >= old
             ax.text(
@@ -146,32 +134,10 @@ def change_chart(
         ax.set_xlim(low - 0.1, high + 0.1)
         ax.set_xticks(range(low, high + 1))
         ax.set_ylim(n_cat - 0.5, -0.7)
-        ax.set_yticks(range(n_cat), [_wrap(c, 20) for c in categories])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
-        ax.set_axisbelow(True)
+        _row_axis(ax, categories, 20)
         handles = [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                markersize=8,
-                markerfacecolor="#FFFFFF",
-                markeredgecolor=MUTED,
-                markeredgewidth=1.6,
-                linestyle="none",
-                label=_plain(before_label),
-            ),
-            Line2D(
-                [],
-                [],
-                marker="o",
-                markersize=9,
-                color=BLUE,
-                linestyle="none",
-                label=_plain(after_label),
-            ),
+            Line2D([], [], **_BEFORE_MARKER, label=_plain(before_label)),
+            Line2D([], [], **_AFTER_MARKER, label=_plain(after_label)),
         ]
         # One entry a line: scan names are long and would be cut off side by side.
         fig.legend(handles=handles, loc="outside lower center", ncols=1, frameon=False)

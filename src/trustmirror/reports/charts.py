@@ -31,7 +31,8 @@ import io
 import re
 import textwrap
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import matplotlib
@@ -40,6 +41,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402  (after choosing the backend, on purpose)
 from matplotlib import colormaps  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -166,37 +168,19 @@ def profile_chart(
         An ``<svg>`` element, ready to place inline in HTML.
     """
     _check_id(chart_id)
-    if not 1 <= len(series) <= len(SERIES_COLOURS):
-        raise ValueError(f"profile_chart takes 1 to {len(SERIES_COLOURS)} series")
-    for one in series:
-        if len(one.values) != len(categories):
-            raise ValueError(f"series {one.label!r} has {len(one.values)} values")
+    _check_series("profile_chart", series, categories, SERIES_COLOURS)
     low, high = scale
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
     per_category = 0.3 * n_ser + 0.22
     legend_room = 0.45 if n_ser > 1 else 0.0
-    with matplotlib.rc_context(RC):
-        fig = Figure(
-            figsize=(WIDTH_INCHES, per_category * n_cat + 0.95 + legend_room),
-            layout="constrained",
-        )
-        ax = fig.add_subplot()
+    with _figure(per_category * n_cat + 0.95 + legend_room) as (fig, ax):
         for s, one in enumerate(series):
             colour = SERIES_COLOURS[s]
             for i, value in enumerate(one.values):
                 y = i - 0.4 + bar * (s + 0.5)
                 if value is None:
-                    ax.text(
-                        low + 0.05,
-                        y,
-                        _plain(suppressed_label),
-                        va="center",
-                        ha="left",
-                        fontsize=10,
-                        fontstyle="italic",
-                        color=MUTED,
-                    )
+                    _note(ax, low + 0.05, y, suppressed_label, fontsize=10)
                     continue
                 ax.barh(
                     y,
@@ -213,36 +197,14 @@ def profile_chart(
                     for x in ci:
                         ax.plot((x, x), (y - bar * 0.22, y + bar * 0.22), color=INK, linewidth=1.2)
                     end = max(end, ci[1])
-                # A white box keeps the number readable where it crosses the midpoint line.
-                ax.text(
-                    end + 0.06,
-                    y,
-                    _number(value, decimal),
-                    va="center",
-                    ha="left",
-                    fontsize=11,
-                    color=INK,
-                    bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 1.0},
-                )
-        mid = (low + high) / 2
-        ax.axvline(mid, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
-        ax.text(
-            mid, -0.55, _plain(midpoint_label), ha="center", va="bottom", fontsize=10, color=MUTED
-        )
+                _value_label(ax, end + 0.06, y, _number(value, decimal), fontsize=11, pad=1.0)
+        _reference_line(ax, (low + high) / 2, midpoint_label)
         ax.set_xlim(low, high + 0.45)
         ax.set_xticks(range(low, high + 1))
         ax.set_ylim(n_cat - 0.5, -0.85)
-        ax.set_yticks(range(n_cat), [_wrap(c, 20) for c in categories])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
-        ax.set_axisbelow(True)
+        _row_axis(ax, categories, 20)
         if n_ser > 1:
-            handles = [
-                Patch(color=SERIES_COLOURS[s], label=_plain(one.label))
-                for s, one in enumerate(series)
-            ]
-            fig.legend(handles=handles, loc="outside lower center", ncols=n_ser, frameon=False)
+            _series_legend(fig, series, SERIES_COLOURS, ncols=n_ser)
         return _render(fig, chart_id=chart_id, title=title, summary=summary)
 
 
@@ -304,9 +266,7 @@ def heatmap_chart(
     ).reshape(len(rows), len(columns))
     cmap = colormaps["PuOr"].with_extremes(bad=GREY)
     norm = Normalize(vmin=low, vmax=high)
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(HEATMAP_WIDTH_INCHES, 0.42 * len(rows) + 2.3), layout="constrained")
-        ax = fig.add_subplot()
+    with _figure(0.42 * len(rows) + 2.3, width=HEATMAP_WIDTH_INCHES) as (fig, ax):
         # Vector cells (not imshow's embedded bitmap): crisp at any zoom, small, text-free.
         image = ax.pcolormesh(
             np.arange(-0.5, len(columns)),
@@ -410,21 +370,10 @@ def participation_chart(
     _check_id(chart_id)
     if not len(labels) == len(rates) == len(notes):
         raise ValueError("labels, rates and notes must have the same length")
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(WIDTH_INCHES, 0.38 * len(labels) + 0.9), layout="constrained")
-        ax = fig.add_subplot()
+    with _figure(0.38 * len(labels) + 0.9) as (fig, ax):
         for i, (rate, note) in enumerate(zip(rates, notes, strict=True)):
             if rate is None:
-                ax.text(
-                    1,
-                    i,
-                    _plain(suppressed_label),
-                    va="center",
-                    ha="left",
-                    fontsize=10,
-                    fontstyle="italic",
-                    color=MUTED,
-                )
+                _note(ax, 1, i, suppressed_label, fontsize=10)
                 continue
             percent = 100 * min(max(rate, 0.0), 1.0)
             ax.barh(i, percent, height=0.7, color=BLUE)
@@ -433,17 +382,87 @@ def participation_chart(
         ax.set_xticks(range(0, 101, 25), [f"{p}%" for p in range(0, 101, 25)])
         ax.set_xlabel(_plain(axis_label), fontsize=9, loc="left")
         ax.set_ylim(len(labels) - 0.5, -0.5)
-        ax.set_yticks(range(len(labels)), [_wrap(label, 22) for label in labels])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
-        ax.set_axisbelow(True)
+        _row_axis(ax, labels, 22)
         return _render(fig, chart_id=chart_id, title=title, summary=summary)
 
 
 def _check_id(chart_id: str) -> None:
     if not CHART_ID.match(chart_id):
         raise ValueError(f"chart_id must be lowercase letters, digits and '-': {chart_id!r}")
+
+
+def _check_series(
+    name: str, series: Sequence[Series], categories: Sequence[str], colours: Sequence[str]
+) -> None:
+    """One series per colour at most, and one value per category in each."""
+    if not 1 <= len(series) <= len(colours):
+        raise ValueError(f"{name} takes 1 to {len(colours)} series")
+    for one in series:
+        if len(one.values) != len(categories):
+            raise ValueError(f"series {one.label!r} has {len(one.values)} values")
+
+
+@contextmanager
+def _figure(height: float, *, width: float = WIDTH_INCHES) -> Iterator[tuple[Figure, Axes]]:
+    """A figure with one axes under the shared rc settings.
+
+    Render inside the ``with`` block: ``savefig`` reads ``svg.hashsalt`` and ``svg.fonttype``
+    from those settings, and the output is only deterministic with them.
+    """
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(width, height), layout="constrained")
+        yield fig, fig.add_subplot()
+
+
+def _note(ax: Axes, x: float, y: float, text: str, *, fontsize: float) -> None:
+    """Italic grey text where a value may not, or cannot, be shown."""
+    ax.text(
+        x,
+        y,
+        _plain(text),
+        va="center",
+        ha="left",
+        fontsize=fontsize,
+        fontstyle="italic",
+        color=MUTED,
+    )
+
+
+def _value_label(ax: Axes, x: float, y: float, text: str, *, fontsize: float, pad: float) -> None:
+    """A number after its bar; the white box keeps it readable where it crosses a line."""
+    ax.text(
+        x,
+        y,
+        text,
+        va="center",
+        ha="left",
+        fontsize=fontsize,
+        color=INK,
+        bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": pad},
+    )
+
+
+def _reference_line(ax: Axes, x: float, label: str) -> None:
+    """A dashed vertical line (scale midpoint, threshold) labelled above the first row."""
+    ax.axvline(x, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
+    ax.text(x, -0.55, _plain(label), ha="center", va="bottom", fontsize=10, color=MUTED)
+
+
+def _row_axis(ax: Axes, labels: Sequence[str], width: int) -> None:
+    """Wrapped row labels without ticks or spine, and a light vertical grid behind the bars."""
+    ax.set_yticks(range(len(labels)), [_wrap(label, width) for label in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _series_legend(
+    fig: Figure, series: Sequence[Series], colours: Sequence[str], *, ncols: int
+) -> None:
+    """A colour patch per series, below the plot."""
+    handles = [Patch(color=colours[s], label=_plain(one.label)) for s, one in enumerate(series)]
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
 
 
 def _plain(text: str) -> str:

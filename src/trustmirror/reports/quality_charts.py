@@ -10,25 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-
 from trustmirror.reports.charts import (
-    INK,
-    MUTED,
-    RC,
     SERIES_COLOURS,
-    WIDTH_INCHES,
     Series,
     _check_id,
-    _plain,
+    _check_series,
+    _figure,
+    _note,
+    _reference_line,
     _render,
-    _wrap,
+    _row_axis,
+    _series_legend,
+    _value_label,
 )
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend, on purpose)
-from matplotlib.patches import Patch  # noqa: E402
 
 __all__ = ["reliability_chart"]
 
@@ -78,67 +72,25 @@ def reliability_chart(
     contradict each other) gets no bar but its number, drawn at 0.
     """
     _check_id(chart_id)
-    if not 1 <= len(series) <= len(SERIES_COLOURS):
-        raise ValueError(f"reliability_chart takes 1 to {len(SERIES_COLOURS)} series")
-    for one in series:
-        if len(one.values) != len(categories):
-            raise ValueError(f"series {one.label!r} has {len(one.values)} values")
+    _check_series("reliability_chart", series, categories, SERIES_COLOURS)
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
-    with matplotlib.rc_context(RC):
-        fig = Figure(
-            figsize=(WIDTH_INCHES, (0.2 * n_ser + 0.14) * n_cat + 1.4),
-            layout="constrained",
-        )
-        ax = fig.add_subplot()
+    with _figure((0.2 * n_ser + 0.14) * n_cat + 1.4) as (fig, ax):
         for s, one in enumerate(series):
             for i, value in enumerate(one.values):
                 y = i - 0.4 + bar * (s + 0.5)
                 if value is None:
-                    ax.text(
-                        0.01,
-                        y,
-                        _plain(missing_label),
-                        va="center",
-                        ha="left",
-                        fontsize=9,
-                        fontstyle="italic",
-                        color=MUTED,
-                    )
+                    _note(ax, 0.01, y, missing_label, fontsize=9)
                     continue
                 length = min(max(value, 0.0), 1.0)
                 ax.barh(y, length, left=0, height=bar * 0.9, color=SERIES_COLOURS[s])
-                ax.text(
-                    length + 0.015,
-                    y,
-                    f"{value:.2f}".replace(".", decimal),
-                    va="center",
-                    ha="left",
-                    fontsize=10,
-                    color=INK,
-                    bbox={"facecolor": "#FFFFFF", "edgecolor": "none", "pad": 0.8},
-                )
-        ax.axvline(threshold, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
-        ax.text(
-            threshold,
-            -0.55,
-            _plain(threshold_label),
-            ha="center",
-            va="bottom",
-            fontsize=10,
-            color=MUTED,
-        )
+                text = f"{value:.2f}".replace(".", decimal)
+                _value_label(ax, length + 0.015, y, text, fontsize=10, pad=0.8)
+        _reference_line(ax, threshold, threshold_label)
         ax.set_xlim(0, 1.12)
         ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
         ax.set_xticks(ticks, [f"{t:.1f}".replace(".", decimal) for t in ticks])
         ax.set_ylim(n_cat - 0.5, -0.85)
-        ax.set_yticks(range(n_cat), [_wrap(c, 24) for c in categories])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.grid(axis="x", color="#E6E9EB", linewidth=0.8)
-        ax.set_axisbelow(True)
-        handles = [
-            Patch(color=SERIES_COLOURS[s], label=_plain(one.label)) for s, one in enumerate(series)
-        ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=n_ser, frameon=False)
+        _row_axis(ax, categories, 24)
+        _series_legend(fig, series, SERIES_COLOURS, ncols=n_ser)
         return _render(fig, chart_id=chart_id, title=title, summary=summary)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.instrument import Construct
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
+from trustmirror.orgs.models import Organisation
 from trustmirror.privacy import (
     REASON_BELOW_K,
     REASON_FEW_NONRESPONDENTS,
@@ -87,10 +88,9 @@ class ConstructGroup:
 @login_required
 @require_GET
 def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
-    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    organisation, scan = analysed_scan(request, org, scan_id)
     results = scan_results(scan=scan)
-    lang = _language()
+    lang = reader_language()
     rows = results.rows()
     themes = results.instrument.themes
     audit_record(
@@ -114,7 +114,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "heatmap": _heatmap(results, rows, themes, lang),
                 "theme_lines": _lines(results, themes, None, lang),
                 "groups": _groups(results, None, lang),
-                "scale": _scale_text(results, lang),
+                "scale": scale_text(results, lang),
                 **_change_context(results, ORGANISATION, organisation.name, themes, (), lang),
             }
         )
@@ -128,7 +128,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
     scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
     unit = get_object_or_404(visible_units(roles, organisation), pk=unit_id)
     results = scan_results(scan=scan)
-    lang = _language()
+    lang = reader_language()
     visibility = results.visibility(unit.pk)
     audit_record(
         user=request.user,
@@ -160,14 +160,21 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "theme_lines": _lines(results, themes, unit.pk, lang),
             "groups": _groups(results, unit.pk, lang),
             "children": [child for child in results.children(unit) if child.pk in visible_ids],
-            "scale": _scale_text(results, lang),
+            "scale": scale_text(results, lang),
             **_change_context(results, unit.pk, unit.name, themes, others, lang),
         }
     )
     return render(request, "results/unit.html", context)
 
 
-def _language() -> str:
+def analysed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
+    """The organisation and scan of a page for analysts; 404 for everyone else."""
+    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
+    return organisation, get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+
+
+def reader_language() -> str:
+    """The reader's language as a key of the instrument's texts: "nl" or "en"."""
     lang = (translation.get_language() or "en")[:2]
     return lang if lang in ("nl", "en") else "en"
 
@@ -330,7 +337,7 @@ def _profile_chart(
             title=title,
             summary="; ".join(summary),
             suppressed_label=_("not enough responses"),
-            midpoint_label=_("neutral (%(mid)s)") % {"mid": _midpoint(results)},
+            midpoint_label=_("neutral (%(mid)s)") % {"mid": midpoint_text(results)},
             scale=(1, results.instrument.scale_points),
             decimal=formats.get_format("DECIMAL_SEPARATOR"),
         )
@@ -383,19 +390,19 @@ def _heatmap(
                 "group"
             )
             % {"k": k},
-            colour_label=_scale_text(results, lang),
+            colour_label=scale_text(results, lang),
             scale=(1, results.instrument.scale_points),
             decimal=formats.get_format("DECIMAL_SEPARATOR"),
         )
     )
 
 
-def _midpoint(results: ScanResults) -> str:
+def midpoint_text(results: ScanResults) -> str:
     mid = (1 + results.instrument.scale_points) / 2
     return str(int(mid)) if mid == int(mid) else number(mid)
 
 
-def _scale_text(results: ScanResults, lang: str) -> str:
+def scale_text(results: ScanResults, lang: str) -> str:
     labels = results.instrument.scale_labels[lang]
     return _("Mean on a scale of 1 (%(low)s) to %(high)s (%(high_label)s)") % {
         "low": labels[0].lower(),

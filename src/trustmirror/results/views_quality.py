@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils import formats, translation
+from django.shortcuts import render
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.instrument import Instrument, load_instrument
-from trustmirror.orgs.access import ANALYSE, organisation_or_404
 from trustmirror.reports.charts import Series
 from trustmirror.reports.quality_charts import reliability_chart
 from trustmirror.results import quality
 from trustmirror.results.quality import FactorFit, MeasurementQuality, ScaleICC, ScaleReliability
-from trustmirror.surveys.models import Scan
+from trustmirror.results.views import analysed_scan, reader_language
 
 VERDICTS = {
     "good": (
@@ -109,11 +108,10 @@ class ICCLine:
 @login_required
 @require_GET
 def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
-    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    organisation, scan = analysed_scan(request, org, scan_id)
     numbers = quality.scan_quality(scan=scan)
     instrument = load_instrument(scan.instrument_id, scan.instrument_version)
-    lang = _language()
+    lang = reader_language()
     audit_record(
         user=request.user,
         organisation=organisation,
@@ -138,11 +136,6 @@ def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
             }
         )
     return render(request, "results/quality.html", context)
-
-
-def _language() -> str:
-    lang = (translation.get_language() or "en")[:2]
-    return lang if lang in ("nl", "en") else "en"
 
 
 def coefficient(value: float | None) -> str:
