@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy.html")
+    return render(request, "privacy.html", {"k": settings.TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE})
 
 
 @require_GET
