@@ -8,8 +8,10 @@ expected values are computed independently in the test (closed forms on complete
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -243,3 +245,142 @@ def test_text_summary_is_printed_without_output_options(tmp_path, capsys):
 
     assert code == 0
     assert "Schaal scale" in out and "alpha" in out
+
+
+# --------------------------------------------------------------------------- charts
+
+# R 4.3: qt(0.975, 4); the t quantile behind a 95% interval of a five-person unit.
+QT_975_DF4 = 2.7764451051977987
+
+
+def _html(argv: list[str], tmp_path: Path, capsys, name: str = "report.html") -> str:
+    out = tmp_path / name
+    code, _, err = _run([*argv, "--html", str(out)], capsys)
+    assert code == 0, err
+    return out.read_text(encoding="utf-8")
+
+
+def _svgs(page: str) -> list[str]:
+    return re.findall(r"<svg.*?</svg>", page, flags=re.DOTALL)
+
+
+def _desc(svg: str) -> str:
+    return html.unescape(re.search(r"<desc[^>]*>(.*?)</desc>", svg, flags=re.DOTALL).group(1))
+
+
+def _charted_units(svg: str) -> list[str]:
+    # The <desc> lists one "unit: mean ..." entry per drawn unit, top to bottom.
+    return [entry.split(": mean ")[0] for entry in _desc(svg).split("; ")]
+
+
+def _team_rows(name: str, size: int, centre: int, *, spread: int = 1, seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    answers = np.clip(centre + rng.integers(-spread, spread + 1, size=(size, 3)), 1, 5)
+    return "\n".join(f"{name},{a},{b},{c}" for a, b, c in answers)
+
+
+def test_html_report_has_a_chart_per_scale_and_one_for_reliability(lq2002, tmp_path, capsys):
+    csv, _ = lq2002
+    argv = [str(csv), "--unit", "COMPID", "--items", "LEAD=LEAD01,LEAD02,LEAD03,LEAD04,LEAD05"]
+    argv += ["--items", "TSIG=TSIG01,TSIG02,TSIG03"]
+    result = _json(argv, capsys)
+
+    page = _html(argv, tmp_path, capsys)
+
+    svgs = _svgs(page)
+    assert len(svgs) == 3  # reliability, LEAD, TSIG
+    reliability = _desc(svgs[0])
+    for name, scale in result["scales"].items():
+        rel = scale["reliability"]
+        assert f"{name}: alpha {rel['alpha']:.2f}, omega {rel['omega_total']:.2f}" in reliability
+    for svg, (name, scale) in zip(svgs[1:], result["scales"].items(), strict=True):
+        assert f"{name}: unit means" in svg
+        units = [row for row in scale["units"] if row["shown"]]
+        # 49 companies: more than fit, so the 20 lowest and the 20 highest means are drawn.
+        assert len(units) > 40
+        by_mean = sorted(units, key=lambda row: row["mean"], reverse=True)
+        expected = by_mean[:20] + by_mean[-20:]
+        assert _charted_units(svg) == [row["unit"] for row in expected]
+        # One hollow marker per drawn unit with rwg(j) below .70, plus the legend's.
+        low = sum(row["rwg_j"] < 0.70 for row in expected)
+        assert svg.count("fill: #ffffff; stroke: #0072b2") == low + 1
+    assert page.count("the chart shows the 20 lowest and the 20 highest means") == 2
+    assert "criticised" in page
+
+
+def test_unit_chart_lists_the_table_units_and_leaves_hidden_units_out(tmp_path, capsys):
+    text = "team,q1,q2,q3\n" + "\n".join(
+        [
+            _team_rows("Northwind", 6, 4, seed=1),
+            _team_rows("Southgate", 5, 2, spread=2, seed=2),
+            _team_rows("Eastbrook", 7, 3, spread=2, seed=3),
+            _team_rows("Westmoor", 8, 4, seed=4),
+            _team_rows("Tinyteam", 2, 1, seed=5),
+        ]
+    )
+    path = _write(tmp_path, text + "\n")
+    argv = [str(path), "--unit", "team", "--items", "Trust=q1,q2,q3"]
+    result = _json(argv, capsys)
+
+    page = _html(argv, tmp_path, capsys)
+
+    units = result["scales"]["Trust"]["units"]
+    shown = [row for row in units if row["shown"]]
+    hidden = [row["unit"] for row in units if not row["shown"]]
+    assert "Tinyteam" in hidden and len(hidden) >= 2  # one more hidden, or the total tells
+    _, chart = _svgs(page)
+    by_mean = sorted(shown, key=lambda row: row["mean"], reverse=True)
+    assert _charted_units(chart) == [row["unit"] for row in by_mean]
+    for name in hidden:
+        assert name not in chart
+        assert f"<td>{name}</td>" in page  # the table still names it, without numbers
+    assert f"Units left out to protect anonymity: {len(hidden)}" in page
+    # Same units in the chart as with numbers in the table.
+    table_units = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td>", page.split(chart)[1])
+    assert sorted(table_units) == sorted(row["unit"] for row in shown)
+
+
+def test_confidence_interval_in_table_and_chart_is_t_based(tmp_path, capsys):
+    path = _write(tmp_path, SMALL)
+    scores = pd.read_csv(path).set_index("team")[["q1", "q2", "q3"]].mean(axis=1)
+    a = scores["A"]
+    half = QT_975_DF4 * a.std(ddof=1) / np.sqrt(len(a))
+
+    page = _html([str(path), "--unit", "team", "--items", "q1,q2,q3"], tmp_path, capsys)
+
+    interval = f"{a.mean() - half:.2f}–{a.mean() + half:.2f}"
+    assert f"<td>{interval}</td>" in page
+    assert f"A: mean {a.mean():.2f}, 95% CI {interval}, n 5" in _desc(_svgs(page)[1])
+
+
+def test_html_report_is_byte_identical_across_runs(tmp_path, capsys):
+    path = _write(tmp_path, SMALL)
+    argv = [str(path), "--unit", "team", "--items", "Trust=q1,q2,q3", "--keys", "q3"]
+
+    first = _html(argv, tmp_path, capsys, "one.html")
+    second = _html(argv, tmp_path, capsys, "two.html")
+
+    assert len(_svgs(first)) == 2
+    assert first == second
+    ids = re.findall(r' id="([^"]+)"', first)
+    assert len(ids) == len(set(ids))  # several charts on one page: no id twice
+
+
+def test_chart_labels_are_escaped_and_never_math(tmp_path, capsys):
+    evil = "<script>alert(1)</script>"
+    text = SMALL.replace("\nA,", f"\n{evil},").replace("\nB,", "\n$x$ & co,")
+    path = _write(tmp_path, text)
+
+    page = _html(
+        [str(path), "--unit", "team", "--items", "$a$<i>=q1,q2,q3", "--language", "nl"],
+        tmp_path,
+        capsys,
+    )
+
+    assert "<script" not in page and "<i>" not in page and "http" not in page
+    reliability, chart = _svgs(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart
+    assert "$a$&lt;i&gt;: gemiddelden per eenheid" in chart
+    # Math mode would have drawn "x" in italics and dropped the dollars.
+    assert re.search(r"<text[^>]*>\$x\$ &amp; co</text>", chart)
+    assert re.search(r"<text[^>]*>\$a\$&lt;i&gt;</text>", reliability)

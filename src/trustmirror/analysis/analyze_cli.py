@@ -57,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "no_units": {"en": "No unit column given.", "nl": "Geen kolom met eenheden opgegeven."},
     "not_computable": {"en": "not computable", "nl": "niet te berekenen"},
+    "ci95": {"en": "95% CI", "nl": "95%-BI"},
 }
 
 
@@ -624,7 +625,14 @@ def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
 
 
 def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
-    """A small self-contained HTML report (no scripts, no external files)."""
+    """A small self-contained HTML report (no scripts, no external files).
+
+    Charts come first (people read them before tables): reliability of every scale, and per
+    scale a dot plot of the unit means; the tables after them hold the exact numbers.
+    """
+    # Imported here: matplotlib is only needed for this report, not for --json or the text.
+    from trustmirror.analysis import report_charts
+
     t = {key: texts[language] for key, texts in LABELS.items()}
     e = html.escape
     parts = [
@@ -634,12 +642,29 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
         "th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}"
-        "th:first-child,td:first-child{text-align:left}.muted{color:#777}</style>",
+        "th:first-child,td:first-child{text-align:left}.muted{color:#777}"
+        "figure{margin:.5rem 0 1.5rem}figure svg{width:100%;max-width:48rem;height:auto}"
+        "figcaption{color:#555;font-size:.9rem}figcaption p{margin:.3rem 0}</style>",
         "</head><body>",
         f"<h1>{e(t['title'])}</h1>",
         f"<p>{e(t['data'])}: {e(str(result['data']))} — {result['n_rows']} {e(t['rows'])}</p>",
     ]
-    for name, scale in result["scales"].items():
+    reliability_chart = report_charts.reliability_figure(
+        [
+            report_charts.ScaleReliability(
+                str(name),
+                scale["reliability"].get("alpha"),
+                scale["reliability"].get("omega_total"),
+            )
+            for name, scale in result["scales"].items()
+        ],
+        chart_id="reliability",
+        language=language,
+    )
+    if reliability_chart:
+        parts.append(f"<h2>{e(t['reliability'])}</h2>")
+        parts.append(reliability_chart)
+    for number, (name, scale) in enumerate(result["scales"].items(), start=1):
         rel = scale["reliability"]
         parts.append(f"<h2>{e(t['scale'])} {e(name)}</h2>")
         parts.append(
@@ -673,22 +698,41 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
                 )
             parts.append("</table>")
         if scale["units"]:
+            shown = [row for row in scale["units"] if row["shown"]]
+            chart = report_charts.unit_means_figure(
+                [
+                    report_charts.UnitMean(
+                        row["unit"], row["n_scored"], row["mean"], row["sd"], row["rwg_j"]
+                    )
+                    for row in shown
+                ],
+                chart_id=f"scale-{number}",
+                scale=str(name),
+                overall_mean=scale["mean"],
+                scale_points=result["scale_points"],
+                n_hidden=len(scale["units"]) - len(shown),
+                language=language,
+            )
+            if chart:
+                parts.append(chart)
             parts.append(
-                f"<table><tr><th>{e(t['unit'])}</th><th>n</th><th>mean</th><th>sd</th>"
-                "<th>r<sub>wg(j)</sub></th></tr>"
+                f"<table><tr><th>{e(t['unit'])}</th><th>n</th><th>mean</th>"
+                f"<th>{e(t['ci95'])}</th><th>sd</th><th>r<sub>wg(j)</sub></th></tr>"
             )
             for row in scale["units"]:
                 if row["shown"]:
+                    ci = report_charts.t_interval(row["mean"], row["sd"], row["n_scored"])
+                    ci_text = "–" if ci is None else f"{_num(ci[0])}–{_num(ci[1])}"
                     parts.append(
                         f"<tr><td>{e(row['unit'])}</td><td>{row['n_scored']}</td>"
-                        f"<td>{_num(row['mean'])}</td><td>{_num(row['sd'])}</td>"
-                        f"<td>{_num(row['rwg_j'])}</td></tr>"
+                        f"<td>{_num(row['mean'])}</td><td>{ci_text}</td>"
+                        f"<td>{_num(row['sd'])}</td><td>{_num(row['rwg_j'])}</td></tr>"
                     )
                 else:
                     note = t["suppressed"] % {"k": result["min_group_size"]}
                     parts.append(
                         f"<tr><td>{e(row['unit'])}</td>"
-                        f"<td colspan='4' class='muted'>{e(note)}</td></tr>"
+                        f"<td colspan='5' class='muted'>{e(note)}</td></tr>"
                     )
             parts.append("</table>")
     if result["unit_column"] is None:
