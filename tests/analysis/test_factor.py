@@ -175,3 +175,94 @@ def test_bad_data_and_estimator_raise_value_error():
         cfa(data.assign(t1="x"), {"F": list(ONE_FACTOR)})
     with pytest.raises(ValueError, match="more complete respondents than items"):
         cfa(data.head(5), {"F": list(ONE_FACTOR)})
+
+
+FIT_INDICES = ("chi2", "cfi", "tli", "rmsea", "srmr")
+
+
+def _keyed_bfi(data: pd.DataFrame, ref: dict) -> pd.DataFrame:
+    low, high = ref["response_range"]
+    items = data[ref["items"]].copy()
+    for item, key in zip(ref["items"], ref["keys"], strict=True):
+        if key == -1:
+            items[item] = (low + high) - items[item]
+    return items
+
+
+def test_fast_tolerance_keeps_the_fit_indices_and_stops_short_in_the_loadings(bfi):
+    """The "fast" fit is for fit indices shown to two decimals, not for loadings to 1e-5.
+
+    Two correlated factors (agreeableness and conscientiousness) on bfi: the indices agree
+    with the reference fit to 1e-4 (chi-square relatively), the loadings with lavaan to 1e-3.
+    """
+    data, expected = bfi
+    blocks = {block: _keyed_bfi(data, expected[block]) for block in BLOCKS}
+    items = pd.concat(blocks.values(), axis=1)
+    model = {block: list(frame.columns) for block, frame in blocks.items()}
+
+    tight = cfa(items, model)
+    fast = cfa(items, model, tolerance="fast")
+
+    assert fast.converged and tight.converged
+    assert fast.fit.df == tight.fit.df
+    assert fast.fit.chi2 == pytest.approx(tight.fit.chi2, rel=1e-4)
+    for name in FIT_INDICES[1:]:
+        assert getattr(fast.fit, name) == pytest.approx(getattr(tight.fit, name), abs=1e-4)
+    for block in BLOCKS:
+        lavaan = expected[block]["cfa_one_factor_ml"]
+        one = cfa(blocks[block], {"f": expected[block]["items"]}, tolerance="fast")
+        assert one.loadings.tolist() == pytest.approx(lavaan["loadings"], abs=1e-3)
+
+
+def test_fast_tolerance_agrees_on_a_misspecified_model():
+    """Far from a perfect fit the optimiser has the most to do; the indices still agree."""
+    data = _simulate(300, TWO_FACTOR, corr=0.3, seed=21)
+    model = {"G": list(TWO_FACTOR)}
+
+    tight = cfa(data, model, tolerance="reference")
+    fast = cfa(data, model, tolerance="fast")
+
+    assert tight.fit.cfi < 0.9  # the model is wrong, so the fit is far from perfect
+    assert fast.fit.chi2 == pytest.approx(tight.fit.chi2, rel=1e-4)
+    for name in FIT_INDICES[1:]:
+        assert getattr(fast.fit, name) == pytest.approx(getattr(tight.fit, name), abs=1e-4)
+
+
+def test_reference_tolerance_is_the_default_and_others_are_refused():
+    data = _simulate(200, ONE_FACTOR, corr=0.0, seed=3)
+    model = {"F": list(ONE_FACTOR)}
+
+    default = cfa(data, model)
+    explicit = cfa(data, model, tolerance="reference")
+
+    assert default.loadings.tolist() == explicit.loadings.tolist()
+    assert default.fit == explicit.fit
+    with pytest.raises(ValueError, match="tolerance must be 'reference' or 'fast'"):
+        cfa(data, model, tolerance="loose")
+
+
+def test_the_fit_runs_blas_on_one_thread_and_restores_it(monkeypatch):
+    """Tiny matrices gain nothing from BLAS threads, which stall on a busy machine."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    semopy = pytest.importorskip("semopy")
+
+    def blas_threads() -> list[int]:
+        return [
+            pool["num_threads"]
+            for pool in threadpoolctl.threadpool_info()
+            if pool["user_api"] == "blas"
+        ]
+
+    before = blas_threads()
+    during = []
+    real_fit = semopy.Model.fit
+
+    def recording_fit(self, *args, **kwargs):
+        during.extend(blas_threads())
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(semopy.Model, "fit", recording_fit)
+    cfa(_simulate(200, ONE_FACTOR, corr=0.0, seed=4), {"F": list(ONE_FACTOR)})
+
+    assert during and set(during) == {1}
+    assert blas_threads() == before

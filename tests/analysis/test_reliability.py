@@ -288,3 +288,12 @@ def test_pairwise_alpha_equals_the_formula_on_pandas_pairwise_covariances() -> N
         np.diag(cov) * (cov.sum() - 2 * cov.sum(axis=0) + np.diag(cov))
     )
     np.testing.assert_allclose(result.items["r_drop"].to_numpy(), r_drop, atol=1e-12)
+
+
+def test_omega_on_pure_noise_stops_and_says_the_solution_is_improper() -> None:
+    """Noise has no common factor: one loading runs away, and the fit says so quickly."""
+    noise = np.random.default_rng(0).integers(1, 6, (100, 3)).astype(float)
+    result = reliability.omega_total(noise)
+    assert result.converged is False
+    assert result.heywood is True
+    assert np.all(np.abs(np.asarray(result.loadings, dtype=float)) <= 50)

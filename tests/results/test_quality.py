@@ -409,3 +409,36 @@ def test_numbers_are_computed_once_and_again_after_a_new_response(
     response = client.get(quality_url(scan))
     assert len(calls) == 2
     assert response.context["quality"].respondents == sum((6, 2, 3)) + 1
+
+
+# -- speed settings ------------------------------------------------------------------------
+
+
+def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_path, instrument):
+    """The page fits its models with ``tolerance="fast"``; on both demo scans every fit index
+    it shows agrees with the reference (tight) fit of the same model to 1e-4, far below the
+    two decimals shown.
+    """
+    from trustmirror.analysis.factor import cfa
+    from trustmirror.demo import seed_demo
+    from trustmirror.results.quality import measurement_quality
+    from trustmirror.surveys.models import Scan
+
+    seed_demo(data_dir=tmp_path, progress=False)
+    scans = list(Scan.objects.all())
+    assert len(scans) == 2
+    compared = 0
+    for scan in scans:
+        quality = measurement_quality(scan=scan)
+        frame, _units = stored_answers(scan)
+        for fit in quality.fits:
+            if fit.status not in ("ok", "improper"):
+                continue
+            model = {c: [item.id for item in instrument.construct(c).items] for c in fit.factors}
+            tight = cfa(frame, model, tolerance="reference").fit
+            assert fit.df == tight.df
+            assert fit.chi2 == pytest.approx(tight.chi2, rel=1e-4)
+            for name in ("cfi", "tli", "rmsea", "srmr"):
+                assert getattr(fit, name) == pytest.approx(getattr(tight, name), abs=1e-4)
+            compared += 1
+    assert compared >= 12  # nearly every group of both scans was fitted

@@ -426,6 +426,22 @@ def omega_total(
     )
 
 
+_RUNAWAY_LOADING = 10.0
+"""Loading beyond which the one-factor minres fit is taken to run off to infinity.
+
+On a correlation matrix a loading above 1 is already improper (negative uniqueness); one of
+10 only arises when the minimum is not attained: on near-zero correlations one loading grows
+without bound while the others shrink, and without this stop the optimiser spends its whole
+budget (about 0.3 s) following it.
+"""
+
+
+class _RunAway(Exception):
+    def __init__(self, lam: np.ndarray) -> None:
+        super().__init__("a loading runs off to infinity")
+        self.lam = lam
+
+
 def _minres_one_factor(cor: np.ndarray) -> tuple[np.ndarray, bool]:
     k = cor.shape[0]
     rows, cols = np.triu_indices(k, 1)
@@ -435,6 +451,10 @@ def _minres_one_factor(cor: np.ndarray) -> tuple[np.ndarray, bool]:
         return lam[rows] * lam[cols] - target
 
     def jacobian(lam: np.ndarray) -> np.ndarray:
+        # MINPACK evaluates the Jacobian only at accepted iterates, so trial steps that
+        # overshoot do not trigger this.
+        if np.max(np.abs(lam)) > _RUNAWAY_LOADING:
+            raise _RunAway(lam.copy())
         jac = np.zeros((rows.size, k))
         pairs = np.arange(rows.size)
         jac[pairs, rows] = lam[cols]
@@ -451,20 +471,24 @@ def _minres_one_factor(cor: np.ndarray) -> tuple[np.ndarray, bool]:
     np.fill_diagonal(reduced, np.clip(smc, 0.05, 0.995))
     values, vectors = np.linalg.eigh(reduced)
     start = vectors[:, -1] * math.sqrt(max(values[-1], 1e-6))
-    fit = optimize.least_squares(
-        residuals,
-        start,
-        jac=jacobian,
-        method="lm",
-        xtol=1e-15,
-        ftol=1e-15,
-        gtol=1e-15,
-        max_nfev=10_000,
-    )
-    lam = fit.x
+    try:
+        fit = optimize.least_squares(
+            residuals,
+            start,
+            jac=jacobian,
+            method="lm",
+            xtol=1e-15,
+            ftol=1e-15,
+            gtol=1e-15,
+            max_nfev=10_000,
+        )
+    except _RunAway as stopped:
+        lam, converged = stopped.lam, False
+    else:
+        lam, converged = fit.x, bool(fit.success)
     if lam.sum() < 0:
         lam = -lam
-    return lam, bool(fit.success)
+    return lam, converged
 
 
 def _alpha_parts(cov: np.ndarray, cor: np.ndarray) -> tuple[float, float, float, float, float]:
