@@ -17,15 +17,11 @@ from trustmirror.reports.charts import (
     _check_id,
     _check_series,
     _figure,
-    _first_shown,
-    _note,
-    _number,
-    _plain,
-    _reference_line,
+    _grouped_bars,
     _render,
     _row_axis,
+    _scale_axis,
     _series_legend,
-    _value_label,
 )
 
 __all__ = ["BREAKDOWN_COLOURS", "breakdown_chart"]
@@ -88,26 +84,20 @@ def breakdown_chart(
     bar = 0.8 / n_ser
     legend_rows = (n_ser + 1) // 2
     with _figure((0.24 * n_ser + 0.25) * n_cat + 0.95 + 0.3 * legend_rows) as (fig, ax):
-        for s, one in enumerate(series):
-            colour = BREAKDOWN_COLOURS[s]
-            for i, value in enumerate(one.values):
-                y = i - 0.4 + bar * (s + 0.5)
-                if value is None:
-                    _note(ax, low + 0.05, y, suppressed_label, fontsize=9)
-                    continue
-                ax.barh(
-                    y,
-                    value - low,
-                    left=low,
-                    height=bar * 0.9,
-                    color=colour,
-                    label=_plain(one.label) if i == _first_shown(one.values) else None,
-                )
-                _value_label(ax, value + 0.06, y, _number(value, decimal), fontsize=9, pad=0.5)
-        _reference_line(ax, (low + high) / 2, midpoint_label)
-        ax.set_xlim(low, high + 0.45)
-        ax.set_xticks(range(low, high + 1))
-        ax.set_ylim(n_cat - 0.5, -0.85)
+        _grouped_bars(
+            ax,
+            series,
+            BREAKDOWN_COLOURS,
+            low=low,
+            bar=bar,
+            suppressed_label=suppressed_label,
+            decimal=decimal,
+            fontsize=9,
+            note_fontsize=9,
+            pad=0.5,
+            intervals=False,
+        )
+        _scale_axis(ax, low, high, n_cat, midpoint_label)
         _row_axis(ax, categories, 20)
         _series_legend(fig, series, BREAKDOWN_COLOURS, ncols=min(n_ser, 2))
         return _render(fig, chart_id=chart_id, title=title, summary=summary)

@@ -175,33 +175,20 @@ def profile_chart(
     per_category = 0.3 * n_ser + 0.22
     legend_room = 0.45 if n_ser > 1 else 0.0
     with _figure(per_category * n_cat + 0.95 + legend_room) as (fig, ax):
-        for s, one in enumerate(series):
-            colour = SERIES_COLOURS[s]
-            for i, value in enumerate(one.values):
-                y = i - 0.4 + bar * (s + 0.5)
-                if value is None:
-                    _note(ax, low + 0.05, y, suppressed_label, fontsize=10)
-                    continue
-                ax.barh(
-                    y,
-                    value - low,
-                    left=low,
-                    height=bar * 0.9,
-                    color=colour,
-                    label=_plain(one.label) if i == _first_shown(one.values) else None,
-                )
-                end = value
-                ci = _interval(one, i)
-                if ci is not None:
-                    ax.plot(ci, (y, y), color=INK, linewidth=1.2, solid_capstyle="butt")
-                    for x in ci:
-                        ax.plot((x, x), (y - bar * 0.22, y + bar * 0.22), color=INK, linewidth=1.2)
-                    end = max(end, ci[1])
-                _value_label(ax, end + 0.06, y, _number(value, decimal), fontsize=11, pad=1.0)
-        _reference_line(ax, (low + high) / 2, midpoint_label)
-        ax.set_xlim(low, high + 0.45)
-        ax.set_xticks(range(low, high + 1))
-        ax.set_ylim(n_cat - 0.5, -0.85)
+        _grouped_bars(
+            ax,
+            series,
+            SERIES_COLOURS,
+            low=low,
+            bar=bar,
+            suppressed_label=suppressed_label,
+            decimal=decimal,
+            fontsize=11,
+            note_fontsize=10,
+            pad=1.0,
+            intervals=True,
+        )
+        _scale_axis(ax, low, high, n_cat, midpoint_label)
         _row_axis(ax, categories, 20)
         if n_ser > 1:
             _series_legend(fig, series, SERIES_COLOURS, ncols=n_ser)
@@ -446,6 +433,53 @@ def _reference_line(ax: Axes, x: float, label: str) -> None:
     """A dashed vertical line (scale midpoint, threshold) labelled above the first row."""
     ax.axvline(x, color=MUTED, linestyle=(0, (4, 3)), linewidth=1)
     ax.text(x, -0.55, _plain(label), ha="center", va="bottom", fontsize=10, color=MUTED)
+
+
+def _grouped_bars(
+    ax: Axes,
+    series: Sequence[Series],
+    colours: Sequence[str],
+    *,
+    low: int,
+    bar: float,
+    suppressed_label: str,
+    decimal: str,
+    fontsize: float,
+    note_fontsize: float,
+    pad: float,
+    intervals: bool,
+) -> None:
+    """Per category one horizontal bar per series, a note where a value is hidden."""
+    for s, one in enumerate(series):
+        for i, value in enumerate(one.values):
+            y = i - 0.4 + bar * (s + 0.5)
+            if value is None:
+                _note(ax, low + 0.05, y, suppressed_label, fontsize=note_fontsize)
+                continue
+            ax.barh(
+                y,
+                value - low,
+                left=low,
+                height=bar * 0.9,
+                color=colours[s],
+                label=_plain(one.label) if i == _first_shown(one.values) else None,
+            )
+            end = value
+            ci = _interval(one, i) if intervals else None
+            if ci is not None:
+                ax.plot(ci, (y, y), color=INK, linewidth=1.2, solid_capstyle="butt")
+                for x in ci:
+                    ax.plot((x, x), (y - bar * 0.22, y + bar * 0.22), color=INK, linewidth=1.2)
+                end = max(end, ci[1])
+            _value_label(ax, end + 0.06, y, _number(value, decimal), fontsize=fontsize, pad=pad)
+
+
+def _scale_axis(ax: Axes, low: int, high: int, n_rows: int, midpoint_label: str) -> None:
+    """The answer scale on x with its midpoint marked; rows top to bottom on y."""
+    _reference_line(ax, (low + high) / 2, midpoint_label)
+    ax.set_xlim(low, high + 0.45)
+    ax.set_xticks(range(low, high + 1))
+    ax.set_ylim(n_rows - 0.5, -0.85)
 
 
 def _row_axis(ax: Axes, labels: Sequence[str], width: int) -> None:
