@@ -75,3 +75,29 @@ def multilevel_case(request: pytest.FixtureRequest) -> ReferenceCase:
 def reference_case() -> Callable[[str], ReferenceCase]:
     """Load one reference case by name, e.g. ``reference_case("multilevel_bh1996")``."""
     return load_case
+
+
+def reference_files(data: str, expected: str) -> tuple[Path, Path]:
+    """Paths of a data file and its expected values; skip (with the reason) when absent."""
+    folder = reference_dir()
+    csv, result = folder / "data" / data, folder / "expected" / expected
+    if not csv.is_file() or not result.is_file():
+        pytest.skip(
+            f"reference {data} / {expected} not found in {folder} "
+            "(set TRUSTMIRROR_REFERENCE_DIR to the shared/reference folder)"
+        )
+    return csv, result
+
+
+@pytest.fixture(scope="session")
+def bfi() -> tuple[pd.DataFrame, dict]:
+    """psych's bfi items (A1..A5, C1..C5) and the psych/lavaan results on them."""
+    csv, expected = reference_files("psych_bfi_AC.csv", "psych_bfi.json")
+    return pd.read_csv(csv), json.loads(expected.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def lq2002() -> tuple[Path, dict]:
+    """The multilevel lq2002 CSV (as a path, for the CLI) and multilevel's results on it."""
+    csv, expected = reference_files("multilevel_lq2002.csv", "multilevel_lq2002.json")
+    return csv, json.loads(expected.read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,23 +20,6 @@ import pytest
 from trustmirror.analysis import analyze_cli
 
 LEAD_ITEMS = [f"LEAD{i:02d}" for i in range(1, 12)]
-
-
-def _reference_dir() -> Path:
-    configured = os.environ.get("TRUSTMIRROR_REFERENCE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
-
-@pytest.fixture(scope="module")
-def lq2002() -> tuple[Path, dict]:
-    folder = _reference_dir()
-    csv = folder / "data" / "multilevel_lq2002.csv"
-    expected = folder / "expected" / "multilevel_lq2002.json"
-    if not csv.is_file() or not expected.is_file():
-        pytest.skip(f"multilevel lq2002 reference not found in {folder}")
-    return csv, json.loads(expected.read_text(encoding="utf-8"))
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str, str]:

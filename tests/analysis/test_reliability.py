@@ -10,10 +10,6 @@ and with the file's high-precision ULS fit (``tight_uls_check``) to 1e-8.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,22 +17,6 @@ import pytest
 from trustmirror.analysis import reliability
 
 BLOCKS = ("agreeableness", "conscientiousness")
-
-
-def _reference_dir() -> Path:
-    configured = os.environ.get("TRUSTMIRROR_REFERENCE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
-
-@pytest.fixture(scope="module")
-def bfi() -> tuple[pd.DataFrame, dict]:
-    folder = _reference_dir()
-    csv, expected = folder / "data" / "psych_bfi_AC.csv", folder / "expected" / "psych_bfi.json"
-    if not csv.is_file() or not expected.is_file():
-        pytest.skip(f"psych bfi reference not found in {folder} (set TRUSTMIRROR_REFERENCE_DIR)")
-    return pd.read_csv(csv), json.loads(expected.read_text(encoding="utf-8"))
 
 
 def _case(bfi, block: str, source: str):
