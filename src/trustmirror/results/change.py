@@ -10,15 +10,13 @@ a group on a construct is shown only when all of these hold:
 * both scans reach k for it, with the **stricter** k of the two scans
   (:meth:`trustmirror.privacy.Policy.change_allowed` on the counts of scores).
 
-Only then are the two scans' scores of that group read and the difference computed with a
-Welch interval and Hedges' g (:func:`trustmirror.analysis.change.unit_changes`; the scans
-are anonymous, so they are independent samples). A hidden group's scores are never read.
+Only then are the two scans' scores of that group taken (:meth:`ScanResults.group_scores`,
+the same scores the shown statistics came from) and the difference computed with a Welch
+interval and Hedges' g (:func:`trustmirror.analysis.change.unit_changes`; the scans are
+anonymous, so they are independent samples). A hidden group's scores are never used.
 
-The statistics of each scan are computed by :func:`trustmirror.results.selectors.scan_results`
-from one read of the responses; this module reads the approved group's responses again. An
-open scan can gain a response in between, and a change over one respondent more than the
-shown mean would tell that respondent's score, so a change is kept only when its counts and
-means equal the shown ones.
+As a last guard, a change is kept only when its counts and means equal the shown ones: a
+change over one respondent more than the shown mean would tell that respondent's score.
 """
 
 from __future__ import annotations
@@ -31,11 +29,9 @@ import numpy as np
 import pandas as pd
 
 from trustmirror.analysis.change import unit_changes
-from trustmirror.analysis.scoring import answers_frame, scale_scores
-from trustmirror.instrument import load_instrument
 from trustmirror.privacy import Policy
 from trustmirror.results.selectors import ORGANISATION, ScaleStat, ScanResults, scan_results
-from trustmirror.surveys.models import Response, Scan
+from trustmirror.surveys.models import Scan
 
 __all__ = [
     "CLEAR_HIGHER",
@@ -148,10 +144,10 @@ def group_change(before: ScanResults, after: ScanResults, key: Hashable) -> Grou
             if policy.change_allowed(stat_before.n, stat_after.n):
                 approved[construct.id] = (stat_before, stat_after)
     changes: dict[str, ConstructChange] = {}
-    if approved:
-        constructs = list(approved)
-        scores_before = _group_scores(before, key, constructs)
-        scores_after = _group_scores(after, key, constructs)
+    constructs = list(approved)
+    scores_before = before.group_scores(key, constructs) if approved else None
+    scores_after = after.group_scores(key, constructs) if approved else None
+    if scores_before is not None and scores_after is not None:
         frame = unit_changes(
             scores_before,
             np.zeros(len(scores_before), dtype=np.int64),
@@ -178,26 +174,6 @@ def _shown_in(results: ScanResults, key: Hashable) -> bool:
     if key == ORGANISATION:
         return results.organisation_shown
     return key in results.disclosure.visible and results.unit_shown(key)
-
-
-def _group_scores(results: ScanResults, key: Hashable, constructs: list[str]) -> pd.DataFrame:
-    """Scale scores on ``constructs`` of the respondents behind a shown aggregate."""
-    members = results.disclosure.members(key)
-    answers = Response.objects.filter(
-        scan=results.scan, submitted=True, unit_id__in=list(members)
-    ).values_list("answers", flat=True)
-    instrument = load_instrument(results.scan.instrument_id, results.scan.instrument_version)
-    keys = instrument.scoring_keys()
-    item_ids = list(instrument.items)
-    known = set(item_ids)
-    frame = answers_frame(
-        [{item: value for item, value in (a or {}).items() if item in known} for a in answers],
-        items=item_ids,
-    )
-    scores = scale_scores(
-        frame, {c: keys[c] for c in constructs}, scale_points=instrument.scale_points
-    )
-    return scores[constructs]
 
 
 def _same(row: pd.Series, side: str, stat: ScaleStat) -> bool:

@@ -99,6 +99,9 @@ class ScanResults:
     _participation: dict[Hashable, Participation] = field(default_factory=dict)
     # Respondents per unit subtree: compared with k only, never shown.
     _subtree_n: dict[int, int] = field(default_factory=dict)
+    # Every respondent's scale scores and unit, kept for group_scores(); never rendered.
+    _scores: pd.DataFrame | None = None
+    _unit_of: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -117,6 +120,18 @@ class ScanResults:
     def stat(self, key: Hashable, construct_id: str) -> ScaleStat | None:
         """Statistics of a group on a construct, or None when they may not be shown."""
         return self._stats.get((key, construct_id))
+
+    def group_scores(self, key: Hashable, constructs: list[str]) -> pd.DataFrame | None:
+        """Scale scores of the respondents behind a shown aggregate (None when hidden).
+
+        For analyses that need the individual scores of an approved group (change between
+        scans), without reading and scoring the responses again.
+        """
+        if self._scores is None or key not in self.disclosure.aggregates():
+            return None
+        members = np.array(sorted(self.disclosure.members(key)), dtype=np.int64)
+        rows = np.isin(self._unit_of, members)
+        return self._scores.loc[rows, constructs].reset_index(drop=True)
 
     def participation(self, key: Hashable) -> Participation | None:
         """Participation figures of a shown group (None for a hidden one)."""
@@ -231,6 +246,8 @@ def scan_results(*, scan: Scan) -> ScanResults:
         disclosure=disclosure,
         respondents=len(rows),
         _subtree_n=subtree_n,
+        _scores=scores,
+        _unit_of=unit_of,
     )
     aggregates = disclosure.aggregates()
     if not aggregates:
