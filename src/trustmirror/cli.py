@@ -10,6 +10,8 @@ import sys
 import webbrowser
 from pathlib import Path
 
+from trustmirror.analysis import analyze_cli
+
 DEFAULT_DEMO_DIR = Path(".trustmirror") / "demo"
 
 
@@ -129,14 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--data-dir", default=None)
     imp.set_defaults(func=cmd_import)
 
-    try:
-        from trustmirror.analysis import analyze_cli
-    except ImportError:  # pragma: no cover - only while the analysis CLI is being built
-        analyze_cli = None
-    if analyze_cli is not None:
-        analyze = sub.add_parser("analyze", help="analyse survey data collected elsewhere")
-        analyze_cli.add_arguments(analyze)
-        analyze.set_defaults(func=analyze_cli.run)
+    analyze = sub.add_parser("analyze", help="analyse survey data collected elsewhere")
+    analyze_cli.add_arguments(analyze)
+    analyze.set_defaults(func=analyze_cli.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)
