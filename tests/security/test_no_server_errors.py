@@ -2,7 +2,8 @@
 
 The crawl fills each URL pattern with real ids, ids of another organisation, ids that do not
 exist and garbage, then sends GET, an empty POST and a POST of junk fields. Anything but a
-4xx/2xx/3xx answer (or an exception, which the test client re-raises) fails the test.
+4xx/2xx/3xx answer (or an exception, which the test client re-raises) fails the test, and so
+does an HTML page that prints template comment text.
 """
 
 from __future__ import annotations
@@ -121,10 +122,14 @@ def test_no_url_answers_with_a_server_error(client, crawl_world):
             for query in QUERIES if "/s/" not in url else ["", "?lang=xx"]:
                 for method, data in (("get", None), ("post", {}), ("post", JUNK)):
                     response = getattr(client, method)(url + query, data or {})
+                    who = user.username if user else "anonymous"
                     if response.status_code >= 500:
-                        who = user.username if user else "anonymous"
                         failures.append(
                             f"{who} {method.upper()} {url}{query}: {response.status_code}"
                         )
+                    elif "html" in response.get("Content-Type", "") and (
+                        b"{#" in response.content or b"#}" in response.content
+                    ):
+                        failures.append(f"{who} {method.upper()} {url}{query}: comment text")
     assert not failures, "\n".join(failures[:30])
     assert reverse("home") in urls
