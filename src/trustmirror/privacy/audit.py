@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 
+from trustmirror.privacy.laminar import Forest
+
 __all__ = [
     "Disclosure",
     "find_disclosure",
@@ -216,22 +218,5 @@ def laminar_violations(
         When two published sets overlap without one containing the other; use
         :func:`find_disclosure` for such families.
     """
-    by_set: dict[frozenset[Hashable], Hashable] = {}
-    for key, members in published.items():
-        by_set.setdefault(frozenset(a for a in members if atoms.get(a, 0) > 0), key)
-    sets = sorted(by_set, key=len)
-    for i, a in enumerate(sets):
-        for b in sets[i + 1 :]:
-            if a & b and not a <= b:
-                raise ValueError(
-                    f"published sets {by_set[a]!r} and {by_set[b]!r} overlap without nesting"
-                )
-    violations: dict[Hashable, int] = {}
-    for i, outer in enumerate(sets):
-        inner = [s for s in sets[:i] if s < outer]
-        maximal = [s for s in inner if not any(s < t for t in inner)]
-        covered: set[Hashable] = set().union(*maximal) if maximal else set()
-        residual = sum(atoms[a] for a in outer - covered)
-        if 0 < residual < k:
-            violations[by_set[outer]] = residual
-    return violations
+    forest = Forest(published, [atoms])
+    return forest.violations(k)

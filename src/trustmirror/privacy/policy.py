@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from trustmirror.privacy.comments import MASK, mask_names
+from trustmirror.privacy.laminar import Forest
 from trustmirror.privacy.reasons import (
     REASON_BELOW_K,
     REASON_COMPLEMENTARY,
@@ -218,16 +219,8 @@ class Policy:
         counts = {
             key: sum(item_answers.get(u, 0) for u in members) for key, members in aggregates.items()
         }
-        keep = {key for key, n in counts.items() if self.may_show(n)}
-        while True:
-            problem = _first_bad_residual(aggregates, counts, keep, self.k)
-            if problem is None:
-                break
-            outer, inner = problem
-            if inner:
-                keep.discard(min(inner, key=lambda key: (counts[key], repr(key))))
-            else:
-                keep.discard(outer)
+        forest = Forest(aggregates, [item_answers])
+        keep = forest.withdraw(self.k, keep=[key for key, n in counts.items() if self.may_show(n)])
         return {key: key in keep for key in aggregates}
 
     def change_allowed(self, n_before: int, n_after: int) -> bool:
@@ -395,36 +388,3 @@ class Policy:
             responded=responded,
             rate=round(100 * responded / invited),
         )
-
-
-def _first_bad_residual(
-    aggregates: Mapping[Hashable, frozenset[Hashable]],
-    counts: Mapping[Hashable, int],
-    keep: set[Hashable],
-    k: int,
-) -> tuple[Hashable, list[Hashable]] | None:
-    """The innermost kept aggregate whose residual holds 1..k-1, with its maximal kept subsets.
-
-    Aggregates with the same members (the organisation and a single root unit) count as one.
-    """
-    kept = sorted(keep, key=lambda key: (len(aggregates[key]), repr(key)))
-    for outer in kept:
-        members = aggregates[outer]
-        inner = [key for key in kept if aggregates[key] < members]
-        maximal = [a for a in inner if not any(aggregates[a] < aggregates[b] for b in inner)]
-        residual = counts[outer] - sum(counts[key] for key in _distinct(maximal, aggregates))
-        if 0 < residual < k:
-            return outer, maximal
-    return None
-
-
-def _distinct(
-    keys: list[Hashable], aggregates: Mapping[Hashable, frozenset[Hashable]]
-) -> list[Hashable]:
-    seen: set[frozenset[Hashable]] = set()
-    out = []
-    for key in keys:
-        if aggregates[key] not in seen:
-            seen.add(aggregates[key])
-            out.append(key)
-    return out

@@ -1,0 +1,119 @@
+"""The laminar forest against a plain, quadratic reading of the residual rule.
+
+The naive functions below follow the definition literally (for every published set, subtract
+the maximal published sets strictly inside it); the forest must agree with them on random
+trees, and what it keeps after withdrawal must be safe by that definition and by the exact
+linear-algebra audit.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustmirror.privacy.audit import find_disclosure
+from trustmirror.privacy.laminar import Forest, NotLaminar
+
+
+def naive_residuals(sets: dict, counts: dict) -> dict:
+    restricted = {}
+    for key, members in sets.items():
+        atoms = frozenset(a for a in members if counts.get(a, 0) > 0)
+        if atoms:
+            restricted.setdefault(atoms, key)
+    out = {}
+    for atoms, key in restricted.items():
+        inner = [s for s in restricted if s < atoms]
+        maximal = [s for s in inner if not any(s < t for t in inner)]
+        covered = set().union(*maximal) if maximal else set()
+        out[key] = sum(counts[a] for a in atoms - covered)
+    return out
+
+
+@st.composite
+def trees(draw):
+    """A random unit tree: (parent per unit, counts per unit) and its subtree sets."""
+    n = draw(st.integers(min_value=1, max_value=14))
+    parents = [None] + [draw(st.integers(min_value=0, max_value=i - 1)) for i in range(1, n)]
+    counts = {u: draw(st.integers(min_value=0, max_value=9)) for u in range(n)}
+    subtree = {u: {u} for u in range(n)}
+    for u in reversed(range(n)):
+        if parents[u] is not None:
+            subtree[parents[u]] |= subtree[u]
+    shown = draw(st.sets(st.integers(min_value=0, max_value=n - 1)))
+    sets = {u: subtree[u] for u in shown}
+    sets["org"] = set(range(n))
+    return sets, counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees(), st.integers(min_value=2, max_value=6))
+def test_residuals_and_violations_agree_with_the_definition(tree, k):
+    sets, counts = tree
+    forest = Forest(sets, [counts])
+    naive = naive_residuals(sets, counts)
+    by_key = {node.keys[0]: forest.residuals()[0][i] for i, node in enumerate(forest.nodes)}
+    assert by_key == naive
+    assert forest.violations(k) == {key: r for key, r in naive.items() if 0 < r < k}
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees(), st.integers(min_value=2, max_value=6))
+def test_what_withdrawal_keeps_is_safe_exactly(tree, k):
+    sets, counts = tree
+    forest = Forest(sets, [counts])
+    kept = forest.withdraw(k)
+    published = {key: sets[key] for key in kept}
+    assert not any(0 < r < k for r in naive_residuals(published, counts).values())
+    # The exact oracle sees the same: no combination isolates fewer than k respondents.
+    assert find_disclosure(counts, published, k) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees(), trees(), st.integers(min_value=2, max_value=5))
+def test_withdrawal_holds_for_every_count_vector_at_once(tree, other, k):
+    sets, counts = tree
+    _sets, second = other
+    second = {u: second.get(u, 0) for u in counts}
+    kept = Forest(sets, [counts, second]).withdraw(k)
+    published = {key: sets[key] for key in kept}
+    for vector in (counts, second):
+        assert not any(0 < r < k for r in naive_residuals(published, vector).values())
+
+
+def test_withdrawal_takes_the_smallest_inner_set_first():
+    # Department D (direct 0) with teams A (5), B (6) and two people in C, hidden: D's residual
+    # is 2. Withdrawing the smaller team A makes it 7; B stays shown.
+    sets = {"D": {"A", "B", "C"}, "A": {"A"}, "B": {"B"}}
+    counts = {"A": 5, "B": 6, "C": 2}
+    assert Forest(sets, [counts]).withdraw(5) == {"D", "B"}
+
+
+def test_a_set_without_anything_inside_is_withdrawn_when_too_small():
+    assert Forest({"A": {"a"}, "B": {"b"}}, [{"a": 3, "b": 5}]).withdraw(5) == {"B"}
+
+
+def test_keep_limits_what_may_be_kept():
+    sets = {"D": {"A", "B"}, "A": {"A"}, "B": {"B"}}
+    counts = {"A": 5, "B": 6}
+    assert Forest(sets, [counts]).withdraw(5, keep={"D", "B"}) == {"D", "B"}
+
+
+def test_sets_equal_on_the_atoms_with_respondents_are_one():
+    # Team T and department D differ only in an empty unit: publishing both says nothing more.
+    forest = Forest({"D": {"T", "E"}, "T": {"T"}}, [{"T": 6, "E": 0}])
+    assert len(forest.nodes) == 1
+    assert forest.violations(5) == {}
+
+
+def test_overlapping_sets_are_refused():
+    with pytest.raises(NotLaminar):
+        Forest({"x": {1, 2}, "y": {2, 3}}, [{1: 5, 2: 5, 3: 5}])
+
+
+def test_blocks_are_the_innermost_published_sets():
+    forest = Forest({"D": {"A", "B", "C"}, "A": {"A"}}, [{"A": 5, "B": 2, "C": 4}])
+    blocks = forest.blocks()
+    keys = {atom: forest.nodes[index].keys[0] for atom, index in blocks.items()}
+    assert keys == {"A": "A", "B": "D", "C": "D"}
