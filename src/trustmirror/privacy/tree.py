@@ -26,7 +26,7 @@ says nothing new, and it counts as a published set in the parent's residual like
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from trustmirror.privacy.audit import laminar_violations
@@ -132,15 +132,18 @@ class TreeDisclosure:
         return next(r for r in self.rollups if r.id == rollup_id)
 
 
-# Score of an arrangement, compared in this order: units shown, roll-ups shown, respondents in
-# shown units, members placed in roll-ups (so a hidden team is named in a roll-up when it can).
-_Score = tuple[int, int, int, int]
-_ZERO: _Score = (0, 0, 0, 0)
-_ONE_UNIT_ROLLED: _Score = (0, 0, 0, 1)
+# Score of an arrangement, compared in this order: preferred units shown (those a previous
+# publication showed, so that a group once shown stays shown), units shown, roll-ups shown,
+# respondents in shown units, members placed in roll-ups (so a hidden team is named in a
+# roll-up when it can).
+_Score = tuple[int, int, int, int, int]
+_ZERO: _Score = (0, 0, 0, 0, 0)
+_ONE_UNIT_ROLLED: _Score = (0, 0, 0, 0, 1)
+_ONE_ROLLUP: _Score = (0, 0, 1, 0, 0)
 
 
 def _add(a: _Score, b: _Score) -> _Score:
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4])
 
 
 @dataclass(frozen=True)
@@ -181,14 +184,37 @@ def _validate(units: Sequence[GroupCount]) -> None:
 
 
 def disclose_tree(
-    units: Sequence[GroupCount], k: int, *, allow_rollups: bool = True
+    units: Sequence[GroupCount],
+    k: int,
+    *,
+    allow_rollups: bool = True,
+    cumulative: Mapping[Hashable, int] | None = None,
+    eligible: Collection[Hashable] | None = None,
+    preferred: Collection[Hashable] = (),
+    no_rollup_under: Collection[Hashable | None] = (),
 ) -> TreeDisclosure:
     """Decide which units and roll-ups may be shown (see the module docstring).
 
     With roll-ups allowed, a hidden unit of k or more respondents ends up in a roll-up whenever
     that is possible, so ``complementary`` is rare; without them it is the usual outcome.
+
+    The keyword arguments serve publications in steps (:mod:`trustmirror.privacy.release`):
+    there ``GroupCount.n`` holds the respondents a step adds, the residual rule applies to
+    those, and ``cumulative`` holds everyone a shown number describes after the step (a unit
+    is shown only when that reaches k). ``eligible`` limits which units may be shown at all,
+    ``preferred`` units are kept shown before anything else counts, and no roll-up is formed
+    under the parents in ``no_rollup_under`` (``None`` for the organisation's top level).
     """
     _validate(units)
+    cumulative_direct = {u.id: u.n for u in units} if cumulative is None else dict(cumulative)
+    options = _Options(
+        k=k,
+        allow_rollups=allow_rollups,
+        eligible=None if eligible is None else frozenset(eligible),
+        preferred=frozenset(preferred),
+        no_rollup_under=frozenset(no_rollup_under),
+        stepwise=cumulative is not None,
+    )
     root = object()  # the organisation: a virtual unit above all roots, forced visible
     children: dict[Hashable, list[Hashable]] = {root: []}
     direct: dict[Hashable, int] = {root: 0}
@@ -198,7 +224,7 @@ def disclose_tree(
     for u in units:
         children[root if u.parent_id is None else u.parent_id].append(u.id)
 
-    subtree_n: dict[Hashable, int] = {}
+    subtree_cumulative: dict[Hashable, int] = {}
     members: dict[Hashable, frozenset[Hashable]] = {}
     order: list[Hashable] = []  # post-order
     stack: list[tuple[Hashable, bool]] = [(root, False)]
@@ -206,7 +232,9 @@ def disclose_tree(
         node, done = stack.pop()
         if done:
             order.append(node)
-            subtree_n[node] = direct[node] + sum(subtree_n[c] for c in children[node])
+            subtree_cumulative[node] = (
+                0 if node is root else cumulative_direct.get(node, 0)
+            ) + sum(subtree_cumulative[c] for c in children[node])
             own = frozenset() if node is root else frozenset([node])
             members[node] = own.union(*(members[c] for c in children[node]))
         else:
@@ -217,28 +245,44 @@ def disclose_tree(
     tables: dict[Hashable, dict[tuple[bool, int], _Plan]] = {}
     for node in order:
         tables[node] = _unit_table(
-            node, node is root, children[node], direct[node], subtree_n, tables, k, allow_rollups
+            node,
+            root,
+            children[node],
+            direct[node],
+            subtree_cumulative,
+            tables,
+            options,
         )
         for c in children[node]:
             del tables[c]  # children are folded into the parent's plans
 
-    total = subtree_n[root]
-    if total < k:
-        plan = _EMPTY_PLAN
-    else:
+    total = subtree_cumulative[root]
+    organisation_shown = total >= k and (True, 0) in tables[root]
+    if organisation_shown:
         plan = tables[root][(True, 0)]
+    elif total >= k and tables[root]:
+        # The organisation cannot be shown in this step; what is shown inside it still can.
+        plan = max(tables[root].values(), key=lambda p: p.score)
+    else:
+        plan = _EMPTY_PLAN
 
     rollups: list[RollUp] = []
     rolled_into: dict[Hashable, Hashable] = {}
     published: dict[Hashable, frozenset[Hashable]] = {}
-    if total >= k:
+    if organisation_shown:
         published[ORGANISATION] = members[root]
     for parent, member_ids, includes_direct in plan.rollups:
         rollup_id = ("other", None if parent is root else parent)
         covered = frozenset().union(*(members[m] for m in member_ids))
         if includes_direct:
             covered |= {parent}
-        n = sum(subtree_n[m] for m in member_ids) + (direct[parent] if includes_direct else 0)
+        n = sum(subtree_cumulative[m] for m in member_ids) + (
+            cumulative_direct.get(parent, 0) if includes_direct and parent is not root else 0
+        )
+        if n < k:
+            # A roll-up that adds nobody in this step and describes fewer than k in all: its
+            # respondents stay in the parent's residual, which holds the same newcomers (0).
+            continue
         rollups.append(RollUp(rollup_id, rollup_id[1], member_ids, includes_direct, n))
         published[rollup_id] = covered
         for unit in covered - {parent}:
@@ -249,10 +293,10 @@ def disclose_tree(
     visible: dict[Hashable, Visibility] = {}
     for u in units:
         if u.id in plan.shown:
-            visible[u.id] = Visibility(True, subtree_n[u.id], REASON_SHOWN)
+            visible[u.id] = Visibility(True, subtree_cumulative[u.id], REASON_SHOWN)
         elif u.id in rolled_into:
             visible[u.id] = Visibility(False, None, REASON_ROLLED_UP, rolled_into[u.id])
-        elif subtree_n[u.id] < k:
+        elif subtree_cumulative[u.id] < k:
             visible[u.id] = Visibility(False, None, REASON_BELOW_K)
         else:
             visible[u.id] = Visibility(False, None, REASON_COMPLEMENTARY)
@@ -267,19 +311,33 @@ def disclose_tree(
     if laminar_violations(atoms, published, k):
         # Fail closed: a page that errors shows nothing, a page with a leak cannot be undone.
         raise RuntimeError("complementary suppression produced an unsafe publication")
-    return TreeDisclosure(visible, rollups, total if total >= k else None, published)
+    return TreeDisclosure(visible, rollups, total if organisation_shown else None, published)
+
+
+@dataclass(frozen=True)
+class _Options:
+    k: int
+    allow_rollups: bool
+    eligible: frozenset[Hashable] | None
+    preferred: frozenset[Hashable]
+    no_rollup_under: frozenset[Hashable | None]
+    stepwise: bool = False
 
 
 def _unit_table(
     node: Hashable,
-    is_root: bool,
+    root: object,
     kids: list[Hashable],
     n_direct: int,
-    subtree_n: dict[Hashable, int],
+    subtree_cumulative: dict[Hashable, int],
     tables: dict[Hashable, dict[tuple[bool, int], _Plan]],
-    k: int,
-    allow_rollups: bool,
+    options: _Options,
 ) -> dict[tuple[bool, int], _Plan]:
+    k = options.k
+    is_root = node is root
+    allow_rollups = options.allow_rollups and (
+        (None if is_root else node) not in options.no_rollup_under
+    )
     # Knapsack over the node's pieces (its direct respondents, then each child). State:
     # (uncovered passed to this node, residual of the roll-up, roll-up members capped at 2).
     State = tuple[int, int, int]
@@ -334,18 +392,19 @@ def _unit_table(
             result[key] = plan
 
     for (unc, roll, m), (plan, rolled, with_direct) in states.items():
-        if m == 1 or (m == 2 and roll < k):
-            continue  # a roll-up needs two members and a residual of at least k
+        if m == 1 or (m == 2 and roll < k and not (options.stepwise and roll == 0)):
+            # A roll-up needs two members and a residual of at least k; in a step, a roll-up
+            # that adds nobody (residual 0) may stay, since it says nothing new.
+            continue
         if m == 2:
             rollup = (node, rolled, with_direct)
-            plan = _Plan(_add(plan.score, (0, 1, 0, 0)), plan.shown, plan.rollups + (rollup,))
-        if subtree_n[node] >= k and unc in (0, k):
+            plan = _Plan(_add(plan.score, _ONE_ROLLUP), plan.shown, plan.rollups + (rollup,))
+        if subtree_cumulative[node] >= k and unc in (0, k):
             if is_root:
                 keep((True, 0), plan)
-            else:
-                shown = _Plan(
-                    _add(plan.score, (1, 0, subtree_n[node], 0)), plan.shown | {node}, plan.rollups
-                )
+            elif options.eligible is None or node in options.eligible:
+                gain = (int(node in options.preferred), 1, 0, subtree_cumulative[node], 0)
+                shown = _Plan(_add(plan.score, gain), plan.shown | {node}, plan.rollups)
                 keep((True, 0), shown)
         if not is_root:
             keep((False, unc), plan)
