@@ -21,6 +21,7 @@ from trustmirror.env import (
     env_str,
     secret_from_file_or_dir,
 )
+from trustmirror.privacy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "trustmirror.orgs",
     "trustmirror.surveys",
     "trustmirror.results",
@@ -178,9 +181,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The smallest group whose numbers may be shown. A scan may raise it, never lower it below 3.
-TRUSTMIRROR_MIN_GROUP_SIZE_FLOOR = 3
-TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE = env_int("TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE", 5, minimum=3)
+# k for new scans (the smallest group whose numbers may be shown). A scan may raise it, never
+# go below the floor of trustmirror.privacy (3).
+TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE = env_int(
+    "TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE, minimum=MIN_GROUP_SIZE_FLOOR
+)
+
+# Background work (building published results) runs in `trustmirror worker`, on Django's
+# tasks framework with its database backend: no broker to install, and a task survives a
+# restart of the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How often the worker looks for scans to publish, and the least time between two interim
+# versions of one scan (minutes).
+TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES = env_int(
+    "TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES", 15, minimum=1
+)
 
 # Every handler redacts survey tokens: a token next to a time in a log would open that
 # person's survey to whoever reads the log.

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, MIN_GROUP_SIZE_FLOOR
+from trustmirror.privacy import MIN_GROUP_SIZE_FLOOR
+from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, default_min_group_size
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -36,7 +37,7 @@ class ScanCreateForm(forms.Form):
         label=_("Minimum group size"),
         min_value=MIN_GROUP_SIZE_FLOOR,
         max_value=50,
-        initial=5,
+        initial=default_min_group_size,
         help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
     )
     max_cut_dimensions = forms.IntegerField(

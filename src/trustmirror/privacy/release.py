@@ -49,11 +49,11 @@ The rule says what is allowed; :func:`plan_release` chooses within it, and
 
 * all or nothing per unit: a unit's waiting respondents enter together or wait together, so
   the choice never depends on the order in which people answered (which is not stored);
-* in an interim version a unit's newcomers enter only where they are *well placed*: in the
-  unit's own shown number, or in a shown roll-up when the unit has fewer than k people and
-  can never be shown on its own. Newcomers that would land in a larger group's residual
-  wait, because mixing them into it would make the unit unexpressible in later versions
-  (rule b) and so hide it for the rest of the scan;
+* in an interim version a unit's newcomers enter only where they are *well placed*: at least
+  k of them, in the unit's own shown number, with no roll-ups. Newcomers that would land in
+  a larger group's residual or a roll-up wait, because mixing them with others would make
+  the unit unexpressible in later versions (rule b) and so hide it for the rest of the
+  scan. Units that never reach k enter at close, in a larger group's number or a roll-up;
 * a group shown in the previous version stays shown if at all possible: newcomers that would
   hide it wait instead;
 * the final version (at close) releases what it can without those two preferences, but
@@ -272,9 +272,8 @@ def plan_release(
     final
         Whether this is the version at close (no later version will follow).
     capacity
-        Per unit, how many people are attached to it directly (invited). In an interim
-        version a unit's newcomers may enter through a roll-up only when the unit can never
-        reach k on its own: a roll-up fuses its members for the rest of the scan.
+        Per unit, how many people are attached to it directly (invited); kept for callers
+        that report it, not used by the rule.
 
     Returns
     -------
@@ -299,14 +298,13 @@ def plan_release(
     # landing outside their own numbers, which costs them their detail later).
     chosen -= {u for u in preferred if 0 < waiting.get(u, 0) < k}
 
-    def small(unit: Hashable) -> bool:
-        return capacity is not None and capacity.get(unit, 0) < k
-
-    if not final:
-        # In an interim version fewer than k newcomers of a unit can only be well placed in a
-        # roll-up, which is open only to units too small ever to be shown on their own.
-        chosen -= {u for u in chosen if waiting[u] < k and not small(u)}
     no_rollup_under: set[Hashable | None] = set()
+    if not final:
+        # An interim version lets newcomers in only where they form the unit's own block:
+        # at least k of them, shown in the unit itself. No roll-ups: a roll-up fuses its
+        # members for the rest of the scan. The rest wait (for the final version, at worst).
+        chosen -= {u for u in chosen if waiting[u] < k}
+        no_rollup_under = {None, *tree.parent}
     rounds = 0
     while True:
         rounds += 1
@@ -341,7 +339,7 @@ def plan_release(
             where = home.get(unit)
             if where is None:
                 hold.add(unit)  # in no published number: entering would only cost later detail
-            elif not final and where != unit and not (_is_rollup(where) and small(unit)):
+            elif not final and where != unit:
                 hold.add(unit)
         if not hold:
             break

@@ -1,0 +1,134 @@
+"""Published results: immutable, versioned snapshots of everything the results may show.
+
+A :class:`Publication` is one version of a scan's results (or, while results are not yet
+shared, of its participation). It is built in the background by the worker
+(:mod:`trustmirror.results.publishing`), after the privacy policy decided what may be shown,
+and it holds only that: numbers, labels and chart inputs that passed
+:mod:`trustmirror.privacy`. Pages, reports, exports and the API read the latest published
+version and never score responses themselves.
+
+A version is written in one transaction and only then marked published; a worker that dies
+while building leaves a ``building`` row that is never served (the next attempt marks it
+``failed``), and the previous version stays in place.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trustmirror.orgs.models import Unit
+from trustmirror.surveys.models import Scan
+
+
+class Publication(models.Model):
+    RESULTS = "results"
+    PARTICIPATION = "participation"
+    TRACK_CHOICES = [(RESULTS, _("results")), (PARTICIPATION, _("participation"))]
+
+    BUILDING = "building"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    STATUS_CHOICES = [
+        (BUILDING, _("being built")),
+        (PUBLISHED, _("published")),
+        (FAILED, _("failed")),
+    ]
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="publications")
+    track = models.CharField(max_length=20, choices=TRACK_CHOICES)
+    # 1, 2, ... per scan and track, given when the version is published (null while building).
+    version = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=BUILDING)
+    started_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The version made at close: no later version of this track follows.
+    final = models.BooleanField(default=False)
+    k = models.PositiveSmallIntegerField()
+    # Answers the published numbers include (released respondents); never a number of people
+    # who are waiting, which would tell when someone answered.
+    respondents = models.PositiveIntegerField(default=0)
+    instrument_id = models.CharField(max_length=50)
+    instrument_version = models.CharField(max_length=20)
+    # The scan the changes in this version are measured against (the previous published one).
+    previous_scan = models.ForeignKey(
+        Scan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Scan-level results: participation overview, measurement quality, breakdowns.
+    payload = models.JSONField(default=dict)
+    # The release rule's memory (respondents per unit per measure added in this version, the
+    # published families). Counts per unit only; never rendered.
+    meta = models.JSONField(default=dict)
+    # Why a build failed, for the admin; never answers.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["scan", "track", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scan", "track", "version"], name="publication_version_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["scan", "track", "status"], name="publication_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.scan} {self.track} v{self.version or '-'} ({self.status})"
+
+
+class PublishedGroup(models.Model):
+    """One row of the published tree: the organisation, a unit or a roll-up of small units.
+
+    ``key`` is ``org``, ``u:<unit id>`` or ``r:<parent unit id>`` / ``r:top`` (a roll-up).
+    A hidden group has ``shown`` False, its reason code, and no numbers at all.
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="groups")
+    key = models.CharField(max_length=40)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE)
+    # The row this one is listed under (``org`` for the top units); "" for the organisation.
+    parent_key = models.CharField(max_length=40, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    shown = models.BooleanField(default=False)
+    reason = models.CharField(max_length=30)
+    rolled_into = models.CharField(max_length=40, blank=True)
+    # Respondents the group's numbers describe (shown groups only).
+    n = models.PositiveIntegerField(null=True, blank=True)
+    participation = models.JSONField(null=True, blank=True)
+    # construct id -> {n, mean, sd, ci_low, ci_high, favourable, agreement, rwg_j}
+    stats = models.JSONField(default=dict)
+    # construct id -> {before: {...}, after: {...}, difference, ci_low, ci_high, hedges_g}
+    change = models.JSONField(default=dict)
+    # For a roll-up: the member unit ids and whether the parent's own people are included.
+    rollup = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["publication", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "key"], name="published_group_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["publication", "parent_key"], name="published_group_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.key}"
+
+
+class PublishedChart(models.Model):
+    """A chart of a publication in one language, drawn once and kept (inline SVG)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="charts")
+    key = models.CharField(max_length=80)
+    language = models.CharField(max_length=5)
+    svg = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "key", "language"], name="published_chart_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.key} {self.language}"

@@ -1,4 +1,4 @@
-"""Reads for the analysts' page on measurement quality: reliability, factor fit and ICCs.
+"""Measurement quality of one publication: reliability, factor fit and ICCs.
 
 Three questions about the instrument on one scan's answers, each answered over the whole
 organisation (never per group):
@@ -19,39 +19,35 @@ organisation (never per group):
   (:func:`trustmirror.analysis.agreement.icc`), the usual justification for reporting team
   means (Bliese 2000).
 
-Privacy: nothing is computed when the scan has fewer than k submitted responses in total,
+Privacy: nothing is computed when the published numbers include fewer than k respondents,
 and a scale's reliability is withheld when fewer than k people answered its items. The ICCs
 use only the teams whose numbers on that scale the results pages show anyway: an ICC is a
 function of the teams' sizes, means and standard deviations, all of them already visible
 there (the standard deviation through the confidence interval), so it cannot reveal
 anything about a team that is hidden.
 
-The result holds ids and numbers only (no text), so one cached copy serves readers of any
-language. It is cached per scan, number of submitted responses and k for ten minutes: the
-factor models take a few tenths of a second for a hundred respondents (plus about a second
-to import semopy the first time in a process).
+It is computed when a version of the results is published, over the respondents that
+version includes (:mod:`trustmirror.results.publishing`), and stored with it: the result
+holds ids and numbers only (no text), so one copy serves readers of any language.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from django.core.cache import cache
 
 from trustmirror.analysis.agreement import icc
 from trustmirror.analysis.factor import cfa
 from trustmirror.analysis.reliability import alpha, omega_total
-from trustmirror.analysis.scoring import answers_frame, scale_scores
-from trustmirror.instrument import Construct, Instrument, load_instrument
+from trustmirror.analysis.scoring import scale_scores
+from trustmirror.instrument import Construct, Instrument
 from trustmirror.privacy import Policy
-from trustmirror.results.selectors import scan_results
-from trustmirror.surveys.models import Response, Scan
 
 __all__ = [
-    "CACHE_SECONDS",
     "GOOD",
     "ACCEPTABLE",
     "MIN_CFA_CASES",
@@ -59,8 +55,7 @@ __all__ = [
     "MeasurementQuality",
     "ScaleICC",
     "ScaleReliability",
-    "measurement_quality",
-    "scan_quality",
+    "quality_of",
     "verdict",
 ]
 
@@ -74,7 +69,6 @@ MIN_CFA_CASES = 50
 Below about 50 the ML estimates and fit indices are too unstable to read; up to about 200
 chi-square and RMSEA still penalise small samples, which the page says.
 """
-CACHE_SECONDS = 600
 
 # Status codes the view turns into text.
 OK = "ok"
@@ -186,6 +180,35 @@ class MeasurementQuality:
     fits: tuple[FactorFit, ...] = ()
     iccs: tuple[ScaleICC, ...] = ()
 
+    def to_json(self) -> dict:
+        """Plain data for a publication's payload."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> MeasurementQuality:
+        return cls(
+            scan_id=data["scan_id"],
+            respondents=data["respondents"],
+            k=data["k"],
+            shown=data["shown"],
+            scales=tuple(
+                ScaleReliability(
+                    **{
+                        **scale,
+                        "better_without": tuple(tuple(p) for p in scale["better_without"]),
+                    }
+                )
+                for scale in data.get("scales", ())
+            ),
+            fits=tuple(
+                FactorFit(
+                    **{**fit, "factors": tuple(fit["factors"]), "left_out": tuple(fit["left_out"])}
+                )
+                for fit in data.get("fits", ())
+            ),
+            iccs=tuple(ScaleICC(**line) for line in data.get("iccs", ())),
+        )
+
 
 def verdict(value: float | None) -> str | None:
     """``"good"`` (>= .70), ``"acceptable"`` (.60 to .70), ``"care"`` (below .60), or None.
@@ -203,54 +226,39 @@ def verdict(value: float | None) -> str | None:
     return "care"
 
 
-def scan_quality(*, scan: Scan) -> MeasurementQuality:
-    """:func:`measurement_quality` of a scan, cached for ten minutes.
+def quality_of(
+    *,
+    answers: pd.DataFrame,
+    unit_of: np.ndarray,
+    instrument: Instrument,
+    policy: Policy,
+    shown_teams: Mapping[str, set[int]],
+    scan_id: int,
+) -> MeasurementQuality:
+    """Reliability per scale, CFA fit per construct group and ICCs over the shown teams.
 
-    The key holds the number of submitted responses, so a new submission computes afresh,
-    and k, which decides what is withheld.
+    Parameters
+    ----------
+    answers
+        The answers of the respondents in the published numbers (1..scale points, NaN).
+    unit_of
+        Their units.
+    shown_teams
+        Per construct, the teams (leaf units) whose numbers on it are published: the ICC
+        uses those only.
     """
-    submitted = Response.objects.filter(scan=scan, submitted=True).count()
-    key = f"trustmirror:quality:v1:{scan.pk}:{submitted}:{scan.min_group_size}"
-    quality = cache.get(key)
-    if quality is None:
-        quality = measurement_quality(scan=scan)
-        cache.set(key, quality, CACHE_SECONDS)
-    return quality
-
-
-def measurement_quality(*, scan: Scan) -> MeasurementQuality:
-    """Reliability per scale, CFA fit per construct group and ICCs over the teams.
-
-    One query for the answers and, to know which teams are shown, those of
-    :func:`~trustmirror.results.selectors.scan_results`. Takes about a second for a hundred
-    respondents, much of it in the factor models; call :func:`scan_quality` instead.
-    """
-    instrument = load_instrument(scan.instrument_id, scan.instrument_version)
-    policy = Policy(scan.min_group_size)
-    rows = list(
-        Response.objects.filter(scan=scan, submitted=True).values_list("unit_id", "answers")
-    )
-    if not policy.may_show(len(rows)):
-        return MeasurementQuality(scan.pk, len(rows), policy.k, shown=False)
-    item_ids = list(instrument.items)
-    known = set(item_ids)
-    answers = answers_frame(
-        [{item: value for item, value in (a or {}).items() if item in known} for _u, a in rows],
-        items=item_ids,
-    )
-    # Answers outside the scale cannot come from the survey; they count as missing here.
-    answers = answers.where((answers >= 1) & (answers <= instrument.scale_points))
-    unit_of = np.array([u for u, _a in rows], dtype=np.int64)
+    if not policy.may_show(len(answers)):
+        return MeasurementQuality(scan_id, len(answers), policy.k, shown=False)
     return MeasurementQuality(
-        scan_id=scan.pk,
-        respondents=len(rows),
+        scan_id=scan_id,
+        respondents=len(answers),
         k=policy.k,
         shown=True,
         scales=tuple(
             _reliability(c, answers, policy, instrument.scale_points) for c in instrument.constructs
         ),
         fits=tuple(_factor_fits(instrument, answers, policy)),
-        iccs=tuple(_team_iccs(scan, instrument, answers, unit_of)),
+        iccs=tuple(_team_iccs(instrument, answers, unit_of, shown_teams)),
     )
 
 
@@ -350,16 +358,16 @@ def _fit_group(
 
 
 def _team_iccs(
-    scan: Scan, instrument: Instrument, answers: pd.DataFrame, unit_of: np.ndarray
+    instrument: Instrument,
+    answers: pd.DataFrame,
+    unit_of: np.ndarray,
+    shown_teams: Mapping[str, set[int]],
 ) -> list[ScaleICC]:
-    results = scan_results(scan=scan)
-    parents = {u.parent_id for u in results.units}
-    teams = [u.pk for u in results.units if u.pk not in parents]
     scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
     out = []
     for construct in instrument.constructs:
         # Only teams whose numbers on this scale are shown anyway (see the module notes).
-        shown = [t for t in teams if results.stat(t, construct.id) is not None]
+        shown = sorted(shown_teams.get(construct.id, ()))
         values = scores[construct.id].to_numpy(dtype=float)
         usable = np.isin(unit_of, shown) & ~np.isnan(values)
         n = int(usable.sum())

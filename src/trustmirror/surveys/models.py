@@ -7,25 +7,47 @@ of the respondent's secret token under a server-side secret; the token itself is
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmirror.orgs.models import Organisation, Person, Unit
+from trustmirror.privacy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
 
-MIN_GROUP_SIZE_FLOOR = 3
 #: A breakdown may cross at most this many characteristics at once: every further one splits
 #: the respondents into cells too small to show, and invites differencing between cuts.
 MAX_CUT_DIMENSIONS = 2
 
 
+def default_min_group_size() -> int:
+    """k for a new scan: ``TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE``, never below the floor."""
+    configured = getattr(settings, "TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE)
+    return max(MIN_GROUP_SIZE_FLOOR, int(configured))
+
+
 class Scan(models.Model):
+    """One wave of measurement.
+
+    ``status`` records the consultant's actions (a draft, launched, closed early); what a
+    scan *is* on a given day follows from it and the dates: see :meth:`phase`.
+    """
+
     DRAFT = "draft"
+    SCHEDULED = "scheduled"
     OPEN = "open"
     CLOSED = "closed"
     STATUS_CHOICES = [(DRAFT, _("draft")), (OPEN, _("open")), (CLOSED, _("closed"))]
+    PHASE_LABELS = {
+        DRAFT: _("draft"),
+        SCHEDULED: _("scheduled"),
+        OPEN: _("open"),
+        CLOSED: _("closed"),
+    }
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="scans")
     name = models.CharField(_("name"), max_length=200)
@@ -36,7 +58,7 @@ class Scan(models.Model):
     closes_on = models.DateField(_("closes on"))
     min_group_size = models.PositiveSmallIntegerField(
         _("minimum group size"),
-        default=5,
+        default=default_min_group_size,
         validators=[MinValueValidator(MIN_GROUP_SIZE_FLOOR)],
         help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
     )
@@ -48,6 +70,19 @@ class Scan(models.Model):
         help_text=_(
             "How many characteristics (tenure band, location, ...) one breakdown may combine. "
             "0 switches breakdowns off."
+        ),
+    )
+
+    # Off by default: results appear once, when the scan closes. On: published in steps while
+    # the scan is open, under the release rule (trustmirror.privacy.release), which may keep
+    # some answers out of the numbers for good.
+    interim_results = models.BooleanField(
+        _("interim results"),
+        default=False,
+        help_text=_(
+            "Show results while the scan is open, updated in steps. Answers enter only in "
+            "groups of at least the minimum size, so some may never count, and breakdowns by "
+            "characteristic are not available."
         ),
     )
 
@@ -70,6 +105,24 @@ class Scan(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.OPEN
+
+    def phase(self, today: dt.date | None = None) -> str:
+        """``draft``, ``scheduled``, ``open`` or ``closed`` on ``today`` (the local date).
+
+        The closing day itself is still open, as for answering
+        (:func:`trustmirror.surveys.answering.scan_availability`).
+        """
+        today = today or timezone.localdate()
+        if self.status == self.DRAFT:
+            return self.DRAFT
+        if self.status == self.CLOSED or today > self.closes_on:
+            return self.CLOSED
+        if today < self.opens_on:
+            return self.SCHEDULED
+        return self.OPEN
+
+    def phase_label(self) -> str:
+        return str(self.PHASE_LABELS[self.phase()])
 
 
 class Invitation(models.Model):
@@ -116,11 +169,16 @@ class Response(models.Model):
     open_answers = models.JSONField(default=dict)
     bands = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
+    # Whether the published results include this response (trustmirror.results.publishing).
+    # Set for all of a unit's waiting responses at once, never per person, and it stores no
+    # moment: only "in the numbers" or "not yet".
+    released = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["scan", "resume_key"], name="response_resume_unique"),
         ]
+        indexes = [models.Index(fields=["scan", "submitted"], name="response_scan_submitted")]
 
     def __str__(self) -> str:
         return str(self.id)

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from trustmirror.orgs.models import Organisation, Person
-from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, Invitation, Scan
+from trustmirror.privacy import MIN_GROUP_SIZE_FLOOR
+from trustmirror.surveys.models import (
+    MAX_CUT_DIMENSIONS,
+    Invitation,
+    Scan,
+    default_min_group_size,
+)
 from trustmirror.surveys.tokens import new_token, token_hash
 
 
@@ -29,7 +35,7 @@ def scan_create(
     name: str,
     opens_on: dt.date,
     closes_on: dt.date,
-    min_group_size: int = 5,
+    min_group_size: int | None = None,
     max_cut_dimensions: int = 1,
     people: list[Person] | None = None,
 ) -> tuple[Scan, list[IssuedLink]]:
@@ -42,8 +48,10 @@ def scan_create(
     The tokens are returned once, for the consultant to print or mail; only their hashes
     are stored, so they can never be shown again (a lost link is reissued instead).
     """
-    if min_group_size < 3:
-        raise ValueError("min_group_size must be at least 3")
+    if min_group_size is None:
+        min_group_size = default_min_group_size()
+    if min_group_size < MIN_GROUP_SIZE_FLOOR:
+        raise ValueError(f"min_group_size must be at least {MIN_GROUP_SIZE_FLOOR}")
     if not 0 <= max_cut_dimensions <= MAX_CUT_DIMENSIONS:
         raise ValueError(f"max_cut_dimensions must be between 0 and {MAX_CUT_DIMENSIONS}")
     if closes_on < opens_on:

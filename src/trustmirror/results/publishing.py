@@ -1,0 +1,735 @@
+"""Building published results: read once, decide what may be shown, compute only that, store.
+
+The flow of one publication (the worker runs it on its schedule; ``trustmirror manage
+publish_results SCAN_ID`` runs it now):
+
+1. **Is one due?** A scan publishes its results when it closes, or in steps while it is open
+   if the consultant switched interim results on (:func:`publication_due`). An open scan
+   without interim results publishes its participation only, in the same steps.
+2. **Read** the scan's submitted responses once, score them once.
+3. **Decide** with :mod:`trustmirror.privacy.release` which waiting answers enter and which
+   groups (and which constructs of each group) may be shown, across every earlier version.
+4. **Compute** statistics, change since the previous published scan, participation,
+   measurement quality and breakdowns for what may be shown, and nothing else.
+5. **Store** the version in one transaction and only then mark it published; mark the
+   answers that entered. A build that dies leaves the previous version in place.
+
+Charts of the organisation level are drawn after publishing, once per language
+(:mod:`trustmirror.results.figures`); those of single units when first asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from trustmirror.analysis.change import change_from_summaries
+from trustmirror.analysis.scoring import answers_frame, scale_scores
+from trustmirror.analysis.teams import team_statistics
+from trustmirror.instrument import Instrument, load_instrument
+from trustmirror.orgs.models import Unit
+from trustmirror.privacy import (
+    ORGANISATION,
+    REASON_BELOW_K,
+    REASON_COMPLEMENTARY,
+    REASON_ROLLED_UP,
+    GroupCount,
+    Policy,
+)
+from trustmirror.privacy.release import RESPONDENTS, Step, plan_release
+from trustmirror.results import keys
+from trustmirror.results.models import Publication, PublishedGroup
+from trustmirror.surveys.models import Invitation, Response, Scan
+
+__all__ = [
+    "STALE_BUILD",
+    "Outcome",
+    "latest",
+    "publication_attempt",
+    "publication_due",
+]
+
+logger = logging.getLogger(__name__)
+
+#: A build still marked "being built" after this long has died; the next attempt takes over.
+STALE_BUILD = dt.timedelta(minutes=30)
+LANGUAGES = ("nl", "en")
+_WRITE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an attempt did: ``published``, ``not_due``, ``waiting``, ``busy`` or ``failed``.
+
+    ``lines`` explain it in plain English for the operator (command line, worker log).
+    """
+
+    scan_id: int
+    kind: str
+    publication: Publication | None = None
+    lines: tuple[str, ...] = ()
+
+
+def latest(scan: Scan, track: str | None = None) -> Publication | None:
+    """The newest published version of a scan (of ``track``, or of either)."""
+    publications = Publication.objects.filter(scan=scan, status=Publication.PUBLISHED)
+    if track is not None:
+        publications = publications.filter(track=track)
+    return publications.order_by("-published_at", "-pk").first()
+
+
+def publication_due(scan: Scan, *, today: dt.date | None = None) -> str | None:
+    """The track a publication of ``scan`` would publish today, or None.
+
+    A draft or scheduled scan publishes nothing; a closed one its final results (once); an
+    open one its results with interim results on, else its participation.
+    """
+    phase = scan.phase(today)
+    if phase in (Scan.DRAFT, Scan.SCHEDULED):
+        return None
+    if phase == Scan.CLOSED:
+        return Publication.RESULTS
+    return Publication.RESULTS if scan.interim_results else Publication.PARTICIPATION
+
+
+def publication_attempt(
+    *,
+    scan: Scan,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Publish the next version of ``scan`` if one is due (or now, with ``force``).
+
+    Without ``force`` an open scan publishes at most once per
+    ``TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES``. A closed scan publishes its final results once;
+    later attempts say so and do nothing.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    track = publication_due(scan, today=today)
+    if track is None:
+        text = f"Scan {scan.pk} is {scan.phase(today)}: nothing to publish yet."
+        return Outcome(scan.pk, "not_due", lines=(text,))
+    final = scan.phase(today) == Scan.CLOSED
+    previous = latest(scan, track)
+    if final and previous is not None and previous.final:
+        text = f"Scan {scan.pk} is closed; its final results are published (v{previous.version})."
+        return Outcome(scan.pk, "not_due", previous, (text,))
+    interval = dt.timedelta(minutes=settings.TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES)
+    if not force and not final and previous is not None and now - previous.published_at < interval:
+        return Outcome(scan.pk, "not_due", previous, ("Published recently; next on schedule.",))
+    building = _claim(scan, track, now)
+    if building is None:
+        return Outcome(scan.pk, "busy", lines=(f"Scan {scan.pk}: a version is being built.",))
+    say = progress or (lambda _text: None)
+    try:
+        builder = _Builder(scan, building, track=track, final=final, now=now, say=say)
+        return builder.run()
+    except Exception as error:
+        logger.exception("publication of scan %s failed", scan.pk)
+        Publication.objects.filter(pk=building.pk).update(
+            status=Publication.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        return Outcome(scan.pk, "failed", lines=(f"Scan {scan.pk}: the build failed ({error}).",))
+
+
+def _claim(scan: Scan, track: str, now: dt.datetime) -> Publication | None:
+    """A new ``building`` row, or None while another build of this scan is under way.
+
+    A build older than :data:`STALE_BUILD` has died (a killed worker): it is marked failed.
+    """
+    with transaction.atomic():
+        # Lock the scan row so that two workers cannot both claim (SQLite locks the database).
+        Scan.objects.select_for_update().filter(pk=scan.pk).first()
+        running = Publication.objects.filter(scan=scan, status=Publication.BUILDING)
+        if running.filter(started_at__gt=now - STALE_BUILD).exists():
+            return None
+        running.update(status=Publication.FAILED, error="abandoned: the build did not finish")
+        instrument = (scan.instrument_id, scan.instrument_version)
+        return Publication.objects.create(
+            scan=scan,
+            track=track,
+            started_at=now,
+            k=scan.min_group_size,
+            instrument_id=instrument[0],
+            instrument_version=instrument[1],
+        )
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    """One scan's submitted responses, read and scored once."""
+
+    units: list[Unit]
+    invited: Counter
+    ids: list
+    unit_of: np.ndarray
+    released: np.ndarray
+    answers: pd.DataFrame
+    scores: pd.DataFrame
+    bands: list[dict] = field(default_factory=list)
+
+
+def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
+    units = list(Unit.objects.filter(organisation_id=scan.organisation_id).order_by("path"))
+    invited = Counter(
+        dict(
+            Invitation.objects.filter(scan=scan)
+            .values_list("person__unit")
+            .annotate(n=Count("id"))
+            .values_list("person__unit", "n")
+        )
+    )
+    fields = ["id", "unit_id", "released", "answers"] + (["bands"] if with_bands else [])
+    rows = list(Response.objects.filter(scan=scan, submitted=True).values_list(*fields))
+    item_ids = list(instrument.items)
+    known = set(item_ids)
+    answers = answers_frame(
+        [{i: v for i, v in (row[3] or {}).items() if i in known} for row in rows], items=item_ids
+    )
+    # Answers outside the scale cannot come from the survey; they count as missing.
+    answers = answers.where((answers >= 1) & (answers <= instrument.scale_points))
+    scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
+    return _Data(
+        units=units,
+        invited=invited,
+        ids=[row[0] for row in rows],
+        unit_of=np.array([row[1] for row in rows], dtype=np.int64),
+        released=np.array([bool(row[2]) for row in rows], dtype=bool),
+        answers=answers,
+        scores=scores,
+        bands=[row[4] if isinstance(row[4], dict) else {} for row in rows] if with_bands else [],
+    )
+
+
+def _per_unit(unit_of: np.ndarray, mask: np.ndarray) -> dict[int, int]:
+    ids, counts = np.unique(unit_of[mask], return_counts=True)
+    return {int(u): int(n) for u, n in zip(ids, counts, strict=True)}
+
+
+# -- the builder --------------------------------------------------------------------------------
+
+
+def _measure_names(construct_id: str) -> tuple[str, str]:
+    return (f"{construct_id}:scored", f"{construct_id}:answered")
+
+
+class _Builder:
+    def __init__(
+        self,
+        scan: Scan,
+        publication: Publication,
+        *,
+        track: str,
+        final: bool,
+        now: dt.datetime,
+        say: Callable[[str], None],
+    ) -> None:
+        self.scan = scan
+        self.publication = publication
+        self.track = track
+        self.final = final
+        self.now = now
+        self.say = say
+        self.instrument = load_instrument(scan.instrument_id, scan.instrument_version)
+        self.policy = Policy(scan.min_group_size)
+        self.results = track == Publication.RESULTS
+
+    # The measures and families the release rule checks: respondents, and for results each
+    # construct's respondents with a score and with an answer.
+    def families(self) -> dict[str, tuple[str, ...]]:
+        out = {RESPONDENTS: (RESPONDENTS,)}
+        if self.results:
+            out.update({c.id: _measure_names(c.id) for c in self.instrument.constructs})
+        return out
+
+    def measures(self, data: _Data, mask: np.ndarray) -> dict[str, dict[int, int]]:
+        counts = {RESPONDENTS: _per_unit(data.unit_of, mask)}
+        if not self.results:
+            return counts
+        keyed = self.instrument.scoring_keys()
+        for construct in self.instrument.constructs:
+            scored_name, answered_name = _measure_names(construct.id)
+            scored = data.scores[construct.id].notna().to_numpy()
+            answered = data.answers[list(keyed[construct.id])].notna().any(axis=1).to_numpy()
+            counts[scored_name] = _per_unit(data.unit_of, mask & scored)
+            counts[answered_name] = _per_unit(data.unit_of, mask & answered)
+        return counts
+
+    def history(self) -> list[Step]:
+        earlier = Publication.objects.filter(
+            scan=self.scan, track=self.track, status=Publication.PUBLISHED
+        ).order_by("version")
+        return [_step_from_meta(p.meta) for p in earlier.only("meta")]
+
+    def run(self) -> Outcome:
+        with_bands = (
+            self.results
+            and self.final
+            and not self.scan.interim_results
+            and self.scan.max_cut_dimensions > 0
+        )
+        self.say("reading answers")
+        data = _read(self.scan, self.instrument, with_bands=with_bands)
+        history = self.history()
+        if self.track == Publication.PARTICIPATION:
+            # Participation has its own steps; which answers it counts is in its history.
+            counted = _counted_from(history)
+            data.released = _mark_counted(data.unit_of, counted)
+        self.say("deciding what may be shown")
+        released = self.measures(data, data.released)
+        pending = self.measures(data, ~data.released)
+        plan = plan_release(
+            units=[GroupCount(u.pk, u.parent_id, 0) for u in data.units],
+            released=released,
+            pending=pending,
+            history=history,
+            families=self.families(),
+            k=self.policy.k,
+            final=self.final,
+            capacity=data.invited,
+        )
+        entering = np.isin(data.unit_of, np.array(sorted(plan.units), dtype=np.int64)) & ~(
+            data.released
+        )
+        included = data.released | entering
+        self.say("computing what may be shown")
+        rows = self.group_rows(data, plan, included)
+        payload = {"respondents": int(included.sum())}
+        previous_scan = None
+        if self.results:
+            previous_scan = self.add_statistics(rows, data, plan, included)
+            if self.final or self.scan.interim_results:
+                payload["quality"] = self.quality(data, plan, included)
+            if with_bands:
+                payload["breakdowns"] = self.breakdowns(data, plan, included)
+        self.say("storing the new version")
+        publication = self.write(plan, rows, payload, data, entering, previous_scan)
+        lines = _explain(self.scan, publication, plan, data.units)
+        return Outcome(self.scan.pk, "published", publication, tuple(lines))
+
+    # -- the tree -------------------------------------------------------------------------------
+
+    def group_rows(self, data: _Data, plan, included: np.ndarray) -> dict[str, dict]:
+        """One row per unit, per listed roll-up and for the organisation, in tree order."""
+        disclosure = plan.disclosure
+        aggregates = disclosure.aggregates()
+        subtree = _subtree_counts(data.units, _per_unit(data.unit_of, included))
+        # A roll-up that covers exactly what the organisation or a unit covers only repeats
+        # that row: it is published (the rule counts it) but not listed.
+        elsewhere = {m for key, m in aggregates.items() if not isinstance(key, tuple)}
+        elsewhere.add(aggregates.get(ORGANISATION, frozenset()))
+        listed = {r.parent_id: r for r in disclosure.rollups if aggregates[r.id] not in elsewhere}
+        listed_ids = {r.id for r in listed.values()}
+        invited_subtree = _subtree_counts(data.units, dict(data.invited))
+        rows: dict[str, dict] = {}
+
+        def participation(key: Hashable) -> dict | None:
+            members = aggregates.get(key)
+            if members is None:
+                return None
+            n_invited = sum(data.invited.get(u, 0) for u in members if isinstance(u, int))
+            n = sum(subtree_direct(u) for u in members)
+            figures = self.policy.participation(max(n_invited, n), n)
+            return {
+                "reason": figures.reason,
+                "invited": figures.invited,
+                "responded": figures.responded,
+                "rate": figures.rate,
+                "rate_at_least": figures.rate_at_least,
+            }
+
+        direct_included = _per_unit(data.unit_of, included)
+
+        def subtree_direct(unit: Hashable) -> int:
+            return direct_included.get(unit, 0)
+
+        position = 0
+        if disclosure.organisation_n is not None:
+            rows[keys.ORG] = {
+                "key": keys.ORG,
+                "unit_id": None,
+                "parent_key": "",
+                "depth": 0,
+                "position": position,
+                "shown": True,
+                "reason": "shown",
+                "n": disclosure.organisation_n,
+                "participation": participation(ORGANISATION),
+                "members": aggregates[ORGANISATION],
+            }
+        kids: dict[int | None, list[Unit]] = {}
+        for unit in data.units:
+            kids.setdefault(unit.parent_id, []).append(unit)
+
+        def walk(parent: int | None, depth: int) -> None:
+            nonlocal position
+            parent_key = keys.ORG if parent is None else keys.unit_key(parent)
+            for unit in kids.get(parent, []):
+                position += 1
+                visibility = disclosure.visible[unit.pk]
+                reason = visibility.reason
+                if not visibility.shown:
+                    if subtree.get(unit.pk, 0) < self.policy.k:
+                        reason = REASON_BELOW_K
+                    elif reason == REASON_ROLLED_UP and visibility.rolled_into not in listed_ids:
+                        reason = REASON_COMPLEMENTARY
+                rows[keys.unit_key(unit.pk)] = {
+                    "key": keys.unit_key(unit.pk),
+                    "unit_id": unit.pk,
+                    "parent_key": parent_key,
+                    "depth": depth,
+                    "position": position,
+                    "shown": visibility.shown,
+                    "reason": "shown" if visibility.shown else reason,
+                    "rolled_into": (
+                        keys.encode(visibility.rolled_into)
+                        if reason == REASON_ROLLED_UP and visibility.rolled_into is not None
+                        else ""
+                    ),
+                    "n": visibility.n_shown if visibility.shown else None,
+                    "participation": participation(unit.pk) if visibility.shown else None,
+                    "members": aggregates.get(unit.pk),
+                    "invited": invited_subtree.get(unit.pk, 0),
+                }
+                walk(unit.pk, depth + 1)
+            rollup = listed.get(parent)
+            if rollup is not None:
+                position += 1
+                key = keys.encode(rollup.id)
+                rows[key] = {
+                    "key": key,
+                    "unit_id": None,
+                    "parent_key": parent_key,
+                    "depth": depth,
+                    "position": position,
+                    "shown": True,
+                    "reason": "shown",
+                    "n": rollup.n,
+                    "participation": participation(rollup.id),
+                    "members": aggregates[rollup.id],
+                    "rollup": {
+                        "parent_id": rollup.parent_id,
+                        "members": sorted(int(m) for m in rollup.member_ids),
+                        "includes_direct": rollup.includes_direct,
+                    },
+                }
+
+        walk(None, 1)
+        return rows
+
+    # -- statistics -----------------------------------------------------------------------------
+
+    def add_statistics(self, rows: dict[str, dict], data: _Data, plan, included) -> Scan | None:
+        """Statistics of every shown group on the constructs its family allows; change."""
+        keyed = self.instrument.scoring_keys()
+        shown_keys = [key for key, row in rows.items() if row["shown"]]
+        rows_of_unit: dict[int, np.ndarray] = {}
+        positions = np.flatnonzero(included)
+        for unit in np.unique(data.unit_of[positions]).tolist():
+            rows_of_unit[unit] = positions[data.unit_of[positions] == unit]
+        take_parts, code_parts = [], []
+        for code, key in enumerate(shown_keys):
+            members = [rows_of_unit[u] for u in rows[key]["members"] if u in rows_of_unit]
+            if members:
+                taken = np.concatenate(members)
+                take_parts.append(taken)
+                code_parts.append(np.full(taken.shape, code))
+        for row in rows.values():
+            row["stats"] = {}
+        if not take_parts:
+            return None
+        take = np.concatenate(take_parts)
+        codes = np.concatenate(code_parts)
+        table = team_statistics(
+            data.scores.iloc[take].reset_index(drop=True),
+            data.answers.iloc[take].reset_index(drop=True),
+            codes,
+            keyed,
+            scale_points=self.instrument.scale_points,
+        ).scales
+        allowed = {
+            family: {keys.encode(key) for key in members}
+            for family, members in plan.families.items()
+        }
+        for (code, construct), values in table.iterrows():
+            key = shown_keys[int(code)]
+            if key not in allowed.get(construct, ()) or not values["n"]:
+                continue
+            if not math.isfinite(float(values["mean"])):
+                continue
+            rows[key]["stats"][construct] = {
+                "n": int(values["n"]),
+                "mean": float(values["mean"]),
+                "sd": _finite(values["sd"]),
+                "ci_low": _finite(values["ci_low"]),
+                "ci_high": _finite(values["ci_high"]),
+                "favourable": _finite(values["favourable"]),
+                "agreement": values["agreement"] if isinstance(values["agreement"], str) else None,
+                "rwg_j": _finite(values["rwg_j"]),
+            }
+        return self.add_change(rows)
+
+    def add_change(self, rows: dict[str, dict]) -> Scan | None:
+        """Change since the previous published scan, for groups and constructs shown in both."""
+        before = _previous_published(self.scan)
+        for row in rows.values():
+            row["change"] = {}
+        if before is None:
+            return None
+        previous_rows = {
+            g.key: g.stats
+            for g in PublishedGroup.objects.filter(
+                publication=before, shown=True, key__in=list(rows)
+            ).only("key", "stats")
+        }
+        strict = Policy(max(self.policy.k, before.k))
+        for key, row in rows.items():
+            old = previous_rows.get(key)
+            if not old or not row["shown"]:
+                continue
+            pairs = [
+                (c, old[c], new)
+                for c, new in row["stats"].items()
+                if c in old and strict.change_allowed(old[c]["n"], new["n"])
+            ]
+            if not pairs:
+                continue
+            frame = change_from_summaries(
+                [o["n"] for _c, o, _n in pairs],
+                [o["mean"] for _c, o, _n in pairs],
+                [o["sd"] if o["sd"] is not None else np.nan for _c, o, _n in pairs],
+                [n["n"] for _c, _o, n in pairs],
+                [n["mean"] for _c, _o, n in pairs],
+                [n["sd"] if n["sd"] is not None else np.nan for _c, _o, n in pairs],
+            )
+            for (construct, old_stat, new_stat), values in zip(
+                pairs, frame.itertuples(index=False), strict=True
+            ):
+                row["change"][construct] = {
+                    "before": old_stat,
+                    "after": new_stat,
+                    "difference": float(values.difference),
+                    "ci_low": _finite(values.ci_low),
+                    "ci_high": _finite(values.ci_high),
+                    "hedges_g": _finite(values.hedges_g),
+                }
+        return before.scan
+
+    def quality(self, data: _Data, plan, included) -> dict:
+        from trustmirror.results.quality import quality_of
+
+        teams = {u.pk for u in data.units} - {u.parent_id for u in data.units}
+        shown_teams = {
+            construct: {k for k in members if isinstance(k, int) and k in teams}
+            for construct, members in plan.families.items()
+            if construct != RESPONDENTS
+        }
+        return quality_of(
+            answers=data.answers[included],
+            unit_of=data.unit_of[included],
+            instrument=self.instrument,
+            policy=self.policy,
+            shown_teams=shown_teams,
+            scan_id=self.scan.pk,
+        ).to_json()
+
+    def breakdowns(self, data: _Data, plan, included) -> dict:
+        from trustmirror.results.breakdown import breakdowns_of
+
+        return breakdowns_of(
+            bands=[b for b, keep in zip(data.bands, included, strict=True) if keep],
+            scores=data.scores[included].reset_index(drop=True),
+            unit_of=data.unit_of[included],
+            instrument=self.instrument,
+            policy=self.policy,
+            max_dimensions=self.scan.max_cut_dimensions,
+            families=plan.families,
+        )
+
+    # -- storing --------------------------------------------------------------------------------
+
+    def write(
+        self,
+        plan,
+        rows: dict[str, dict],
+        payload: dict,
+        data: _Data,
+        entering: np.ndarray,
+        previous_scan: Scan | None,
+    ) -> Publication:
+        publication = self.publication
+        newly = [data.ids[i] for i in np.flatnonzero(entering)]
+        with transaction.atomic():
+            last = (
+                Publication.objects.filter(
+                    scan=self.scan, track=self.track, status=Publication.PUBLISHED
+                )
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+            )
+            PublishedGroup.objects.bulk_create(
+                [
+                    PublishedGroup(
+                        publication=publication,
+                        key=row["key"],
+                        unit_id=row["unit_id"],
+                        parent_key=row["parent_key"],
+                        depth=row["depth"],
+                        position=row["position"],
+                        shown=row["shown"],
+                        reason=row["reason"],
+                        rolled_into=row.get("rolled_into", ""),
+                        n=row["n"],
+                        participation=row["participation"],
+                        stats=row.get("stats", {}),
+                        change=row.get("change", {}),
+                        rollup=row.get("rollup"),
+                    )
+                    for row in rows.values()
+                ],
+                batch_size=_WRITE_BATCH,
+            )
+            if self.track == Publication.RESULTS:
+                for start in range(0, len(newly), _WRITE_BATCH):
+                    Response.objects.filter(pk__in=newly[start : start + _WRITE_BATCH]).update(
+                        released=True
+                    )
+            publication.version = (last or 0) + 1
+            publication.status = Publication.PUBLISHED
+            publication.published_at = timezone.now()
+            publication.final = self.final
+            publication.respondents = payload["respondents"]
+            publication.previous_scan = previous_scan
+            publication.payload = payload
+            publication.meta = _meta_from_step(plan.step)
+            publication.save()
+        return publication
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _subtree_counts(units: list[Unit], direct: Mapping[int, int]) -> dict[int, int]:
+    parent_of = {u.pk: u.parent_id for u in units}
+    totals = dict.fromkeys(parent_of, 0)
+    for unit_id, n in direct.items():
+        node = unit_id
+        while node is not None and node in totals:
+            totals[node] += n
+            node = parent_of[node]
+    return totals
+
+
+def _previous_published(scan: Scan) -> Publication | None:
+    """The latest results of the organisation's previous scan that published any.
+
+    Only a scan with published results whose organisation total was shown counts: an empty
+    or unpublished test scan never becomes "the previous scan".
+    """
+    candidates = (
+        Publication.objects.filter(
+            scan__organisation_id=scan.organisation_id,
+            scan__opens_on__lt=scan.opens_on,
+            track=Publication.RESULTS,
+            status=Publication.PUBLISHED,
+            groups__key=keys.ORG,
+            groups__shown=True,
+        )
+        .select_related("scan")
+        .order_by("-scan__opens_on", "-scan__pk", "-version")
+    )
+    return candidates.first()
+
+
+def _meta_from_step(step: Step) -> dict:
+    members: dict[str, list[int]] = {}
+    families: dict[str, list[str]] = {}
+    for family, aggregates in step.families.items():
+        names = []
+        for key, units in aggregates.items():
+            name = keys.encode(key)
+            members.setdefault(name, sorted(int(u) for u in units))
+            names.append(name)
+        families[family] = names
+    added = {
+        measure: {str(u): int(n) for u, n in counts.items() if n}
+        for measure, counts in step.added.items()
+    }
+    return {"added": added, "families": families, "members": members}
+
+
+def _step_from_meta(meta: Mapping) -> Step:
+    members = {name: frozenset(units) for name, units in meta.get("members", {}).items()}
+    families = {
+        family: {keys.decode(name): members[name] for name in names}
+        for family, names in meta.get("families", {}).items()
+    }
+    added = {
+        measure: {int(u): int(n) for u, n in counts.items()}
+        for measure, counts in meta.get("added", {}).items()
+    }
+    return Step(added=added, families=families)
+
+
+def _counted_from(history: list[Step]) -> dict[int, int]:
+    counted: Counter = Counter()
+    for step in history:
+        counted.update(step.added.get(RESPONDENTS, {}))
+    return dict(counted)
+
+
+def _mark_counted(unit_of: np.ndarray, counted: Mapping[int, int]) -> np.ndarray:
+    """The first ``counted[u]`` responses of each unit count as already counted.
+
+    Participation publishes counts only, so which of a unit's responses are "counted" does
+    not matter, only how many; the read order is the database's and carries no meaning.
+    """
+    marked = np.zeros(len(unit_of), dtype=bool)
+    seen: Counter = Counter()
+    for i, unit in enumerate(unit_of.tolist()):
+        if seen[unit] < counted.get(unit, 0):
+            marked[i] = True
+            seen[unit] += 1
+    return marked
+
+
+def _explain(scan: Scan, publication: Publication, plan, units: list[Unit]) -> list[str]:
+    what = "results" if publication.track == Publication.RESULTS else "participation"
+    kind = "final " if publication.final else ""
+    shown = sum(1 for v in plan.disclosure.visible.values() if v.shown)
+    lines = [
+        f"Published {kind}{what} of scan {scan.pk} ({scan.name}), version {publication.version}: "
+        f"{publication.respondents} answers in the numbers, {shown} of {len(units)} units shown."
+    ]
+    path = {u.pk: u.path for u in units}
+    for unit, n in sorted(plan.held_back.items(), key=lambda item: path.get(item[0], "")):
+        lines.append(
+            f"  held back: {n} answer(s) of {path.get(unit, unit)}: entering now would let "
+            "a group of fewer than k be worked out from this and earlier versions."
+        )
+    return lines
