@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import socket
+import subprocess
 import sys
 import webbrowser
 from pathlib import Path
@@ -34,11 +36,24 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _serve(port: int) -> int:
+def _serve(port: int, *, host: str = "127.0.0.1", workers: int | None = None) -> int:
     from django.core.management import call_command
 
-    call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
-    return 0
+    from trustmirror.server import serve
+
+    # WhiteNoise serves the collected files (the demo's and production's alike).
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return serve(host=host, port=port, workers=workers)
+
+
+def _start_worker(data_dir: Path) -> subprocess.Popen:
+    """The background worker as a child process (the demo runs one for its open scan)."""
+    env = {**os.environ, "TRUSTMIRROR_DATA_DIR": str(data_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "trustmirror.cli", "worker", "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -63,9 +78,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         info = demo.seed_demo(data_dir=data_dir, progress=True)
     url = f"http://127.0.0.1:{args.port}"
     print(demo.describe(info, base_url=url))
+    # The worker publishes new answers to the open scan on its schedule.
+    worker = _start_worker(data_dir)
+    atexit.register(worker.terminate)
     if not args.no_browser and os.environ.get("CI") is None:
         webbrowser.open(url + "/accounts/login/")
-    return _serve(args.port)
+    return _serve(args.port, workers=2)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -73,7 +91,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    return _serve(args.port)
+    return _serve(args.port, host=args.host, workers=args.workers)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup_django(Path(args.data_dir).expanduser().resolve() if args.data_dir else None)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("run_worker", schedule_every=args.schedule_every, verbosity=0 if args.quiet else 1)
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -120,10 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
     demo.set_defaults(func=cmd_demo)
 
-    serve = sub.add_parser("serve", help="serve the app on 127.0.0.1 (development server)")
+    serve = sub.add_parser(
+        "serve", help="serve the app under gunicorn (settings from the environment)"
+    )
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--workers", type=int, default=None, help="web worker processes")
     serve.add_argument("--data-dir", default=None)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background worker (publishes results)")
+    worker.add_argument("--data-dir", default=None)
+    worker.add_argument(
+        "--schedule-every", type=float, default=60.0, help="seconds between looks for work"
+    )
+    worker.add_argument("--quiet", action="store_true")
+    worker.set_defaults(func=cmd_worker)
 
     imp = sub.add_parser("import", help="import people from a CSV or XLSX file")
     imp.add_argument("organisation", help="organisation slug")

@@ -33,7 +33,10 @@ from trustmirror.demo import generate, story
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
-from trustmirror.surveys.answering import unit_band_recoding
+from trustmirror.privacy.recoding import unit_band_recoding
+from trustmirror.results.figures import draw_organisation_charts
+from trustmirror.results.publishing import publication_attempt
+from trustmirror.results.selectors import PublishedResults
 from trustmirror.surveys.models import Invitation, Response, Scan
 from trustmirror.surveys.services import IssuedLink, scan_close, scan_create
 from trustmirror.surveys.tokens import resume_key, token_hash
@@ -185,7 +188,7 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
     }
     scan2_opens = timezone.localdate() - dt.timedelta(days=SCAN2_OPENED_DAYS_AGO)
     scan1_opens = scan2_opens - dt.timedelta(days=SCANS_APART_DAYS)
-    steps = 3 + 2 * len(story.TEAMS)
+    steps = 5 + 2 * len(story.TEAMS)
     with tqdm(total=steps, desc="Demo", unit="step", disable=not progress) as bar:
         with transaction.atomic():
             _remove_previous_demo()
@@ -228,12 +231,16 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
             )
             answered1 = answering.answer(scan1, 1, links1, traits1, row_of)
             scan_close(scan=scan1)
+            # The open scan shares interim results, so that its story is on the pages now
+            # and a demo visitor's answers enter on the worker's schedule.
             scan2, links2 = scan_create(
                 organisation=organisation,
                 name=_scan_name(scan2_opens),
                 opens_on=scan2_opens,
                 closes_on=scan2_opens + dt.timedelta(days=SCAN2_OPEN_DAYS),
                 min_group_size=story.MIN_GROUP_SIZE,
+                max_cut_dimensions=0,
+                interim_results=True,
                 people=people,
             )
             answered2 = answering.answer(scan2, 2, links2, traits2, row_of)
@@ -256,6 +263,13 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 links=_showcase_links(links2, answered2),
             )
             _write_info(data_dir, info)
+            bar.update()
+        # Publish both scans as the worker would: the closed one's final results, the open
+        # one's first interim version; and draw the organisation's charts.
+        for scan in (scan1, scan2):
+            outcome = publication_attempt(scan=scan, force=True)
+            if outcome.publication is not None:
+                draw_organisation_charts(PublishedResults(outcome.publication))
             bar.update()
     return info
 

@@ -416,4 +416,3 @@ def _innermost(
             if current is None or rank < current[0]:
                 best[unit] = (rank, key)
     return {unit: value[1] for unit, value in best.items()}
-

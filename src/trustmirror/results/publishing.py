@@ -58,6 +58,7 @@ __all__ = [
     "latest",
     "publication_attempt",
     "publication_due",
+    "publication_is_due",
 ]
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,24 @@ def publication_due(scan: Scan, *, today: dt.date | None = None) -> str | None:
     if phase == Scan.CLOSED:
         return Publication.RESULTS
     return Publication.RESULTS if scan.interim_results else Publication.PARTICIPATION
+
+
+def publication_is_due(scan: Scan, *, now: dt.datetime | None = None) -> bool:
+    """Whether the worker should attempt a publication of ``scan`` now (its schedule).
+
+    Due: a closed scan without its final results, or an open one whose last version of its
+    track is older than ``TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES`` (or that has none).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    track = publication_due(scan, today=today)
+    if track is None:
+        return False
+    previous = latest(scan, track)
+    if scan.phase(today) == Scan.CLOSED:
+        return previous is None or not previous.final
+    interval = dt.timedelta(minutes=settings.TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES)
+    return previous is None or now - previous.published_at >= interval
 
 
 def publication_attempt(

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from trustmirror.results import views, views_breakdown, views_quality
+from trustmirror.results import views
 
 app_name = "results"
 urlpatterns = [
     path("scans/<int:scan_id>/", views.scan_overview, name="scan_overview"),
     path("scans/<int:scan_id>/units/<int:unit_id>/", views.unit_profile, name="unit_profile"),
-    path("scans/<int:scan_id>/quality/", views_quality.scan_quality, name="quality"),
-    path("scans/<int:scan_id>/breakdown/", views_breakdown.scan_breakdown_view, name="breakdown"),
+    path("scans/<int:scan_id>/quality/", views.scan_quality, name="quality"),
+    path("scans/<int:scan_id>/breakdown/", views.scan_breakdown_view, name="breakdown"),
 ]

@@ -37,13 +37,15 @@ def scan_create(
     closes_on: dt.date,
     min_group_size: int | None = None,
     max_cut_dimensions: int = 1,
+    interim_results: bool = False,
     people: list[Person] | None = None,
 ) -> tuple[Scan, list[IssuedLink]]:
     """Create an open scan and one invitation per person.
 
     ``max_cut_dimensions`` is how many characteristics one breakdown may combine (0 to
     :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
-    keeps bands out of the responses).
+    keeps bands out of the responses). ``interim_results`` publishes results in steps while
+    the scan is open; it needs breakdowns off.
 
     The tokens are returned once, for the consultant to print or mail; only their hashes
     are stored, so they can never be shown again (a lost link is reissued instead).
@@ -56,6 +58,10 @@ def scan_create(
         raise ValueError(f"max_cut_dimensions must be between 0 and {MAX_CUT_DIMENSIONS}")
     if closes_on < opens_on:
         raise ValueError("closes_on must not be before opens_on")
+    if interim_results and max_cut_dimensions:
+        # Across versions a breakdown would need to know when each answer came in, which is
+        # deliberately not stored (trustmirror.results.breakdown).
+        raise ValueError("interim results and breakdowns exclude each other")
     scan = Scan.objects.create(
         organisation=organisation,
         name=name,
@@ -63,6 +69,7 @@ def scan_create(
         closes_on=closes_on,
         min_group_size=min_group_size,
         max_cut_dimensions=max_cut_dimensions,
+        interim_results=interim_results,
         status=Scan.OPEN,
     )
     if people is None:

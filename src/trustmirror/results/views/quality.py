@@ -1,31 +1,28 @@
 """The analysts' page on measurement quality: reliability, factor fit and ICCs of one scan.
 
-Only organisation admins and analysts reach it (everyone else gets a 404). The numbers come
-from :func:`trustmirror.results.quality.scan_quality`, computed once per request and
-cached; this module only puts them into words in the reader's language.
+Only organisation admins and analysts reach it (everyone else gets a 404). The numbers were
+computed when the results were published (:mod:`trustmirror.results.quality`) and are read
+from the latest version; this module only puts them into words in the reader's language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
-from trustmirror.instrument import Instrument, load_instrument
-from trustmirror.reports.charts import Series
-from trustmirror.reports.quality_charts import reliability_chart
-from trustmirror.results import quality
+from trustmirror.instrument import Instrument
+from trustmirror.results import figures, quality
 from trustmirror.results.quality import FactorFit, MeasurementQuality, ScaleICC, ScaleReliability
-from trustmirror.results.views import analysed_scan, reader_language
+from trustmirror.results.selectors import published_results
+from trustmirror.results.views.common import analysed_scan, status_context
+from trustmirror.results.wording import coefficient, reader_language
 
 VERDICTS = {
     "good": (
@@ -109,8 +106,7 @@ class ICCLine:
 @require_GET
 def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     organisation, scan = analysed_scan(request, org, scan_id)
-    numbers = quality.scan_quality(scan=scan)
-    instrument = load_instrument(scan.instrument_id, scan.instrument_version)
+    results, _participation = published_results(scan)
     lang = reader_language()
     audit_record(
         user=request.user,
@@ -121,32 +117,27 @@ def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     context = {
         "organisation": organisation,
         "scan": scan,
-        "quality": numbers,
-        "k": numbers.k,
+        "k": results.k if results else scan.min_group_size,
         "min_cfa_cases": quality.MIN_CFA_CASES,
+        "results": results,
+        **status_context(scan, results),
     }
+    stored = results.publication.payload.get("quality") if results is not None else None
+    if stored is None:
+        return render(request, "results/quality.html", context)
+    numbers = MeasurementQuality.from_json(stored)
+    instrument = results.instrument
+    context["quality"] = numbers
     if numbers.shown:
-        scales = [_scale_line(s, instrument, numbers, lang) for s in numbers.scales]
         context.update(
             {
-                "scales": scales,
-                "reliability_chart": _chart(numbers, instrument, lang),
+                "scales": [_scale_line(s, instrument, numbers, lang) for s in numbers.scales],
+                "reliability_chart": figures.quality_figure(results, numbers),
                 "fits": [_fit_line(f, instrument, lang) for f in numbers.fits],
                 "iccs": [_icc_line(i, instrument, numbers, lang) for i in numbers.iccs],
             }
         )
     return render(request, "results/quality.html", context)
-
-
-def coefficient(value: float | None) -> str:
-    """A reliability or fit coefficient with two decimals in the reader's format, or a dash.
-
-    Rounded here because Django's ``number_format`` cuts a float's decimals off (0.669 would
-    read 0.66); half-even on the exact binary value, as Python's own formatting rounds.
-    """
-    if value is None:
-        return "–"
-    return formats.number_format(Decimal(value).quantize(Decimal("0.01")), 2)
 
 
 def _scale_line(
@@ -307,31 +298,3 @@ def _icc_meaning(icc1: float, icc2: float | None) -> str:
     if icc2 < 0.70:
         return _("The team matters; team means are fairly reliable.")
     return _("The team matters and team means are reliable: team results are justified.")
-
-
-def _chart(numbers: MeasurementQuality, instrument: Instrument, lang: str) -> SafeString | None:
-    scales = [s for s in numbers.scales if s.status == quality.OK]
-    if not scales:
-        return None
-    labels = [instrument.construct(s.construct_id).label[lang] for s in scales]
-    summary = "; ".join(
-        _("%(scale)s: alpha %(alpha)s, omega %(omega)s")
-        % {"scale": label, "alpha": coefficient(s.raw_alpha), "omega": coefficient(s.omega)}
-        for label, s in zip(labels, scales, strict=True)
-    )
-    svg = reliability_chart(
-        chart_id="reliability",
-        categories=labels,
-        series=[
-            Series(label=_("Cronbach's alpha"), values=[s.raw_alpha for s in scales]),
-            Series(label=_("McDonald's omega"), values=[s.omega for s in scales]),
-        ],
-        title=_("Reliability per scale"),
-        summary=summary,
-        missing_label=_("no omega"),
-        threshold=quality.GOOD,
-        threshold_label=_("good from %(value)s") % {"value": coefficient(quality.GOOD)},
-        decimal=formats.get_format("DECIMAL_SEPARATOR"),
-    )
-    # Only SVG from trustmirror.reports, which escapes every label, is marked safe.
-    return mark_safe(svg)

@@ -1,8 +1,9 @@
 """The breakdown page: the organisation's theme means per band of a characteristic.
 
-Only organisation admins and analysts reach it (everyone else gets a 404). Which cells may be
-shown is decided in :mod:`trustmirror.results.breakdown`; this module validates the request,
-records the view and puts the shown numbers into words, a table and a chart.
+Only organisation admins and analysts reach it (everyone else gets a 404). Every offered cut
+was decided and computed when the final results were published
+(:mod:`trustmirror.results.breakdown`); this module validates the request, records the view
+and puts the stored numbers into words, a table and a chart.
 """
 
 from __future__ import annotations
@@ -12,33 +13,21 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import formats
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
-from trustmirror.privacy import REASON_TOO_MANY_DIMENSIONS, REASONS
 from trustmirror.privacy.policy import CellKey
-from trustmirror.reports.breakdown_charts import BREAKDOWN_COLOURS, breakdown_chart
-from trustmirror.reports.charts import Series
+from trustmirror.results import figures, wording
 from trustmirror.results.breakdown import (
     NOT_RECORDED,
-    Breakdown,
     BreakdownRequestError,
     CellResult,
-    available_dimensions,
+    breakdown_from,
     parse_dimensions,
-    scan_breakdown,
 )
-from trustmirror.results.selectors import scan_results
-from trustmirror.results.views import (
-    analysed_scan,
-    midpoint_text,
-    number,
-    reader_language,
-    scale_text,
-)
+from trustmirror.results.selectors import published_results
+from trustmirror.results.views.common import analysed_scan, status_context
 from trustmirror.surveys.models import Scan
 
 PARAMETER = "by"
@@ -58,17 +47,25 @@ class CellLine:
 @require_GET
 def scan_breakdown_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     organisation, scan = analysed_scan(request, org, scan_id)
+    results, _participation = published_results(scan)
     context = {
         "organisation": organisation,
         "scan": scan,
-        "k": scan.min_group_size,
+        "k": results.k if results else scan.min_group_size,
         "max_dimensions": scan.max_cut_dimensions,
         "parameter": PARAMETER,
+        "results": results,
+        **status_context(scan, results),
     }
-    if scan.max_cut_dimensions == 0:
+    if scan.max_cut_dimensions == 0 or scan.interim_results:
         context["off"] = True
+        context["interim"] = scan.interim_results
         return render(request, "results/breakdown.html", context)
-    available = available_dimensions(scan)
+    stored = results.publication.payload.get("breakdowns") if results is not None else None
+    if stored is None:
+        context["not_yet"] = True
+        return render(request, "results/breakdown.html", context)
+    available = list(stored.get("dimensions", []))
     context["available"] = available
     requested = request.GET.getlist(PARAMETER)
     # The selects show what was asked for (a known name only), also when it was refused.
@@ -84,24 +81,19 @@ def scan_breakdown_view(request: HttpRequest, org: str, scan_id: int) -> HttpRes
     if not dimensions:
         return render(request, "results/breakdown.html", context)
 
-    results = scan_results(scan=scan)
-    breakdown = scan_breakdown(scan, dimensions, results=results)
+    breakdown = breakdown_from(stored, dimensions)
     audit_record(
         user=request.user,
         organisation=organisation,
         action=AuditEvent.VIEW_RESULTS,
         target=f"scan {scan.pk} breakdown by {' + '.join(dimensions)}",
     )
-    lang = reader_language()
+    lang = wording.reader_language()
     themes = results.instrument.themes
     context["breakdown"] = breakdown
     context["dimension_text"] = " × ".join(dimensions)
     if not breakdown.allowed:
-        context["reason"] = REASONS[breakdown.reason][lang] % {
-            "k": scan.min_group_size,
-            "max": scan.max_cut_dimensions,
-            "group": "",
-        }
+        context["reason"] = wording.reason_text(breakdown.reason, k=results.k)
         return render(request, "results/breakdown.html", context)
     lines = [_line(cell, themes) for cell in breakdown.cells]
     if breakdown.other is not None:
@@ -110,8 +102,8 @@ def scan_breakdown_view(request: HttpRequest, org: str, scan_id: int) -> HttpRes
         {
             "theme_labels": [theme.label[lang] for theme in themes],
             "lines": lines,
-            "chart": _chart(breakdown, themes, results, lang),
-            "scale": scale_text(results, lang),
+            "chart": figures.breakdown_figure(results, breakdown, cell_label),
+            "scale": wording.scale_text(results.instrument, lang),
         }
     )
     return render(request, "results/breakdown.html", context)
@@ -125,9 +117,7 @@ def _error_text(error: BreakdownRequestError, scan: Scan) -> str:
     if error.code == "repeated":
         return _("Choose each characteristic only once.")
     if error.code == "too_many":
-        return REASONS[REASON_TOO_MANY_DIMENSIONS][reader_language()] % {
-            "max": scan.max_cut_dimensions
-        }
+        return wording.too_many_dimensions_text(scan.max_cut_dimensions)
     return _("Breakdowns are switched off for this scan.")
 
 
@@ -143,45 +133,8 @@ def _line(cell: CellResult, themes) -> CellLine:
         label=cell_label(cell.key),
         n=cell.n,
         values=[
-            number(cell.means[theme.id]) if cell.means.get(theme.id) is not None else None
+            wording.number(cell.means[theme.id]) if cell.means.get(theme.id) is not None else None
             for theme in themes
         ],
         is_other=cell.key is None,
-    )
-
-
-def _chart(breakdown: Breakdown, themes, results, lang: str) -> SafeString | None:
-    cells = [*breakdown.cells, *([breakdown.other] if breakdown.other else [])]
-    series = [
-        Series(
-            label=f"{cell_label(cell.key)} (n = {cell.n})",
-            values=[cell.means.get(theme.id) for theme in themes],
-        )
-        for cell in cells
-    ]
-    if not series or len(series) > len(BREAKDOWN_COLOURS):
-        return None  # the table says it all; more bars per theme would not be readable
-    labels = [theme.label[lang] for theme in themes]
-    summary = "; ".join(
-        f"{one.label}: "
-        + ", ".join(
-            f"{label} {number(value)}" if value is not None else f"{label}: {_('not shown')}"
-            for label, value in zip(labels, one.values, strict=True)
-        )
-        for one in series
-    )
-    # Only SVG generated by trustmirror.reports, which escapes every label, is marked safe.
-    return mark_safe(
-        breakdown_chart(
-            chart_id="breakdown",
-            categories=labels,
-            series=series,
-            title=_("Mean per theme by %(characteristic)s")
-            % {"characteristic": " × ".join(breakdown.dimensions)},
-            summary=summary,
-            suppressed_label=_("not shown"),
-            midpoint_label=_("neutral (%(mid)s)") % {"mid": midpoint_text(results)},
-            scale=(1, results.instrument.scale_points),
-            decimal=formats.get_format("DECIMAL_SEPARATOR"),
-        )
     )

@@ -1,0 +1,185 @@
+"""What the results views share: access, the published version, lines of text per construct."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from trustmirror.instrument import Construct
+from trustmirror.orgs.access import ANALYSE, organisation_or_404
+from trustmirror.orgs.models import Organisation
+from trustmirror.results import keys, wording
+from trustmirror.results.selectors import (
+    ConstructChange,
+    Group,
+    PublishedResults,
+    ScaleStat,
+    building,
+)
+from trustmirror.surveys.models import Scan
+
+
+@dataclass(frozen=True)
+class ConstructLine:
+    """One construct as a page shows it: text in the reader's language and shown numbers."""
+
+    construct: Construct
+    label: str
+    explanation: str
+    unit: ScaleStat | None
+    organisation: ScaleStat | None
+    higher_is_worse: bool
+
+
+@dataclass(frozen=True)
+class ConstructGroup:
+    label: str
+    explanation: str
+    lines: list[ConstructLine]
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One construct's change since the previous scan, as text; ``change`` None when hidden."""
+
+    label: str
+    change: ConstructChange | None
+    before: str = ""
+    after: str = ""
+    difference: str = ""
+    interval: str = ""
+    hedges_g: str = ""
+    verdict: str = ""
+    tone: str = ""
+
+
+# Constructs where a higher score is the less favourable outcome (scored so by design).
+# The instrument file will say this itself (Trust Scan v2); v1 knows only fear.
+HIGHER_IS_WORSE = frozenset({"fear"})
+
+
+def analysed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
+    """The organisation and scan of a page for analysts; 404 for everyone else."""
+    organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
+    return organisation, get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+
+
+def lines(
+    results: PublishedResults, constructs: Sequence[Construct], group: Group | None, lang: str
+) -> list[ConstructLine]:
+    org = results.org
+    return [
+        ConstructLine(
+            construct=c,
+            label=c.label[lang],
+            explanation=c.explanation[lang],
+            unit=group.stat(c.id) if group is not None else None,
+            organisation=org.stat(c.id) if org is not None else None,
+            higher_is_worse=c.id in HIGHER_IS_WORSE,
+        )
+        for c in constructs
+    ]
+
+
+def construct_groups(
+    results: PublishedResults, group: Group | None, lang: str
+) -> list[ConstructGroup]:
+    instrument = results.instrument
+    return [
+        ConstructGroup(
+            label=g.label[lang],
+            explanation=g.explanation[lang],
+            lines=lines(results, instrument.constructs_in(g.id), group, lang),
+        )
+        for g in instrument.groups
+        if g.id != "theme" and instrument.constructs_in(g.id)
+    ]
+
+
+def change_lines(group: Group, constructs: Sequence[Construct], lang: str) -> list[ChangeLine]:
+    out = []
+    for construct in constructs:
+        one = group.change(construct.id)
+        if one is None:
+            out.append(ChangeLine(label=construct.label[lang], change=None))
+            continue
+        before, after = wording.number(one.before.mean), wording.number(one.after.mean)
+        out.append(
+            ChangeLine(
+                label=construct.label[lang],
+                change=one,
+                before=before,
+                after=after,
+                # From the numbers shown, so "3.4 -> 2.1" reads "-1.3", not "-1.2".
+                difference=wording.signed(round(one.after.mean, 1) - round(one.before.mean, 1)),
+                interval=(
+                    wording.interval_text(one.ci_low, one.ci_high)
+                    if one.ci_low is not None and one.ci_high is not None
+                    else ""
+                ),
+                hedges_g=wording.number(one.hedges_g, 2) if one.hedges_g is not None else "",
+                verdict=wording.change_verdict(one.direction, one.size),
+                tone=wording.change_tone(one.direction, construct.id in HIGHER_IS_WORSE),
+            )
+        )
+    return out
+
+
+def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
+    """The "change since the previous scan" part of a page; empty without a previous scan."""
+    previous = results.previous_scan
+    if previous is None or not results.is_results:
+        return {}
+    themes = results.instrument.themes
+    others = results.other_constructs()
+    shown = bool(group.changes) and group.shown
+    change = {
+        "previous": previous,
+        "k": max(results.k, previous.min_group_size),
+        "shown": shown,
+    }
+    context = {"change": change}
+    if shown:
+        from trustmirror.results import figures
+
+        context.update(
+            {
+                "change_theme_lines": change_lines(group, themes, lang),
+                "change_other_lines": change_lines(group, others, lang),
+                "change_chart": figures.change_figure(results, group, themes),
+            }
+        )
+    return context
+
+
+def status_context(scan: Scan, results: PublishedResults | None) -> dict:
+    """What the page says about its version: when published, how many answers, what comes next."""
+    return {
+        "publication": results.publication if results is not None else None,
+        "building": building(scan),
+        "phase": scan.phase(),
+    }
+
+
+def group_label(results: PublishedResults, group: Group) -> str:
+    if group.is_org:
+        return results.scan.organisation.name
+    if group.unit is not None:
+        return group.unit.name
+    parent = None
+    if group.rollup and group.rollup.get("parent_id") is not None:
+        parent = results.group(keys.unit_key(group.rollup["parent_id"]))
+    parent_name = parent.unit.name if parent is not None and parent.unit is not None else ""
+    return wording.rollup_label(group.rollup, parent_name)
+
+
+def reason_for(results: PublishedResults, group: Group) -> str:
+    """Why a hidden group shows no numbers, as a sentence."""
+    rolled = ""
+    if group.rolled_into:
+        target = results.group(group.rolled_into)
+        rolled = group_label(results, target) if target is not None else ""
+    return wording.reason_text(group.reason, k=results.k, group=rolled)

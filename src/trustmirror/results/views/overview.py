@@ -1,0 +1,196 @@
+"""The consultant's scan overview: participation, the organisation's profile and one level of
+the unit tree as a heatmap table, with drill-down, from the latest published version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.orgs.models import Unit
+from trustmirror.privacy import order_for_display
+from trustmirror.results import figures, keys, wording
+from trustmirror.results.selectors import Group, PublishedResults, published_results
+from trustmirror.results.views.common import (
+    analysed_scan,
+    change_context,
+    construct_groups,
+    group_label,
+    lines,
+    reason_for,
+    status_context,
+)
+
+# Colour bins of a heatmap cell: its difference from the organisation on that theme, as
+# printed (one decimal). Purple above, orange below (ColorBrewer PuOr, safe for colour-blind
+# readers); the number is always printed too.
+HEAT_BINS = ((0.5, "p2"), (0.2, "p1"), (-0.15, "0"), (-0.45, "m1"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    heat: str
+    shown: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    group: Group
+    label: str
+    unit: Unit | None
+    drill: bool
+    cells: list[Cell]
+    participation: str
+    bar: int | None
+    reason: str
+
+
+def _heat(value: float, reference: float | None) -> str:
+    if reference is None:
+        return "0"
+    difference = round(value, 1) - round(reference, 1)
+    for bound, name in HEAT_BINS:
+        if difference >= bound:
+            return name
+    return "m2"
+
+
+def _level(results: PublishedResults, level_key: str) -> tuple[Group, list[Group]]:
+    """The group whose children are listed, and the path to it from the organisation."""
+    try:
+        keys.decode(level_key)
+    except ValueError:
+        raise Http404 from None
+    level = results.group(level_key)
+    if level is None:
+        raise Http404
+    trail, current = [], level
+    while current is not None and current.parent_key:
+        parent = results.group(current.parent_key)
+        if parent is None:
+            break
+        trail.insert(0, parent)
+        current = parent
+    return level, trail
+
+
+def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: str) -> list[Row]:
+    children = results.children(level_key)
+    with_kids = set(
+        Unit.objects.filter(parent_id__in=[g.unit.pk for g in children if g.unit is not None])
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
+    org = results.org
+    themes = results.instrument.themes
+    out = []
+    for group in children:
+        cells = []
+        if with_cells:
+            for theme in themes:
+                stat = group.stat(theme.id)
+                if stat is None:
+                    cells.append(Cell("", "none", False))
+                    continue
+                reference = org.stat(theme.id) if org is not None else None
+                cells.append(
+                    Cell(
+                        wording.number(stat.mean),
+                        _heat(stat.mean, reference.mean if reference else None),
+                        True,
+                    )
+                )
+        share = wording.participation_share(group.participation) if group.shown else None
+        out.append(
+            Row(
+                group=group,
+                label=group_label(results, group),
+                unit=group.unit,
+                drill=group.unit is not None and group.unit.pk in with_kids,
+                cells=cells,
+                participation=(
+                    wording.participation_short(group.participation) if group.shown else ""
+                ),
+                bar=None if share is None else 5 * round(share / 5),
+                reason="" if group.shown else reason_for(results, group),
+            )
+        )
+    return out
+
+
+def _sorted(rows: list[Row], results: PublishedResults, sort: str, descending: bool) -> list[Row]:
+    themes = [t.id for t in results.instrument.themes]
+    if sort not in themes:
+        return rows  # tree order
+
+    def value(row: Row) -> float | None:
+        stat = row.group.stat(sort)
+        return None if stat is None else round(stat.mean, 1)
+
+    return order_for_display(rows, value=value, label=lambda r: r.label, descending=descending)
+
+
+@login_required
+@require_GET
+def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
+    organisation, scan = analysed_scan(request, org, scan_id)
+    results, participation = published_results(scan)
+    lang = wording.reader_language()
+    level_key = request.GET.get("level") or keys.ORG
+    sort = request.GET.get("sort", "")
+    descending = request.GET.get("dir") != "asc"
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.VIEW_RESULTS,
+        target=f"scan {scan.pk}",
+    )
+    context = {
+        "organisation": organisation,
+        "scan": scan,
+        "k": (results or participation).k if (results or participation) else scan.min_group_size,
+        "results": results,
+        "level_key": level_key,
+        "sort": sort,
+        "descending": descending,
+        **status_context(scan, results or participation),
+    }
+    if participation is not None:
+        level, trail = _level(participation, level_key)
+        context.update(
+            {
+                "level": level,
+                "level_label": group_label(participation, level),
+                "trail": [(g, group_label(participation, g)) for g in trail],
+                "participation_level": wording.participation_text(
+                    level.participation, k=participation.k
+                )
+                if level.shown
+                else reason_for(participation, level),
+                "participation_rows": _rows(participation, level_key, with_cells=False, lang=lang),
+            }
+        )
+    if results is not None and results.org is not None:
+        themes = results.instrument.themes
+        org_group = results.org
+        rows = _rows(results, level_key, with_cells=True, lang=lang)
+        context.update(
+            {
+                "themes": [(t.id, t.label[lang]) for t in themes],
+                "heatmap_rows": _sorted(rows, results, sort, descending),
+                "org_cells": [
+                    wording.number(s.mean) if (s := org_group.stat(t.id)) else "" for t in themes
+                ],
+                "profile_chart": figures.profile_figure(results, None, themes),
+                "theme_lines": lines(results, themes, None, lang),
+                "groups": construct_groups(results, None, lang),
+                "scale": wording.scale_text(results.instrument, lang),
+                **change_context(results, org_group, lang),
+            }
+        )
+    return render(request, "results/overview.html", context)

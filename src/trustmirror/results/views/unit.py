@@ -1,0 +1,80 @@
+"""A unit's results beside the organisation's, from the latest published version."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
+from trustmirror.results import figures, wording
+from trustmirror.results.selectors import published_results
+from trustmirror.results.views.common import (
+    change_context,
+    construct_groups,
+    group_label,
+    lines,
+    reason_for,
+    status_context,
+)
+from trustmirror.surveys.models import Scan
+
+
+@login_required
+@require_GET
+def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> HttpResponse:
+    organisation, roles = organisation_or_404(request.user, org)
+    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
+    unit = get_object_or_404(visible_units(roles, organisation), pk=unit_id)
+    results, participation = published_results(scan)
+    lang = wording.reader_language()
+    audit_record(
+        user=request.user,
+        organisation=organisation,
+        action=AuditEvent.VIEW_UNIT,
+        target=f"scan {scan.pk} {unit.path}",
+    )
+    source = results or participation
+    context = {
+        "organisation": organisation,
+        "scan": scan,
+        "unit": unit,
+        "k": source.k if source else scan.min_group_size,
+        "can_analyse": has_kind(roles, ANALYSE),
+        "results": results,
+        **status_context(scan, source),
+    }
+    visible_ids = set(visible_units(roles, organisation).values_list("pk", flat=True))
+    children = [c for c in unit.children.order_by("name") if c.pk in visible_ids]
+    context["children"] = children
+    if source is None:
+        return render(request, "results/unit.html", context)
+    group = source.unit_group(unit)
+    if group is None or not group.shown:
+        context["shown"] = False
+        context["reason"] = (
+            reason_for(source, group)
+            if group is not None
+            else wording.reason_text("below_k", k=source.k)
+        )
+        return render(request, "results/unit.html", context)
+    context["shown"] = True
+    context["participation"] = wording.participation_text(group.participation, k=source.k)
+    context["label"] = group_label(source, group)
+    if results is None:
+        return render(request, "results/unit.html", context)
+    themes = results.instrument.themes
+    others = results.other_constructs()
+    context.update(
+        {
+            "profile_chart": figures.profile_figure(results, group, themes),
+            "others_chart": figures.profile_figure(results, group, others, chart_id="others"),
+            "theme_lines": lines(results, themes, group, lang),
+            "groups": construct_groups(results, group, lang),
+            "scale": wording.scale_text(results.instrument, lang),
+            **change_context(results, group, lang),
+        }
+    )
+    return render(request, "results/unit.html", context)

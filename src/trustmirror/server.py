@@ -1,0 +1,94 @@
+"""Serving Trustmirror for real: gunicorn in front of the Django app, WhiteNoise for files.
+
+``trustmirror serve`` and ``trustmirror demo`` start :class:`Server`. Settings come from the
+environment as everywhere (``TRUSTMIRROR_PRODUCTION=1`` for HTTPS-only cookies and HSTS);
+the access log goes through the same token redaction as every other log and never records
+the Referer header, which may hold the survey page a browser came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from gunicorn.app.base import BaseApplication
+
+__all__ = ["ACCESS_LOG_FORMAT", "Server", "default_workers", "logconfig"]
+
+# Like gunicorn's default, without the Referer and the user agent; the request line goes
+# through trustmirror.logfilters, which replaces survey tokens.
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def default_workers() -> int:
+    """Worker processes: ``TRUSTMIRROR_WEB_WORKERS``, else two per core, at most eight."""
+    configured = os.environ.get("TRUSTMIRROR_WEB_WORKERS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+def logconfig(access_log: bool) -> dict:
+    handlers = {
+        "error": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["redact_tokens"],
+        },
+    }
+    loggers = {"gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False}}
+    if access_log:
+        handlers["access"] = {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact_tokens"],
+        }
+        loggers["gunicorn.access"] = {"handlers": ["access"], "level": "INFO", "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact_tokens": {"()": "trustmirror.logfilters.RedactSurveyTokens"}},
+        "handlers": handlers,
+        "loggers": loggers,
+        "root": {"level": "WARNING", "handlers": ["error"]},
+    }
+
+
+class Server(BaseApplication):
+    """gunicorn running ``trustmirror.wsgi.application`` with the given options."""
+
+    def __init__(self, options: Mapping[str, object]) -> None:
+        self.options = dict(options)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key.lower(), value)
+
+    def load(self):
+        from trustmirror.wsgi import application
+
+        return application
+
+
+def serve(*, host: str, port: int, workers: int | None = None, access_log: bool = True) -> int:
+    """Run gunicorn in the foreground until it is stopped (SIGTERM / Ctrl+C)."""
+    Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers or default_workers(),
+            "worker_class": "gthread",
+            "threads": 4,
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "accesslog": "-" if access_log else None,
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "logconfig_dict": logconfig(access_log),
+            "preload_app": True,
+            "proc_name": "trustmirror",
+            # Several servers (a demo beside production, tests) may run on one machine.
+            "control_socket_disable": True,
+        }
+    ).run()
+    return 0
