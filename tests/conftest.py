@@ -92,6 +92,30 @@ def acme(db):
     return acme
 
 
+def publish_now(scan, *, again: bool = False):
+    """Publish a scan's next version as the worker would (``again``: rebuild from scratch).
+
+    ``again`` forgets every earlier version of the scan first, for tests that change the
+    answers of a closed scan and want to see what its final results would have been.
+    """
+    from trustmirror.results.models import Publication
+    from trustmirror.results.publishing import publication_attempt
+    from trustmirror.surveys.models import Response
+
+    if again:
+        Publication.objects.filter(scan=scan).delete()
+        Response.objects.filter(scan=scan).update(released=False)
+    outcome = publication_attempt(scan=scan, force=True)
+    assert outcome.kind == "published", outcome.lines
+    return outcome.publication
+
+
+@pytest.fixture
+def publish():
+    """``publish(scan)``: publish the scan's next version now (see :func:`publish_now`)."""
+    return publish_now
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():
     """A real headless Debian Chromium driven by Playwright (no downloaded browser)."""

@@ -277,3 +277,25 @@ def test_omega_on_pure_noise_stops_and_says_the_solution_is_improper() -> None:
     assert result.converged is False
     assert result.heywood is True
     assert np.all(np.abs(np.asarray(result.loadings, dtype=float)) <= 50)
+
+
+def test_degenerate_answers_give_defined_results_or_a_clear_error():
+    """Everyone answering alike (perfectly correlated items) must not crash the scale's
+    reliability: alpha is 1 with an infinite signal-to-noise ratio, as psych reports, and
+    omega, undefined when the keyed correlations cancel out, says so with a ValueError."""
+    import math
+
+    import pandas as pd
+
+    from trustmirror.analysis.reliability import alpha, omega_total
+
+    items = pd.DataFrame({"a": [4, 4, 3, 3, 4], "b": [4, 4, 3, 3, 4], "c": [4, 4, 3, 3, 4]})
+    result = alpha(items)
+    assert result.raw_alpha == 1.0 and math.isinf(result.signal_noise)
+    opposite = pd.DataFrame({"a": [4, 4, 3, 3, 4], "b": [2, 2, 3, 3, 2], "c": [4, 4, 3, 3, 4]})
+    try:
+        value = omega_total(opposite, keys={"a": 1, "b": 1, "c": -1}).omega_total
+    except ValueError as error:
+        assert "variance" in str(error)
+    else:
+        assert math.isfinite(value)

@@ -1,7 +1,8 @@
 """A scan of Acme with answers: enough in Team North, too few in Team South and Team East.
 
 Who answered (k = 5): all six of Team North (Dana's team, shown), two of Team South (Eli's
-team, below k: must never show a number) and all three of Team East (below k).
+team, below k: must never show a number) and all three of Team East (below k). The scan
+closed on 31 October 2026 and its final results are published, as the worker would.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def instrument():
 
 
 @pytest.fixture
-def scan(acme, instrument):
+def scan(acme, instrument, publish):
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
@@ -66,4 +67,5 @@ def scan(acme, instrument):
         answers={item: 1 for item in item_ids},
         submitted=False,
     )
+    publish(scan)
     return scan

@@ -25,8 +25,8 @@ from trustmirror.audit.models import AuditEvent
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Role
 from trustmirror.privacy.audit import find_disclosure
-from trustmirror.results.breakdown import _first_leak, _stoer_wagner
-from trustmirror.results.selectors import scan_results
+from trustmirror.privacy.cuts import _first_leak, _stoer_wagner
+from trustmirror.results.publishing import publication_attempt
 from trustmirror.surveys.answering import (
     band_recoding,
     invitation_for_token,
@@ -192,6 +192,8 @@ def make_scan(beta, instrument, bands_per_unit: dict[str, list[dict]], *, max_di
                 bands=bands,
                 submitted=True,
             )
+    # The scan closed on 31 October: its final results (with the breakdowns) are published.
+    assert publication_attempt(scan=scan, force=True).kind == "published"
     return scan
 
 
@@ -270,10 +272,10 @@ def test_a_small_cell_shows_no_number(client, beta, instrument):
 
 def _published_sets(scan, content, cell_atoms):
     """Everything the overview and the breakdown page publish, as sets of (unit, cell) atoms."""
-    results = scan_results(scan=scan)
+    meta = scan.publications.get(track="results").meta
     published = {
-        ("tree", str(key)): {atom for atom in cell_atoms if atom[0] in members}
-        for key, members in results.disclosure.aggregates().items()
+        ("tree", name): {atom for atom in cell_atoms if atom[0] in meta["members"][name]}
+        for name in meta["families"]["respondents"]
     }
     rows = shown_rows(content)
     shown = {label for label in rows if label != "Other and not shown separately"}

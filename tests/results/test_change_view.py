@@ -56,7 +56,26 @@ def earlier_scan(acme, instrument, sizes: dict[str, int], *, k: int = K, seed: i
                 answers=random_answers(rng, item_ids),
                 submitted=True,
             )
+    # Change is part of a published version: publish the earlier scan, then the later ones
+    # again, as they would have been published after it.
+    republish(scan)
     return scan
+
+
+def republish(earlier):
+    from trustmirror.results.models import Publication
+    from trustmirror.results.publishing import publication_attempt
+    from trustmirror.surveys.models import Response, Scan
+
+    Publication.objects.filter(scan=earlier).delete()
+    Response.objects.filter(scan=earlier).update(released=False)
+    assert publication_attempt(scan=earlier, force=True).kind == "published"
+    for later in Scan.objects.filter(
+        organisation_id=earlier.organisation_id, opens_on__gt=earlier.opens_on
+    ).order_by("opens_on"):
+        Publication.objects.filter(scan=later).delete()
+        Response.objects.filter(scan=later).update(released=False)
+        assert publication_attempt(scan=later, force=True).kind == "published"
 
 
 def answers_of(scan, unit):
@@ -126,10 +145,12 @@ def test_north_change_matches_scipy_welch_and_hedges_g(client, acme, scan, instr
         assert one.hedges_g == pytest.approx(hedges_g(before, after), abs=1e-9)
         assert (one.direction == "unclear") == (low <= 0 <= high)
         label = construct.label["en"]
-        expected = f"{signed(one.difference)} ({signed(low)} to {signed(high)})"
+        # The difference printed is that of the two means as printed (3.3 -> 2.8: -0.5).
+        shown_difference = round(after.mean(), 1) - round(before.mean(), 1)
+        expected = f"{signed(shown_difference)} ({signed(low)} to {signed(high)})"
         row = next(cells for name, cells in ROW.findall(page) if name == label)
         assert expected in re.sub(r"<[^>]+>", "", row), (label, row)
-        assert f"{round(one.hedges_g, 2):.2f}" in row
+        assert f"{round(one.hedges_g, 2):.2f}".replace("-", "\u2212") in row  # one minus sign
     assert compared >= 6
     assert 'id="change"' in response.content.decode() and "Change since Spring 2026" in page
     assert "<svg" in page and ' style="' not in page  # the arrow chart, CSP-clean
@@ -163,16 +184,35 @@ def test_no_previous_scan_no_change_section(client, acme, scan):
     assert 'id="change"' not in response.content.decode()
 
 
-def test_the_previous_scan_is_the_latest_that_opened_before(acme, scan, instrument):
-    from trustmirror.results.change import previous_scan
+def test_the_previous_scan_is_the_latest_published_one_that_opened_before(
+    acme, scan, instrument, publish
+):
+    """An empty or unpublished scan never becomes "the previous scan" (it once did, and
+    removed "change since" from every lead's page)."""
+    from trustmirror.results.models import Publication
+    from trustmirror.results.publishing import _previous_published
     from trustmirror.surveys.services import scan_create
 
     spring = earlier_scan(acme, instrument, {"north": 5})
-    scan_create(
+    winter, _ = scan_create(
         organisation=acme.org,
         name="Winter 2025",
         opens_on=dt.date(2025, 12, 1),
         closes_on=dt.date(2025, 12, 31),
+    )
+    publish(winter)  # published, but nobody answered: the organisation shows nothing
+    test_scan, _ = scan_create(
+        organisation=acme.org,
+        name="A test without answers",
+        opens_on=dt.date(2026, 9, 1),
+        closes_on=dt.date(2026, 9, 2),
+    )
+    publish(test_scan)
+    unpublished, _ = scan_create(
+        organisation=acme.org,
+        name="Not yet published",
+        opens_on=dt.date(2026, 9, 15),
+        closes_on=dt.date(2026, 9, 20),
     )
     later, _ = scan_create(
         organisation=acme.org,
@@ -186,9 +226,12 @@ def test_the_previous_scan_is_the_latest_that_opened_before(acme, scan, instrume
         opens_on=dt.date(2026, 7, 1),
         closes_on=dt.date(2026, 7, 31),
     )
-    assert previous_scan(scan) == spring
-    assert previous_scan(later) == scan
-    assert previous_scan(spring).name == "Winter 2025"
+    assert _previous_published(scan).scan == spring
+    assert _previous_published(later).scan == scan
+    assert _previous_published(spring) is None
+    assert not Publication.objects.filter(scan=unpublished).exists()
+    current = Publication.objects.get(scan=scan, track="results")
+    assert current.previous_scan == spring
 
 
 # -- privacy -------------------------------------------------------------------------------
@@ -239,6 +282,7 @@ def test_a_construct_hidden_in_one_scan_shows_no_change_for_it(client, acme, sca
             answers=answers,
             submitted=True,
         )
+    republish(spring)
     client.force_login(acme.dana)
     response = client.get(unit_url(scan, acme.north))
     change = response.context["change"]
@@ -307,25 +351,25 @@ def previous_shown(section: str, label: str) -> bool:
 def test_spring_numbers_on_autumn_pages_isolate_nobody_of_spring(
     client, acme, scan, instrument, sizes
 ):
-    from trustmirror.results.selectors import scan_results
+    from trustmirror.results.selectors import published_results
 
     spring = earlier_scan(acme, instrument, sizes)
     atoms = {getattr(acme, name).path: n for name, n in sizes.items()}
-    spring_results = scan_results(scan=spring)
+    spring_results, _participation = published_results(spring)
     client.force_login(acme.alex)
     published: dict[str, set[str]] = {}
     for unit in Unit.objects.filter(organisation=acme.org):
         page = client.get(unit_url(scan, unit)).content.decode()
         if previous_shown(change_section(page), THEME):
-            assert spring_results.unit_shown(unit.pk)  # spring published it itself
+            assert spring_results.unit_group(unit).shown  # spring published it itself
             published[unit.path] = {
                 path for path in atoms if path == unit.path or path.startswith(unit.path + "/")
             }
     overview = client.get(overview_url(scan)).content.decode()
     if previous_shown(change_section(overview), THEME):
-        assert spring_results.organisation_shown
+        assert spring_results.org is not None
         published["(organisation)"] = set(atoms)
-    if sizes["north"] >= K and spring_results.unit_shown(acme.north.pk):
+    if sizes["north"] >= K and spring_results.unit_group(acme.north).shown:
         assert acme.north.path in published  # else this test proves nothing
     assert find_disclosure(atoms, published, K) is None, published
 

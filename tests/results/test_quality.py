@@ -57,14 +57,14 @@ def quality_url(scan, org="acme"):
     return reverse("results:quality", kwargs={"org": org, "scan_id": scan.pk})
 
 
-def make_scan(acme, name="Spring 2027"):
+def make_scan(acme, name="Spring 2026"):
     from trustmirror.surveys.services import scan_create
 
     scan, _links = scan_create(
         organisation=acme.org,
         name=name,
-        opens_on=dt.date(2027, 3, 1),
-        closes_on=dt.date(2027, 3, 31),
+        opens_on=dt.date(2026, 3, 1),
+        closes_on=dt.date(2026, 3, 31),
         min_group_size=K,
     )
     return scan
@@ -106,22 +106,29 @@ def simulate(instrument, rng, team_shift):
 
 
 @pytest.fixture
-def structured_scan(acme, instrument):
+def structured_scan(acme, instrument, publish):
     scan = make_scan(acme)
     rng = np.random.default_rng(7)
     shifts = {"north": 0.6, "south": -0.5, "east": 0.0}
     for team, n in STRUCTURED.items():
         for _ in range(n):
             add_response(scan, getattr(acme, team), simulate(instrument, rng, shifts[team]))
+    publish(scan)
     return scan
 
 
 def stored_answers(scan):
-    """Respondents x items as stored, "don't know" (0) and skipped answers missing."""
+    """Respondents x items as stored, "don't know" (0) and skipped answers missing.
+
+    Only the responses the published numbers include (all of them in a closed scan's final
+    version; an interim version may hold some back).
+    """
     from trustmirror.surveys.models import Response
 
     rows = list(
-        Response.objects.filter(scan=scan, submitted=True).values_list("unit_id", "answers")
+        Response.objects.filter(scan=scan, submitted=True, released=True).values_list(
+            "unit_id", "answers"
+        )
     )
     frame = pd.DataFrame([answers for _unit, answers in rows], dtype=float)
     return frame.replace(0, np.nan), np.array([unit for unit, _answers in rows])
@@ -182,17 +189,18 @@ def test_viewing_the_page_is_audited(client, acme, scan, sven):
 # -- privacy -------------------------------------------------------------------------------
 
 
-def test_a_scan_below_k_shows_no_number(client, acme, instrument):
+def test_a_scan_below_k_shows_no_number(client, acme, instrument, publish):
     """Four respondents with k = 5: the page says so and shows no coefficient at all."""
     scan = make_scan(acme, name="Tiny")
     rng = np.random.default_rng(3)
     for _ in range(K - 1):
         add_response(scan, acme.north, simulate(instrument, rng, 0.0))
+    publish(scan)
     client.force_login(acme.carla)
     response = client.get(quality_url(scan))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Not enough responses yet" in html
+    assert "Not enough responses" in html
     assert not response.context["quality"].shown
     assert "scales" not in response.context and "fits" not in response.context
     assert SCORE.findall(html) == [] and "<svg" not in html
@@ -385,30 +393,26 @@ def test_cfa_fit_appears_for_a_clear_factor_structure(
     assert cfi.value == two(themes.cfi) and cfi.level in ("good", "acceptable")
 
 
-# -- caching -------------------------------------------------------------------------------
+# -- published, not computed per request ------------------------------------------------
 
 
-def test_numbers_are_computed_once_and_again_after_a_new_response(
+def test_the_page_reads_the_published_numbers_and_computes_nothing(
     client, acme, scan, instrument, monkeypatch
 ):
+    """The statistics were computed when the results were published; a request only reads
+    them, and an answer that arrives later changes nothing until the next version."""
     from trustmirror.results import quality
 
-    calls = []
-    real = quality.measurement_quality
+    def refuse(**_kwargs):
+        raise AssertionError("a request computed measurement quality")
 
-    def counting(*, scan):
-        calls.append(scan.pk)
-        return real(scan=scan)
-
-    monkeypatch.setattr(quality, "measurement_quality", counting)
+    monkeypatch.setattr(quality, "quality_of", refuse)
     client.force_login(acme.carla)
-    client.get(quality_url(scan))
-    client.get(quality_url(scan))
-    assert len(calls) == 1
+    first = client.get(quality_url(scan))
+    assert first.status_code == 200 and first.context["quality"].respondents == 6 + 2 + 3
     add_response(scan, acme.north, simulate(instrument, np.random.default_rng(1), 0.0))
-    response = client.get(quality_url(scan))
-    assert len(calls) == 2
-    assert response.context["quality"].respondents == sum((6, 2, 3)) + 1
+    again = client.get(quality_url(scan))
+    assert again.context["quality"].respondents == 6 + 2 + 3
 
 
 # -- speed settings ------------------------------------------------------------------------
@@ -421,7 +425,8 @@ def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_pat
     """
     from trustmirror.analysis.factor import cfa
     from trustmirror.demo import seed_demo
-    from trustmirror.results.quality import measurement_quality
+    from trustmirror.results.publishing import latest
+    from trustmirror.results.quality import MeasurementQuality
     from trustmirror.surveys.models import Scan
 
     seed_demo(data_dir=tmp_path, progress=False)
@@ -429,7 +434,7 @@ def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_pat
     assert len(scans) == 2
     compared = 0
     for scan in scans:
-        quality = measurement_quality(scan=scan)
+        quality = MeasurementQuality.from_json(latest(scan, "results").payload["quality"])
         frame, _units = stored_answers(scan)
         for fit in quality.fits:
             if fit.status not in ("ok", "improper"):

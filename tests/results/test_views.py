@@ -112,29 +112,41 @@ def test_a_team_below_k_shows_no_number_anywhere(client, acme, scan, user):
 
 
 def test_the_overview_hides_small_units_in_the_heatmap_and_participation(client, acme, scan):
+    from trustmirror.results.selectors import published_results
+
     client.force_login(acme.carla)
-    response = client.get(overview_url(scan))
-    results = response.context["results"]
-    assert results.unit_shown(acme.north.pk)
-    assert not results.unit_shown(acme.south.pk) and not results.unit_shown(acme.east.pk)
+    operations = logistics(acme).parent
+    # The organisation's level lists Operations and Sales; Operations opens its own units.
+    response = client.get(overview_url(scan) + f"?level=u:{logistics(acme).pk}")
+    assert response.status_code == 200
+    results, _participation = published_results(scan)
+    north = results.unit_group(acme.north)
+    assert north.shown and north.n == 6
     for unit in (acme.south, acme.east):
-        assert results.participation(unit.pk) is None
-        assert all(results.stat(unit.pk, c.id) is None for c in results.instrument.constructs)
+        group = results.unit_group(unit)
+        assert not group.shown and group.participation is None and group.stats == {}
+        assert group.reason == "below_k"
     # South (2) and East (3) are below k; Operations (8) is hidden to protect them.
-    assert results.hidden_reason(acme.south.pk) == "below_k"
-    assert results.hidden_reason(acme.east.pk) == "below_k"
-    assert results.hidden_reason(logistics(acme).parent.pk) == "complementary"
-    heatmap = str(response.context["heatmap"])
-    assert "Team South: not enough responses" in heatmap
-    rows = {p["label"]: p for p in response.context["participation_rows"]}
-    assert rows["Team North"]["text"] == "100% (6 of 6)"
-    assert rows["Team South"]["hidden"] and not SCORE.search(rows["Team South"]["text"])
+    assert results.unit_group(operations).reason == "complementary"
+    heatmap = {row.label: row for row in response.context["heatmap_rows"]}
+    assert heatmap["Team North"].group.shown and heatmap["Team North"].cells[0].shown
+    assert not heatmap["Team South"].group.shown
+    assert not any(cell.shown or cell.text for cell in heatmap["Team South"].cells)
+    assert "Fewer than 5 respondents" in heatmap["Team South"].reason
+    rows = {row.label: row for row in response.context["participation_rows"]}
+    assert rows["Team North"].participation == "100%" and rows["Team North"].bar == 100
+    assert not rows["Team South"].group.shown and not SCORE.search(rows["Team South"].reason)
+    html = response.content.decode()
+    assert "Team South" in html and "Team North" in html
 
 
-def test_a_construct_few_people_could_rate_is_hidden_for_that_unit(client, acme, instrument):
+def test_a_construct_few_people_could_rate_is_hidden_for_that_unit(
+    client, acme, instrument, publish
+):
     """Only two of Team North rated their manager's ability: no number for North on it."""
     import datetime as dt
 
+    from trustmirror.results.selectors import published_results
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
@@ -165,6 +177,7 @@ def test_a_construct_few_people_could_rate_is_hidden_for_that_unit(client, acme,
             answers={item: 3 for item in instrument.items},
             submitted=True,
         )
+    publish(scan)
     client.force_login(acme.dana)
     response = client.get(unit_url(scan, acme.north))
     lines = {line.construct.id: line for g in response.context["groups"] for line in g.lines}
@@ -173,11 +186,10 @@ def test_a_construct_few_people_could_rate_is_hidden_for_that_unit(client, acme,
     # The organisation's ability score rests on 7 people; South's 5 alone would give North's
     # 2 by subtraction, so South's number on this scale is the one withdrawn.
     assert lines["leader_ability"].organisation.n == 7
-    from trustmirror.results.selectors import scan_results
-
-    results = scan_results(scan=scan)
-    assert results.stat(acme.south.pk, "leader_ability") is None
-    assert results.stat(acme.south.pk, "leader_integrity").n == 5
+    results, _participation = published_results(scan)
+    south = results.unit_group(acme.south)
+    assert south.stat("leader_ability") is None
+    assert south.stat("leader_integrity").n == 5
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -275,7 +287,7 @@ def test_dutch_readers_get_decimal_commas_in_charts_and_tables(client, acme, sca
     assert numbers and all("," in n for n in numbers), numbers[:5]
 
 
-def test_a_scan_without_responses_shows_no_results_yet(client, acme):
+def test_a_scan_without_responses_shows_no_results_yet(client, acme, publish):
     import datetime as dt
 
     from trustmirror.surveys.services import scan_create
@@ -287,20 +299,24 @@ def test_a_scan_without_responses_shows_no_results_yet(client, acme):
         closes_on=dt.date(2026, 3, 31),
     )
     client.force_login(acme.carla)
+    before = client.get(overview_url(scan)).content.decode()
+    assert "results are being prepared" in before
+    publish(scan)
     overview = client.get(overview_url(scan))
     assert overview.status_code == 200
-    assert "Not enough responses yet" in overview.content.decode()
+    assert "Not enough responses" in overview.content.decode()
     team = client.get(unit_url(scan, acme.north))
     assert team.status_code == 200 and not team.context["shown"]
     assert not SCORE.search(team.content.decode())
 
 
 def test_numbers_in_text_are_rounded_not_truncated():
-    from trustmirror.results.views import number
+    from trustmirror.results.wording import number, signed
 
     assert number(3.46) == "3.5"
     assert number(2.99) == "3.0"
     assert number(3.44) == "3.4"
+    assert signed(-1.25) == "\u22121.2" and signed(0.04) == "0.0" and signed(0.35) == "+0.3"
 
 
 def test_overview_shows_the_organisation_with_confidence_intervals(client, acme, scan):

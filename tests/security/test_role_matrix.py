@@ -186,9 +186,9 @@ def _optional_cases(s, gs, analysts, nobody):
                 "own scan, a characteristic",
                 "get",
                 f"/o/acme/scans/{s}/breakdown/?by=tenure",
-                # No response carries a band yet: a refused request (400), but only for
-                # those who may see the page at all.
-                {**analysts, "carla": 400, "alex": 400},
+                # The scan is open: breakdowns come with the final results, and the page
+                # says so (only to those who may see it at all).
+                analysts,
             ),
             (
                 "results:breakdown",

@@ -291,7 +291,8 @@ def alpha(
         std_alpha=std,
         average_r=avg_r,
         median_r=med_r,
-        signal_noise=k * avg_r / (1.0 - avg_r),
+        # psych reports Inf when every item correlates perfectly (avg_r = 1).
+        signal_noise=k * avg_r / (1.0 - avg_r) if abs(1.0 - avg_r) > 1e-12 else float("inf"),
         g6_smc=_guttman_l6(cor),
         mean=float(scored.mean()),
         sd=float(scored.std(ddof=1)),
@@ -407,6 +408,10 @@ def omega_total(
     loadings, converged = _minres_one_factor(cor)
     u2 = 1.0 - loadings**2
     vt = float(cor.sum())
+    if not np.isfinite(vt) or vt <= 0:
+        # Degenerate answers (e.g. every respondent answering alike, so that the keyed
+        # correlations cancel out): the total variance of the sum score is zero.
+        raise ValueError("omega is undefined: the scale's sum score has no variance")
     common = float(loadings.sum()) ** 2
     omega_psych = (vt - float(u2.sum())) / vt
     omega_model = common / (common + float(u2.sum()))

@@ -18,13 +18,12 @@ from trustmirror.privacy.policy import (
 )
 from trustmirror.privacy.reasons import (
     REASON_BELOW_K,
+    REASON_CODES,
     REASON_COMPLEMENTARY,
     REASON_FEW_NONRESPONDENTS,
     REASON_ROLLED_UP,
     REASON_SHOWN,
     REASON_TOO_MANY_DIMENSIONS,
-    REASONS,
-    ROLLUP_LABELS,
 )
 from trustmirror.privacy.tree import (
     ORGANISATION,
@@ -39,8 +38,7 @@ __all__ = [
     "MASK",
     "MIN_GROUP_SIZE_FLOOR",
     "ORGANISATION",
-    "REASONS",
-    "ROLLUP_LABELS",
+    "REASON_CODES",
     "REASON_BELOW_K",
     "REASON_COMPLEMENTARY",
     "REASON_FEW_NONRESPONDENTS",

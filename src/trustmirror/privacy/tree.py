@@ -91,7 +91,7 @@ class RollUp:
 
     @property
     def label_key(self) -> str:
-        """Key into ``reasons.ROLLUP_LABELS`` for this roll-up's name."""
+        """Which name the roll-up gets (texts in ``trustmirror.results.wording``)."""
         if self.parent_id is None:
             return "organisation"
         return "teams_and_people" if self.includes_direct else "teams"

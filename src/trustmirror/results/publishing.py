@@ -379,19 +379,20 @@ class _Builder:
             return direct_included.get(unit, 0)
 
         position = 0
-        if disclosure.organisation_n is not None:
-            rows[keys.ORG] = {
-                "key": keys.ORG,
-                "unit_id": None,
-                "parent_key": "",
-                "depth": 0,
-                "position": position,
-                "shown": True,
-                "reason": "shown",
-                "n": disclosure.organisation_n,
-                "participation": participation(ORGANISATION),
-                "members": aggregates[ORGANISATION],
-            }
+        org_shown = disclosure.organisation_n is not None
+        # The organisation always has a row, so that pages can say why it shows nothing.
+        rows[keys.ORG] = {
+            "key": keys.ORG,
+            "unit_id": None,
+            "parent_key": "",
+            "depth": 0,
+            "position": position,
+            "shown": org_shown,
+            "reason": "shown" if org_shown else REASON_BELOW_K,
+            "n": disclosure.organisation_n,
+            "participation": participation(ORGANISATION) if org_shown else None,
+            "members": aggregates.get(ORGANISATION, frozenset()),
+        }
         kids: dict[int | None, list[Unit]] = {}
         for unit in data.units:
             kids.setdefault(unit.parent_id, []).append(unit)

@@ -128,6 +128,22 @@ def change_lines(group: Group, constructs: Sequence[Construct], lang: str) -> li
     return out
 
 
+@dataclass(frozen=True)
+class GroupChange:
+    """What a page shows of one group's change: the previous scan, the stricter k, the changes."""
+
+    previous: Scan
+    k: int
+    group: Group
+
+    @property
+    def shown(self) -> bool:
+        return self.group.shown and bool(self.group.changes)
+
+    def get(self, construct_id: str) -> ConstructChange | None:
+        return self.group.change(construct_id)
+
+
 def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
     """The "change since the previous scan" part of a page; empty without a previous scan."""
     previous = results.previous_scan
@@ -135,14 +151,9 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
         return {}
     themes = results.instrument.themes
     others = results.other_constructs()
-    shown = bool(group.changes) and group.shown
-    change = {
-        "previous": previous,
-        "k": max(results.k, previous.min_group_size),
-        "shown": shown,
-    }
+    change = GroupChange(previous, max(results.k, previous.min_group_size), group)
     context = {"change": change}
-    if shown:
+    if change.shown:
         from trustmirror.results import figures
 
         context.update(
