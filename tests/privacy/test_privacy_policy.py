@@ -8,12 +8,12 @@ import pytest
 
 from trustmirror.privacy import (
     REASON_BELOW_K,
+    REASON_CODES,
     REASON_COMPLEMENTARY,
     REASON_FEW_NONRESPONDENTS,
     REASON_ROLLED_UP,
     REASON_SHOWN,
     REASON_TOO_MANY_DIMENSIONS,
-    REASON_CODES,
     GroupCount,
     Policy,
     find_disclosure,
