@@ -46,6 +46,17 @@ def _serve(port: int, *, host: str = "127.0.0.1", workers: int | None = None) ->
     return serve(host=host, port=port, workers=workers)
 
 
+def _stop_child(child: subprocess.Popen, owner: int) -> None:
+    # gunicorn forks its web workers from this process; only the process that started the
+    # child may stop it (a web worker that exits must not take the task worker with it).
+    if os.getpid() == owner and child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def _start_worker(data_dir: Path) -> subprocess.Popen:
     """The background worker as a child process (the demo runs one for its open scan)."""
     env = {**os.environ, "TRUSTMIRROR_DATA_DIR": str(data_dir)}
@@ -80,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(demo.describe(info, base_url=url))
     # The worker publishes new answers to the open scan on its schedule.
     worker = _start_worker(data_dir)
-    atexit.register(worker.terminate)
+    atexit.register(_stop_child, worker, os.getpid())
     if not args.no_browser and os.environ.get("CI") is None:
         webbrowser.open(url + "/accounts/login/")
     return _serve(args.port, workers=2)

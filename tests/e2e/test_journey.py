@@ -98,7 +98,14 @@ def test_scan_answer_resume_and_team_lead_profile(chromium_browser, live_server,
     fay.close()
     assert Response.objects.filter(scan=scan, submitted=True, unit=acme.north).count() == 5
 
-    # 4. Dana signs in and opens her team's results from the dashboard.
+    # 4. The scan closes and the worker publishes its results, as it does on its schedule.
+    from trustmirror.results.tasks import publish_scan
+    from trustmirror.surveys.services import scan_close
+
+    scan_close(scan=scan)
+    assert publish_scan.call(scan.pk)[0].startswith("Published final results")
+
+    # 5. Dana signs in and opens her team's results from the dashboard.
     lead = chromium_browser.new_context(locale="en-GB")
     dana = lead.new_page()
     dana.set_default_timeout(20_000)
@@ -116,9 +123,12 @@ def test_scan_answer_resume_and_team_lead_profile(chromium_browser, live_server,
     assert expected in dana.locator("tr", has_text="Safety and security").first.inner_text()
     lead.close()
 
-    # 5. Carla's overview shows the organisation, and "not enough responses" for the teams
-    #    that have none, never a number for them.
+    # 6. Carla's overview shows the organisation; one level down, Logistics' teams, with
+    #    "fewer than 5 respondents" for those that have none, never a number for them.
     page.goto(f"{base}/o/acme/scans/{scan.pk}/")
+    assert "Final results" in page.locator("main").inner_text()
+    page.click("text=units of Operations")
+    page.click("text=units of Logistics")
     overview = page.locator("main").inner_text()
-    assert "Team South" in overview and "not enough responses" in overview
+    assert "Team South" in overview and "Fewer than 5 respondents" in overview
     consultant.close()
