@@ -70,6 +70,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from scipy import sparse
+
 from trustmirror.privacy.laminar import Forest, NotLaminar
 from trustmirror.privacy.tree import GroupCount, TreeDisclosure, disclose_tree
 
@@ -198,19 +201,46 @@ def check_step(
     """
     problems: list[str] = []
     past = _History(history, families)
-    for family, measures in families.items():
+    measures = [m for family in families for m in families[family]]
+    column = {m: i for i, m in enumerate(dict.fromkeys(measures))}
+    union: dict[Hashable, frozenset] = {}
+    for family in families:
+        union.update(step.families.get(family, {}))
+    vectors = [step.added.get(m, {}) for m in column]
+    try:
+        shared = Forest(union, vectors)
+    except NotLaminar:
+        shared = None  # families of another shape: check each on its own below
+    for family, family_measures in families.items():
         sets = step.families.get(family, {})
         try:
-            forest = Forest(sets, [step.added.get(m, {}) for m in measures])
+            if shared is not None:
+                keep = {shared.node_of[key] for key in sets if key in shared.node_of}
+                found = shared.violations(k, keep, vectors=[column[m] for m in family_measures])
+            else:
+                found = Forest(sets, [step.added.get(m, {}) for m in family_measures]).violations(k)
         except NotLaminar as error:
             problems.append(f"{family}: {error}")
             continue
-        for key, residual in forest.violations(k).items():
+        for key, residual in found.items():
             problems.append(f"{family}: {key!r} leaves {residual} newcomer(s) by subtraction")
+        last = set(past.last(family).values())
         for key, members in sets.items():
-            if not past.expressible(family, frozenset(members)):
+            members = frozenset(members)
+            if members in last and _unchanged_since_last(history, family, key, members):
+                continue
+            if not past.expressible(family, members):
                 problems.append(f"{family}: {key!r} cannot be told apart in an earlier version")
     return problems
+
+
+def _unchanged_since_last(
+    history: Sequence[Step], family: str, key: Hashable, members: frozenset
+) -> bool:
+    """Whether the last version published this very set in this family (then (b) holds by
+    induction: it was checked against every earlier step when it first appeared, and it is
+    one of the last step's own sets)."""
+    return bool(history) and history[-1].families.get(family, {}).get(key) == members
 
 
 # -- the planner ------------------------------------------------------------------------------
@@ -237,10 +267,6 @@ class _Tree:
         for node in reversed(order):
             members[node] = frozenset([node]).union(*(members[c] for c in children[node]))
         return cls(parent, members)
-
-
-def _total(counts: Counts, members: Iterable[Hashable]) -> int:
-    return sum(counts.get(u, 0) for u in members)
 
 
 def plan_release(
@@ -351,12 +377,11 @@ def plan_release(
     for measure, counts in pending.items():
         if measure != RESPONDENTS:
             added_all[measure] = {u: counts.get(u, 0) for u in chosen if counts.get(u, 0)}
-    for family, measures in families.items():
-        if family == RESPONDENTS:
-            continue
-        published[family] = _construct_family(
-            family, measures, published[RESPONDENTS], released, added_all, past, k
+    published.update(
+        _construct_families(
+            families, published[RESPONDENTS], released, added_all, past, k, [u.id for u in units]
         )
+    )
     step = Step(added=added_all, families=published)
     problems = check_step(history, step, families, k)
     if problems:
@@ -372,29 +397,57 @@ def plan_release(
     )
 
 
-def _construct_family(
-    family: str,
-    measures: Sequence[str],
+def _construct_families(
+    families: Mapping[str, Sequence[str]],
     base: Mapping[Hashable, frozenset],
     released: Mapping[str, Counts],
     added: Mapping[str, Counts],
     past: _History,
     k: int,
-) -> dict[Hashable, frozenset]:
-    """The aggregates of the respondents' family whose numbers on one construct may be shown."""
-    last_sets = set(past.last(family).values())
-    allowed = []
-    for key, members in base.items():
-        if any(
-            _total(released.get(m, {}), members) + _total(added.get(m, {}), members) < k
-            for m in measures
-        ):
-            continue
-        if members in last_sets or past.expressible(family, members):
-            allowed.append(key)
+    unit_ids: Sequence[Hashable],
+) -> dict[str, dict[Hashable, frozenset]]:
+    """Per construct family, the aggregates of the respondents' family whose numbers on that
+    construct may be shown: enough respondents with a score in all (cumulative), expressible
+    in every earlier version, and the residual rule on the newcomers (withdrawing inner sets).
+    """
+    others = [f for f in families if f != RESPONDENTS]
+    if not others:
+        return {}
+    measures = list(dict.fromkeys(m for f in others for m in families[f]))
+    column = {m: i for i, m in enumerate(measures)}
+    keys = list(base)
+    # Cumulative counts of every aggregate on every measure: one sparse product.
+    unit_index = {u: i for i, u in enumerate(unit_ids)}
+    rows, cols = [], []
+    for row, key in enumerate(keys):
+        for unit in base[key]:
+            if unit in unit_index:
+                rows.append(row)
+                cols.append(unit_index[unit])
+    membership = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(len(keys), len(unit_ids))
+    )
+    counts = np.zeros((len(unit_ids), len(measures)), dtype=np.int64)
+    for measure, j in column.items():
+        for source in (released.get(measure, {}), added.get(measure, {})):
+            for unit, n in source.items():
+                if unit in unit_index:
+                    counts[unit_index[unit], j] += n
+    cumulative = np.asarray(membership @ counts)
     forest = Forest(base, [added.get(m, {}) for m in measures])
-    kept = forest.withdraw(k, keep=allowed)
-    return {key: members for key, members in base.items() if key in kept}
+    out = {}
+    for family in others:
+        idx = [column[m] for m in families[family]]
+        last_sets = set(past.last(family).values())
+        enough = np.all(cumulative[:, idx] >= k, axis=1)
+        allowed = [
+            key
+            for row, key in enumerate(keys)
+            if enough[row] and (base[key] in last_sets or past.expressible(family, base[key]))
+        ]
+        kept = forest.withdraw(k, keep=allowed, vectors=idx)
+        out[family] = {key: members for key, members in base.items() if key in kept}
+    return out
 
 
 def _is_rollup(key: Hashable) -> bool:

@@ -275,7 +275,7 @@ def draw_organisation_charts(results: PublishedResults) -> int:
         with translation.override(lang):
             profile_figure(results, org, themes)
             drawn += 1
-            if org.changes:
+            if org.raw_changes:
                 change_figure(results, org, themes)
                 drawn += 1
             quality = results.publication.payload.get("quality")

@@ -90,7 +90,11 @@ class ConstructChange:
 
 @dataclass
 class Group:
-    """One published row: the organisation, a unit or a roll-up."""
+    """One published row: the organisation, a unit or a roll-up.
+
+    ``raw_stats`` and ``raw_changes`` are the stored numbers; :meth:`stat` and :meth:`change`
+    turn one construct's into objects when a page asks for it.
+    """
 
     key: str
     unit: Unit | None
@@ -102,8 +106,8 @@ class Group:
     n: int | None
     participation: dict | None
     rollup: dict | None
-    stats: dict[str, ScaleStat] = field(default_factory=dict)
-    changes: dict[str, ConstructChange] = field(default_factory=dict)
+    raw_stats: dict = field(default_factory=dict)
+    raw_changes: dict = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: PublishedGroup) -> Group:
@@ -118,26 +122,35 @@ class Group:
             n=row.n,
             participation=row.participation,
             rollup=row.rollup,
-            stats={c: ScaleStat.from_json(s) for c, s in (row.stats or {}).items()},
-            changes={
-                c: ConstructChange(
-                    construct_id=c,
-                    before=ScaleStat.from_json(ch["before"]),
-                    after=ScaleStat.from_json(ch["after"]),
-                    difference=ch["difference"],
-                    ci_low=ch["ci_low"],
-                    ci_high=ch["ci_high"],
-                    hedges_g=ch["hedges_g"],
-                )
-                for c, ch in (row.change or {}).items()
-            },
+            raw_stats=row.stats or {},
+            raw_changes=row.change or {},
         )
 
     def stat(self, construct_id: str) -> ScaleStat | None:
-        return self.stats.get(construct_id) if self.shown else None
+        data = self.raw_stats.get(construct_id) if self.shown else None
+        return ScaleStat.from_json(data) if data is not None else None
+
+    @property
+    def stats(self) -> dict[str, ScaleStat]:
+        return {c: ScaleStat.from_json(s) for c, s in self.raw_stats.items()} if self.shown else {}
 
     def change(self, construct_id: str) -> ConstructChange | None:
-        return self.changes.get(construct_id) if self.shown else None
+        data = self.raw_changes.get(construct_id) if self.shown else None
+        if data is None:
+            return None
+        return ConstructChange(
+            construct_id=construct_id,
+            before=ScaleStat.from_json(data["before"]),
+            after=ScaleStat.from_json(data["after"]),
+            difference=data["difference"],
+            ci_low=data["ci_low"],
+            ci_high=data["ci_high"],
+            hedges_g=data["hedges_g"],
+        )
+
+    @property
+    def changes(self) -> dict[str, ConstructChange]:
+        return {c: self.change(c) for c in self.raw_changes} if self.shown else {}
 
     @property
     def is_org(self) -> bool:
@@ -216,8 +229,11 @@ def published_results(scan: Scan) -> tuple[PublishedResults | None, PublishedRes
     else from the participation track.
     """
     latest = {
+        # The release rule's memory (meta) is large and never read by a page; the payload
+        # (quality, breakdowns) loads when a page asks for it.
         track: Publication.objects.filter(scan=scan, track=track, status=Publication.PUBLISHED)
         .select_related("scan", "scan__organisation", "previous_scan")
+        .defer("meta", "payload")
         .order_by("-version")
         .first()
         for track in (Publication.RESULTS, Publication.PARTICIPATION)

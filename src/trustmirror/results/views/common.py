@@ -138,7 +138,7 @@ class GroupChange:
 
     @property
     def shown(self) -> bool:
-        return self.group.shown and bool(self.group.changes)
+        return self.group.shown and bool(self.group.raw_changes)
 
     def get(self, construct_id: str) -> ConstructChange | None:
         return self.group.change(construct_id)

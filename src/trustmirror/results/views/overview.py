@@ -83,6 +83,7 @@ def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: 
     children = results.children(level_key)
     with_kids = set(
         Unit.objects.filter(parent_id__in=[g.unit.pk for g in children if g.unit is not None])
+        .order_by()
         .values_list("parent_id", flat=True)
         .distinct()
     )
@@ -172,13 +173,19 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 )
                 if level.shown
                 else reason_for(participation, level),
-                "participation_rows": _rows(participation, level_key, with_cells=False, lang=lang),
+                "participation_rows": _rows(
+                    participation, level_key, with_cells=participation is results, lang=lang
+                ),
             }
         )
     if results is not None and results.org is not None:
         themes = results.instrument.themes
         org_group = results.org
-        rows = _rows(results, level_key, with_cells=True, lang=lang)
+        rows = (
+            context["participation_rows"]
+            if participation is results and "participation_rows" in context
+            else _rows(results, level_key, with_cells=True, lang=lang)
+        )
         context.update(
             {
                 "themes": [(t.id, t.label[lang]) for t in themes],
