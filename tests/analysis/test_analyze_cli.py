@@ -1,6 +1,6 @@
 """``trustmirror analyze``: numbers from a CSV, error messages, reports and privacy.
 
-Reference numbers: ``shared/reference/expected/multilevel_lq2002.json`` (multilevel 2.7's
+Reference numbers: ``tests/reference/expected/multilevel_lq2002.json`` (multilevel 2.7's
 ``rwg.j`` and ``ICC1``/``ICC2`` on the LEAD items by company, README section 5.1). Other
 expected values are computed independently in the test (closed forms on complete data).
 """
