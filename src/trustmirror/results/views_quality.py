@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.charts.reliability import reliability_chart
+from trustmirror.charts.svg import Series
 from trustmirror.instrument import Instrument, load_instrument
-from trustmirror.reports.charts import Series
-from trustmirror.reports.quality_charts import reliability_chart
 from trustmirror.results import quality
 from trustmirror.results.quality import FactorFit, MeasurementQuality, ScaleICC, ScaleReliability
 from trustmirror.results.views import analysed_scan, reader_language
@@ -333,5 +333,5 @@ def _chart(numbers: MeasurementQuality, instrument: Instrument, lang: str) -> Sa
         threshold_label=_("good from %(value)s") % {"value": coefficient(quality.GOOD)},
         decimal=formats.get_format("DECIMAL_SEPARATOR"),
     )
-    # Only SVG from trustmirror.reports, which escapes every label, is marked safe.
+    # Only SVG from trustmirror.charts, which escapes every label, is marked safe.
     return mark_safe(svg)

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from trustmirror.reports import charts
+from trustmirror.charts.heatmap import heatmap_chart
+from trustmirror.charts.participation import participation_chart
+from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.svg import BLUE, Series
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -31,13 +34,13 @@ def profile(**overrides) -> str:
         "chart_id": "profile",
         "categories": THEMES,
         "series": [
-            charts.Series(
+            Series(
                 "Team North",
                 [3.4, 2.9, None, 4.1, 3.8, 3.05],
                 [3.0, 2.5, None, 3.8, 3.5, 2.7],
                 [3.8, 3.3, None, 4.4, 4.1, 3.4],
             ),
-            charts.Series("Acme", [3.5, 3.0, 3.3, 3.9, 3.6, 3.2]),
+            Series("Acme", [3.5, 3.0, 3.3, 3.9, 3.6, 3.2]),
         ],
         "title": "Team North beside Acme",
         "summary": "Team North: Safety and security 3.4, ...",
@@ -45,7 +48,7 @@ def profile(**overrides) -> str:
         "midpoint_label": "neutral (3)",
     }
     arguments.update(overrides)
-    return charts.profile_chart(**arguments)
+    return profile_chart(**arguments)
 
 
 def heatmap(**overrides) -> str:
@@ -61,7 +64,7 @@ def heatmap(**overrides) -> str:
         "colour_label": "Mean on a scale of 1 to 5",
     }
     arguments.update(overrides)
-    return charts.heatmap_chart(**arguments)
+    return heatmap_chart(**arguments)
 
 
 def participation(**overrides) -> str:
@@ -76,7 +79,7 @@ def participation(**overrides) -> str:
         "suppressed_label": "not shown",
     }
     arguments.update(overrides)
-    return charts.participation_chart(**arguments)
+    return participation_chart(**arguments)
 
 
 def texts(root: ET.Element) -> list[str]:
@@ -100,10 +103,7 @@ def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
     assert not any(e.get("style") for e in root.iter())
     assert not list(root.iter(f"{SVG}style")) and not list(root.iter(f"{SVG}metadata"))
     assert (
-        any(
-            e.get("fill") == charts.BLUE.lower() or e.get("fill") == charts.BLUE
-            for e in root.iter()
-        )
+        any(e.get("fill") == BLUE.lower() or e.get("fill") == BLUE for e in root.iter())
         or make is heatmap
     )
     # Every id is the chart's own (several charts share a page) and every reference resolves.
@@ -143,7 +143,7 @@ def test_labels_are_escaped_and_never_start_math_mode():
         categories=[nasty] + THEMES[1:],
         title=nasty,
         summary=nasty,
-        series=[charts.Series(nasty, [3.0] * 6)],
+        series=[Series(nasty, [3.0] * 6)],
     )
     assert "<script" not in svg
     root = ET.fromstring(svg)
@@ -155,7 +155,7 @@ def test_labels_are_escaped_and_never_start_math_mode():
 
 def test_values_that_may_not_be_shown_leave_no_number_in_the_chart():
     svg = profile(
-        series=[charts.Series("Team South", [None] * 6, [None] * 6, [None] * 6)],
+        series=[Series("Team South", [None] * 6, [None] * 6, [None] * 6)],
         summary="Team South: not enough responses",
     )
     root = ET.fromstring(svg)
