@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trustmirror.charts.svg import (
+    MEAN_DIGITS,
     Series,
     check_chart_id,
     check_series,
@@ -48,6 +49,7 @@ def breakdown_chart(
     midpoint_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """Grouped horizontal bars: per category (theme) one bar per series (cell).
 
@@ -70,6 +72,9 @@ def breakdown_chart(
         Lowest and highest answer.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value is rounded to them before it is drawn, so the
+        chart tells no more than the text.
 
     Returns
     -------
@@ -78,6 +83,7 @@ def breakdown_chart(
     """
     check_chart_id(chart_id)
     check_series("breakdown_chart", series, categories, BREAKDOWN_COLOURS)
+    series = [one.rounded(digits) for one in series]
     low, high = scale
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
@@ -95,6 +101,7 @@ def breakdown_chart(
             note_fontsize=9,
             pad=0.5,
             intervals=False,
+            digits=digits,
         )
         scale_axis(ax, low, high, n_cat, midpoint_label)
         row_axis(ax, categories, 20)

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from trustmirror.charts.svg import (
     BLUE,
     INK,
+    MEAN_DIGITS,
     MUTED,
     check_chart_id,
     figure,
@@ -24,6 +25,7 @@ from trustmirror.charts.svg import (
     number,
     plain,
     render,
+    rounded,
     row_axis,
 )
 
@@ -56,6 +58,7 @@ def change_chart(
     suppressed_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """One row per category: an open circle at the previous mean, an arrow to the current one.
 
@@ -78,6 +81,9 @@ def change_chart(
         Lowest and highest answer.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value is rounded to them before it is drawn, so the
+        chart tells no more than the text.
 
     Returns
     -------
@@ -87,6 +93,8 @@ def change_chart(
     check_chart_id(chart_id)
     if not len(categories) == len(before) == len(after):
         raise ValueError("categories, before and after must have the same length")
+    before = [rounded(value, digits) for value in before]
+    after = [rounded(value, digits) for value in after]
     low, high = scale
     n_cat = len(categories)
     with figure(0.5 * n_cat + 1.6) as (fig, ax):
@@ -115,7 +123,7 @@ def change_chart(
             ax.text(
                 old + (-_LABEL_GAP if rising else _LABEL_GAP),
                 i - 0.28,
-                number(old, decimal=decimal),
+                number(old, digits=digits, decimal=decimal),
                 ha="right" if rising else "left",
                 va="center",
                 fontsize=10,
@@ -124,7 +132,7 @@ def change_chart(
             ax.text(
                 new + (_LABEL_GAP if rising else -_LABEL_GAP),
                 i - 0.28,
-                number(new, decimal=decimal),
+                number(new, digits=digits, decimal=decimal),
                 ha="left" if rising else "right",
                 va="center",
                 fontsize=11,

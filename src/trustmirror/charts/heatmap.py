@@ -14,7 +14,18 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch
 
-from trustmirror.charts.svg import GREY, INK, check_chart_id, figure, number, plain, render, wrap
+from trustmirror.charts.svg import (
+    GREY,
+    INK,
+    MEAN_DIGITS,
+    check_chart_id,
+    figure,
+    number,
+    plain,
+    render,
+    rounded,
+    wrap,
+)
 
 __all__ = ["HEATMAP_WIDTH_INCHES", "heatmap_chart"]
 
@@ -35,6 +46,7 @@ def heatmap_chart(
     colour_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """Units x themes: one coloured cell per mean, grey cells where nothing may be shown.
 
@@ -58,6 +70,9 @@ def heatmap_chart(
         Lowest and highest answer: the ends of the colour scale.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value is rounded to them before it is coloured and
+        written, so the chart tells no more than the text.
 
     Returns
     -------
@@ -76,7 +91,7 @@ def heatmap_chart(
         raise ValueError("suppressed_label needs one text per row")
     low, high = scale
     grid = np.array(
-        [[np.nan if v is None else float(v) for v in row] for row in values], dtype=float
+        [[np.nan if v is None else rounded(v, digits) for v in row] for row in values], dtype=float
     ).reshape(len(rows), len(columns))
     cmap = colormaps["PuOr"].with_extremes(bad=GREY)
     norm = Normalize(vmin=low, vmax=high)
@@ -113,7 +128,7 @@ def heatmap_chart(
                     ax.text(
                         c,
                         r,
-                        number(value, decimal=decimal),
+                        number(value, digits=digits, decimal=decimal),
                         ha="center",
                         va="center",
                         fontsize=10,

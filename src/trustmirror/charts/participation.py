@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trustmirror.charts.svg import BLUE, check_chart_id, figure, note, plain, render, row_axis
+from trustmirror.charts.svg import (
+    BLUE,
+    PERCENT_DIGITS,
+    check_chart_id,
+    figure,
+    note,
+    plain,
+    render,
+    rounded,
+    row_axis,
+)
 
 __all__ = ["participation_chart"]
 
@@ -23,6 +33,7 @@ def participation_chart(
     summary: str,
     axis_label: str,
     suppressed_label: str,
+    digits: int = PERCENT_DIGITS,
 ) -> str:
     """Response rate per unit as horizontal bars from 0 to 100 %.
 
@@ -42,6 +53,9 @@ def participation_chart(
         Caption of the percentage axis.
     suppressed_label : str
         Text for a unit whose participation may not be shown.
+    digits : int, default 0
+        Decimals of the percentage the page prints (whole percents): each bar's length is
+        rounded to them, so the chart tells no more than its notes.
 
     Returns
     -------
@@ -56,7 +70,7 @@ def participation_chart(
             if rate is None:
                 note(ax, 1, i, suppressed_label, fontsize=10)
                 continue
-            percent = 100 * min(max(rate, 0.0), 1.0)
+            percent = rounded(100 * min(max(rate, 0.0), 1.0), digits)
             ax.barh(i, percent, height=0.7, color=BLUE)
             ax.text(percent + 1.5, i, plain(text), va="center", ha="left", fontsize=11)
         ax.set_xlim(0, 135)

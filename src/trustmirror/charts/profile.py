@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trustmirror.charts.svg import (
+    MEAN_DIGITS,
     SERIES_COLOURS,
     Series,
     check_chart_id,
@@ -36,6 +37,7 @@ def profile_chart(
     midpoint_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """Horizontal bars per category on the answer scale, with the scale midpoint marked.
 
@@ -61,6 +63,9 @@ def profile_chart(
         Lowest and highest answer.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value and interval end is rounded to them before it
+        is drawn, so the chart tells no more than the text.
 
     Returns
     -------
@@ -69,6 +74,7 @@ def profile_chart(
     """
     check_chart_id(chart_id)
     check_series("profile_chart", series, categories, SERIES_COLOURS)
+    series = [one.rounded(digits) for one in series]
     low, high = scale
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
@@ -87,6 +93,7 @@ def profile_chart(
             note_fontsize=10,
             pad=1.0,
             intervals=True,
+            digits=digits,
         )
         scale_axis(ax, low, high, n_cat, midpoint_label)
         row_axis(ax, categories, 20)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trustmirror.charts.svg import (
+    COEFFICIENT_DIGITS,
     SERIES_COLOURS,
     Series,
     check_chart_id,
@@ -39,6 +40,7 @@ def reliability_chart(
     threshold: float = 0.70,
     threshold_label: str,
     decimal: str = ".",
+    digits: int = COEFFICIENT_DIGITS,
 ) -> str:
     """Horizontal bars of reliability coefficients per scale, with a line at ``threshold``.
 
@@ -61,6 +63,8 @@ def reliability_chart(
         Text at the reference line.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 2
+        Decimals the page prints: every coefficient is rounded to them before it is drawn.
 
     Returns
     -------
@@ -74,6 +78,7 @@ def reliability_chart(
     """
     check_chart_id(chart_id)
     check_series("reliability_chart", series, categories, SERIES_COLOURS)
+    series = [one.rounded(digits) for one in series]
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
     with figure((0.2 * n_ser + 0.14) * n_cat + 1.4) as (fig, ax):
@@ -85,7 +90,7 @@ def reliability_chart(
                     continue
                 length = min(max(value, 0.0), 1.0)
                 ax.barh(y, length, left=0, height=bar * 0.9, color=SERIES_COLOURS[s])
-                text = number(value, digits=2, decimal=decimal)
+                text = number(value, digits=digits, decimal=decimal)
                 value_label(ax, length + 0.015, y, text, fontsize=10, pad=0.8)
         reference_line(ax, threshold, threshold_label)
         ax.set_xlim(0, 1.12)

@@ -17,7 +17,14 @@ alone. Why the output is post-processed rather than used as matplotlib writes it
 
 Charts know nothing about privacy. They draw what they are given: callers pass only numbers
 that passed :mod:`trustmirror.privacy`, and ``None`` for a group that may not be shown, which
-is drawn as the caller's "not enough responses" text and no number. Labels are plain text
+is drawn as the caller's "not enough responses" text and no number.
+
+Charts carry no more precision than the page prints. Every chart function rounds each value
+it draws (bar ends, dot positions, interval ends, cell colours) with :func:`rounded` before
+drawing, to its ``digits`` parameter: :data:`MEAN_DIGITS` for means, :data:`PERCENT_DIGITS`
+for rates, :data:`COEFFICIENT_DIGITS` for reliability coefficients. Drawn to the full float
+precision, the end of a bar would give a reader the exact mean (and, subtracted from other
+exact means, possibly a small group's) where the page prints one decimal. Labels are plain text
 (:func:`plain`): a ``$`` never starts matplotlib's math mode, and ``<`` or ``&`` come out
 escaped.
 
@@ -50,11 +57,14 @@ from matplotlib.patches import Patch  # noqa: E402
 
 __all__ = [
     "BLUE",
+    "COEFFICIENT_DIGITS",
     "GREEN",
     "GREY",
     "INK",
+    "MEAN_DIGITS",
     "MUTED",
     "ORANGE",
+    "PERCENT_DIGITS",
     "SERIES_COLOURS",
     "WIDTH_INCHES",
     "Series",
@@ -67,6 +77,7 @@ __all__ = [
     "plain",
     "reference_line",
     "render",
+    "rounded",
     "row_axis",
     "scale_axis",
     "series_legend",
@@ -81,6 +92,11 @@ GREY = "#D9D9D9"
 INK = "#1F2A33"
 MUTED = "#5B6770"
 SERIES_COLOURS = (BLUE, ORANGE, GREEN)
+
+# Decimals the pages print, and so the most a chart may draw (see the module notes).
+MEAN_DIGITS = 1
+PERCENT_DIGITS = 0
+COEFFICIENT_DIGITS = 2
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -140,6 +156,24 @@ class Series:
     values: Sequence[float | None]
     ci_low: Sequence[float | None] | None = None
     ci_high: Sequence[float | None] | None = None
+
+    def rounded(self, digits: int) -> Series:
+        """The same series with every value and interval end rounded to ``digits``."""
+        return Series(
+            label=self.label,
+            values=[rounded(v, digits) for v in self.values],
+            ci_low=None if self.ci_low is None else [rounded(v, digits) for v in self.ci_low],
+            ci_high=None if self.ci_high is None else [rounded(v, digits) for v in self.ci_high],
+        )
+
+
+def rounded(value: float | None, digits: int) -> float | None:
+    """``value`` rounded to ``digits`` decimals as the pages print it; ``None`` stays ``None``.
+
+    Python's rounding of the exact binary value, as ``f"{value:.1f}"`` does, so the drawn
+    position and the number written beside it agree.
+    """
+    return None if value is None else round(float(value), digits)
 
 
 def check_chart_id(chart_id: str) -> None:
@@ -253,12 +287,14 @@ def grouped_bars(
     note_fontsize: float,
     pad: float,
     intervals: bool,
+    digits: int = MEAN_DIGITS,
 ) -> None:
     """Per category one horizontal bar per series, starting at ``low``.
 
-    Each bar carries its value as a number (:func:`number`); an interval of the series, when
-    ``intervals`` is true, is drawn as an error bar. A ``None`` value draws
-    ``suppressed_label`` in its place and no number.
+    Each bar carries its value as a number with ``digits`` decimals (:func:`number`); an
+    interval of the series, when ``intervals`` is true, is drawn as an error bar. A ``None``
+    value draws ``suppressed_label`` in its place and no number. Values and intervals are
+    drawn as given: round them first (:meth:`Series.rounded`).
     """
     for s, one in enumerate(series):
         for i, value in enumerate(one.values):
@@ -281,9 +317,8 @@ def grouped_bars(
                 for x in ci:
                     ax.plot((x, x), (y - bar * 0.22, y + bar * 0.22), color=INK, linewidth=1.2)
                 end = max(end, ci[1])
-            value_label(
-                ax, end + 0.06, y, number(value, decimal=decimal), fontsize=fontsize, pad=pad
-            )
+            text = number(value, digits=digits, decimal=decimal)
+            value_label(ax, end + 0.06, y, text, fontsize=fontsize, pad=pad)
 
 
 def scale_axis(ax: Axes, low: int, high: int, n_rows: int, midpoint_label: str) -> None:
@@ -321,7 +356,7 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(plain(text), width=width, break_long_words=True)) or " "
 
 
-def number(value: float, *, digits: int = 1, decimal: str = ".") -> str:
+def number(value: float, *, digits: int = MEAN_DIGITS, decimal: str = ".") -> str:
     """``value`` with ``digits`` decimals and the reader's decimal separator."""
     return f"{value:.{digits}f}".replace(".", decimal)
 

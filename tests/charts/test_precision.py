@@ -1,0 +1,177 @@
+"""Charts carry no more precision than the page prints.
+
+A chart that draws a mean to six decimals gives it away exactly, where the page prints one
+decimal: a reader can measure a bar's end in the SVG. So each chart rounds every value it
+draws (bar ends, dot positions, interval ends, cell colours) to what the page prints: means
+to one decimal, rates to a whole percent, reliability coefficients to two decimals.
+
+Each test draws a chart twice from inputs that differ only below that precision (3.46 and
+3.54 both print as 3.5) and asks for byte-identical SVG; a control pair that prints
+differently must give different SVG, so the comparison is not empty.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from trustmirror.charts.breakdown import breakdown_chart
+from trustmirror.charts.change import change_chart
+from trustmirror.charts.heatmap import heatmap_chart
+from trustmirror.charts.participation import participation_chart
+from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.reliability import reliability_chart
+from trustmirror.charts.svg import Series, rounded
+
+THEMES = ["Safety", "Power", "Reliability"]
+
+
+def profile(a: float, b: float) -> str:
+    return profile_chart(
+        chart_id="profile",
+        categories=THEMES,
+        series=[
+            Series("Team North", [a, 2.9, None], [3.1, 2.5, None], [3.9, 3.3, None]),
+            Series("Acme", [3.1, b, 3.3]),
+        ],
+        title="Team North beside Acme",
+        summary="the same text for both",
+        suppressed_label="not enough responses",
+        midpoint_label="neutral (3)",
+    )
+
+
+def heatmap(a: float, b: float) -> str:
+    return heatmap_chart(
+        chart_id="heatmap",
+        rows=["Acme", "Team North"],
+        columns=THEMES,
+        values=[[a, 2.8, 3.1], [b, None, 4.2]],
+        title="Mean per unit and theme",
+        summary="the same text for both",
+        suppressed_label="n < 5",
+        suppressed_legend="n < 5: not enough responses",
+        colour_label="Mean on a scale of 1 to 5",
+    )
+
+
+def breakdown(a: float, b: float) -> str:
+    return breakdown_chart(
+        chart_id="breakdown",
+        categories=THEMES,
+        series=[Series("Amsterdam (n = 12)", [a, 3.0, None]), Series("Zwolle", [3.2, b, 2.7])],
+        title="Mean per theme by location",
+        summary="the same text for both",
+        suppressed_label="not shown",
+        midpoint_label="neutral (3)",
+    )
+
+
+def change(a: float, b: float) -> str:
+    return change_chart(
+        chart_id="change",
+        categories=THEMES,
+        before=[a, 3.0, None],
+        after=[b, 3.6, 3.1],
+        before_label="Spring scan",
+        after_label="Autumn scan",
+        title="Change since the spring scan",
+        summary="the same text for both",
+        suppressed_label="not shown",
+    )
+
+
+def participation(a: float, b: float) -> str:
+    return participation_chart(
+        chart_id="participation",
+        labels=["Acme", "Team North", "Team South"],
+        rates=[a, b, None],
+        notes=["71%", "at least 62%", ""],
+        title="Response rate per unit",
+        summary="the same text for both",
+        axis_label="Response rate",
+        suppressed_label="not shown",
+    )
+
+
+def reliability(a: float, b: float) -> str:
+    return reliability_chart(
+        chart_id="reliability",
+        categories=THEMES,
+        series=[Series("alpha", [a, 0.71, 0.64]), Series("omega", [0.9, b, None])],
+        title="Reliability per scale",
+        summary="the same text for both",
+        missing_label="no omega",
+        threshold_label="good from 0.70",
+    )
+
+
+# Per chart: two inputs printed alike, and a pair printed differently, with the decimals
+# the page prints for them.
+CASES = {
+    "profile": (profile, 1, (3.46, 2.04), (3.54, 1.96), (3.44, 2.04)),
+    "heatmap": (heatmap, 1, (3.46, 2.04), (3.54, 1.96), (3.44, 2.04)),
+    "breakdown": (breakdown, 1, (3.46, 2.04), (3.54, 1.96), (3.44, 2.04)),
+    "change": (change, 1, (3.46, 2.04), (3.54, 1.96), (3.44, 2.04)),
+    # Rates are shares 0..1, printed as whole percents: 0.706 and 0.714 are both 71 %.
+    "participation": (participation, 0, (0.706, 0.6151), (0.714, 0.6249), (0.704, 0.6151)),
+    "reliability": (reliability, 2, (0.8151, 0.7749), (0.8249, 0.7651), (0.8149, 0.7749)),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_inputs_printed_alike_give_byte_identical_charts(name):
+    make, digits, one, other, _ = CASES[name]
+    scale = 100 if name == "participation" else 1
+    # The two inputs really differ, but not in what the page prints.
+    assert one != other
+    for x, y in zip(one, other, strict=True):
+        assert rounded(x * scale, digits) == rounded(y * scale, digits)
+
+    assert make(*one) == make(*other)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_inputs_printed_differently_give_different_charts(name):
+    make, _, one, _, printed_differently = CASES[name]
+
+    assert make(*one) != make(*printed_differently)
+
+
+def test_interval_ends_are_rounded_too():
+    """Only the interval's ends differ, below one decimal: the error bar is drawn alike."""
+
+    def chart(low: float, high: float) -> str:
+        return profile_chart(
+            chart_id="profile",
+            categories=["Safety"],
+            series=[Series("Team North", [3.5], [low], [high])],
+            title="t",
+            summary="s",
+            suppressed_label="not enough responses",
+            midpoint_label="neutral (3)",
+        )
+
+    assert chart(3.0 + 0.04, 3.9 - 0.04) == chart(3.0 - 0.04, 3.9 + 0.04)
+    assert chart(3.0, 3.9) != chart(3.1, 3.9)
+
+
+def test_a_page_that_prints_more_decimals_can_ask_for_them():
+    """The precision is a parameter: with two decimals 3.46 and 3.54 are drawn apart."""
+    assert profile(3.46, 2.0) == profile(3.54, 2.0)
+
+    def two(value: float) -> str:
+        return heatmap_chart(
+            chart_id="heatmap",
+            rows=["Acme"],
+            columns=THEMES,
+            values=[[value, 2.8, 3.1]],
+            title="t",
+            summary="s",
+            suppressed_label="n < 5",
+            suppressed_legend="n < 5",
+            colour_label="mean",
+            digits=2,
+        )
+
+    assert two(3.46) != two(3.54)
+    assert two(3.461) == two(3.459)
