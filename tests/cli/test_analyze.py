@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmirror.analysis import analyze_cli
+from trustmirror.cli import analyze as analyze_cli
 
 LEAD_ITEMS = [f"LEAD{i:02d}" for i in range(1, 12)]
 

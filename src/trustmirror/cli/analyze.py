@@ -12,7 +12,9 @@ pass the privacy policy: a unit below ``--min-group-size`` respondents, or one t
 a small unit be worked out from the others, is reported without numbers.
 
 Wired into the ``trustmirror`` command by :mod:`trustmirror.cli` through
-:func:`add_arguments` and :func:`run`.
+:func:`add_arguments` and :func:`run`. The statistics come from :mod:`trustmirror.analysis`;
+this module adds what a command needs around them: options, CSV input, progress bars, the
+privacy policy and the text and HTML reports.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from trustmirror.analysis import agreement, reliability, scoring
+from trustmirror.instrument import InstrumentError, load_instrument
+from trustmirror.privacy import GroupCount, Policy
 
 __all__ = ["AnalyzeError", "add_arguments", "analyze", "run"]
 
@@ -183,8 +187,6 @@ def analyze(
     AnalyzeError
         With exit code 2 for usage problems and 1 for bad values in the data.
     """
-    from trustmirror.privacy import GroupCount, Policy
-
     if not path.is_file():
         raise AnalyzeError(f"{path}: no such file")
     try:
@@ -354,8 +356,6 @@ def _setup(
     if instrument:
         if reverse_items:
             raise AnalyzeError("--keys goes with --items; an instrument has its own keys")
-        from trustmirror.instrument import InstrumentError, load_instrument
-
         identifier, _, version = instrument.partition(":")
         try:
             loaded = load_instrument(identifier, version or "1")
