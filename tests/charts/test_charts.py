@@ -15,6 +15,7 @@ from trustmirror.charts.heatmap import heatmap_chart
 from trustmirror.charts.participation import participation_chart
 from trustmirror.charts.profile import profile_chart
 from trustmirror.charts.svg import BLUE, Series
+from trustmirror.charts.unit_means import UnitMean, unit_means_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -82,11 +83,31 @@ def participation(**overrides) -> str:
     return participation_chart(**arguments)
 
 
+def unit_means(**overrides) -> str:
+    arguments = {
+        "chart_id": "scale-1",
+        "units": [
+            UnitMean("Team North", 6, 3.42, 3.01, 3.83, 0.81),
+            UnitMean("Team South", 5, 2.64, 2.02, 3.26, 0.42),
+        ],
+        "title": "Trust: unit means with 95% confidence intervals",
+        "summary": "...",
+        "axis_label": "mean score",
+        "agree_label": "rwg(j) .70 or higher",
+        "disagree_label": "rwg(j) below .70",
+        "overall_mean": 3.1,
+        "overall_label": "overall mean 3.10",
+        "scale_points": 5,
+    }
+    arguments.update(overrides)
+    return unit_means_chart(**arguments)
+
+
 def texts(root: ET.Element) -> list[str]:
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
 
 
-@pytest.mark.parametrize("make", [profile, heatmap, participation])
+@pytest.mark.parametrize("make", [profile, heatmap, participation, unit_means])
 def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
     svg = make()
     root = ET.fromstring(svg)

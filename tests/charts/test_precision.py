@@ -21,6 +21,7 @@ from trustmirror.charts.participation import participation_chart
 from trustmirror.charts.profile import profile_chart
 from trustmirror.charts.reliability import reliability_chart
 from trustmirror.charts.svg import Series, rounded
+from trustmirror.charts.unit_means import UnitMean, unit_means_chart
 
 THEMES = ["Safety", "Power", "Reliability"]
 
@@ -105,6 +106,27 @@ def reliability(a: float, b: float) -> str:
     )
 
 
+def unit_means(a: float, b: float, *, overall: float = 3.0) -> str:
+    chart = unit_means_chart(
+        chart_id="unit-means",
+        units=[
+            UnitMean("North", 6, a, 3.1, 3.9, 0.82),
+            UnitMean("South", 7, b, 1.6, 2.5, 0.55),
+            UnitMean("East", 5, 3.0, None, None, None),
+        ],
+        title="Trust: unit means",
+        summary="the same text for both",
+        axis_label="mean score",
+        agree_label="rwg(j) .70 or higher",
+        disagree_label="rwg(j) below .70",
+        overall_mean=overall,
+        overall_label="overall mean",
+        scale_points=5,
+    )
+    assert chart is not None
+    return chart
+
+
 # Per chart: two inputs printed alike, and a pair printed differently, with the decimals
 # the page prints for them.
 CASES = {
@@ -115,6 +137,7 @@ CASES = {
     # Rates are shares 0..1, printed as whole percents: 0.706 and 0.714 are both 71 %.
     "participation": (participation, 0, (0.706, 0.6151), (0.714, 0.6249), (0.704, 0.6151)),
     "reliability": (reliability, 2, (0.8151, 0.7749), (0.8249, 0.7651), (0.8149, 0.7749)),
+    "unit_means": (unit_means, 1, (3.46, 2.04), (3.54, 1.96), (3.44, 2.04)),
 }
 
 
@@ -135,6 +158,12 @@ def test_inputs_printed_differently_give_different_charts(name):
     make, _, one, _, printed_differently = CASES[name]
 
     assert make(*one) != make(*printed_differently)
+
+
+def test_unit_means_are_ordered_by_the_printed_mean():
+    """3.46 above 3.54 or below it: both print 3.5, so the dots keep the table's order."""
+    assert unit_means(3.46, 3.54) == unit_means(3.54, 3.46)
+    assert unit_means(3.46, 3.54, overall=3.04) == unit_means(3.54, 3.46, overall=2.96)
 
 
 def test_interval_ends_are_rounded_too():

@@ -32,8 +32,8 @@ Colours are from the palette of Okabe & Ito (2008), which stays distinguishable 
 common forms of colour blindness.
 
 The chart families live beside this module, one each: :mod:`.profile`,
-:mod:`.participation`, :mod:`.heatmap`, :mod:`.change`, :mod:`.breakdown` and
-:mod:`.reliability`.
+:mod:`.participation`, :mod:`.heatmap`, :mod:`.change`, :mod:`.breakdown`,
+:mod:`.reliability` and :mod:`.unit_means`.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ __all__ = [
     "scale_axis",
     "series_legend",
     "value_label",
+    "without_namespaces",
     "wrap",
 ]
 
@@ -238,6 +239,16 @@ def render(fig: Figure, *, chart_id: str, title: str, summary: str) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return _clean_svg(buffer.getvalue(), chart_id=chart_id, title=title, summary=summary)
+
+
+def without_namespaces(svg: str) -> str:
+    """A rendered chart without its ``xmlns`` declarations, for a self-contained HTML file.
+
+    The HTML parser puts an inline ``<svg>`` (and its ``xlink:href``) in the SVG namespace by
+    itself, so a report that must not name any outside address can leave them out. The
+    result is no longer standalone XML; web pages keep :func:`render`'s output as it is.
+    """
+    return svg.replace(f' xmlns="{SVG_NS}"', "").replace(f' xmlns:xlink="{XLINK_NS}"', "")
 
 
 def note(ax: Axes, x: float, y: float, text: str, *, fontsize: float) -> None:

@@ -24,7 +24,7 @@ import html
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,15 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from trustmirror.analysis import agreement, reliability, scoring
+from trustmirror.analysis import agreement, reliability, scoring, teams
 from trustmirror.instrument import InstrumentError, load_instrument
 from trustmirror.privacy import GroupCount, Policy
 
 __all__ = ["AnalyzeError", "add_arguments", "analyze", "run"]
 
 CHUNK_ROWS = 50_000
+# Decimals of the means the reports print (and so the most their charts may draw).
+REPORT_DIGITS = 2
 MAX_REPORTED_ERRORS = 20
 
 LABELS: dict[str, dict[str, str]] = {
@@ -62,6 +64,61 @@ LABELS: dict[str, dict[str, str]] = {
     "no_units": {"en": "No unit column given.", "nl": "Geen kolom met eenheden opgegeven."},
     "not_computable": {"en": "not computable", "nl": "niet te berekenen"},
     "ci95": {"en": "95% CI", "nl": "95%-BI"},
+    "means_title": {
+        "en": "%(scale)s: unit means with 95%% confidence intervals",
+        "nl": "%(scale)s: gemiddelden per eenheid met 95%%-betrouwbaarheidsintervallen",
+    },
+    "means_axis": {
+        "en": "mean score (1 = strongly disagree, %(points)s = strongly agree)",
+        "nl": "gemiddelde score (1 = helemaal oneens, %(points)s = helemaal eens)",
+    },
+    "overall": {"en": "overall mean %(mean)s", "nl": "totaal gemiddelde %(mean)s"},
+    "agree": {"en": "rwg(j) .70 or higher", "nl": "rwg(j) .70 of hoger"},
+    "disagree": {"en": "rwg(j) below .70", "nl": "rwg(j) lager dan .70"},
+    "disagree_or_none": {
+        "en": "rwg(j) below .70 or not computable",
+        "nl": "rwg(j) lager dan .70 of niet te berekenen",
+    },
+    "agreement_note": {
+        "en": "Hollow markers: members of the unit agree less (rwg(j) below .70). That cut-off "
+        "is a convention and is criticised (random answers can pass it): read agreement as "
+        "information, together with ICC(1) and ICC(2).",
+        "nl": "Open markers: leden van de eenheid zijn het minder eens (rwg(j) lager dan .70). "
+        "Die grens is een conventie en staat ter discussie (willekeurige antwoorden kunnen "
+        "hem halen): lees overeenstemming als informatie, samen met ICC(1) en ICC(2).",
+    },
+    "extremes_note": {
+        "en": "%(units)s units: the chart shows the %(each)s lowest and the %(each)s highest "
+        "means; the table lists all units.",
+        "nl": "%(units)s eenheden: de grafiek toont de %(each)s laagste en de %(each)s hoogste "
+        "gemiddelden; de tabel noemt alle eenheden.",
+    },
+    "hidden_note": {
+        "en": "Units left out to protect anonymity: %(hidden)s (see the table).",
+        "nl": "Eenheden weggelaten om de anonimiteit te beschermen: %(hidden)s (zie de tabel).",
+    },
+    "unit_point": {
+        "en": "%(unit)s: mean %(mean)s, 95%% CI %(ci)s, n %(n)s, rwg(j) %(rwg)s",
+        "nl": "%(unit)s: gemiddelde %(mean)s, 95%%-BI %(ci)s, n %(n)s, rwg(j) %(rwg)s",
+    },
+    "reliability_title": {
+        "en": "Reliability per scale: Cronbach's alpha and McDonald's omega",
+        "nl": "Betrouwbaarheid per schaal: Cronbachs alfa en McDonalds omega",
+    },
+    "alpha": {"en": "alpha", "nl": "alfa"},
+    "omega": {"en": "omega", "nl": "omega"},
+    "cutoff_line": {"en": ".70", "nl": ".70"},
+    "scale_point": {
+        "en": "%(scale)s: alpha %(alpha)s, omega %(omega)s",
+        "nl": "%(scale)s: alfa %(alpha)s, omega %(omega)s",
+    },
+    "reliability_note": {
+        "en": "The line marks .70, a common lower bound for reliability. A dash: not "
+        "computable (omega needs three items and a proper one-factor solution).",
+        "nl": "De lijn staat op .70, een gangbare ondergrens voor betrouwbaarheid. Een streepje: "
+        "niet te berekenen (omega vraagt drie items en een goede één-factoroplossing).",
+    },
+    "not_available": {"en": "–", "nl": "–"},
 }
 
 
@@ -211,17 +268,29 @@ def analyze(
     )
     visible: dict[str, Any] = {}
     unit_sizes = pd.Series(dtype=int)
+    per_unit = None
     if groups is not None:
         unit_sizes = groups.value_counts(sort=False).reindex(groups.cat.categories)
         visible = policy.suppress_tree(
             [GroupCount(label, None, int(n)) for label, n in unit_sizes.items()]
         )
+        # The web app's per-unit statistics (mean, SD, t interval, rwg(j)) for all scales at
+        # once; the answers are already checked, with "don't know" read as missing.
+        per_unit = teams.team_statistics(
+            scores, answers, groups, setup.keys, scale_points=setup.scale_points
+        ).scales
 
     scales = {}
     steps = tqdm(setup.keys.items(), desc="analysing", unit="scale", disable=_quiet(progress))
     for name, keys in steps:
         scales[name] = _scale_result(
-            answers[list(keys)], keys, scores[name], groups, visible, setup
+            answers[list(keys)],
+            keys,
+            scores[name],
+            groups,
+            None if per_unit is None else per_unit.xs(name, level="construct"),
+            visible,
+            setup,
         )
     units = []
     for label, n in unit_sizes.items():
@@ -251,6 +320,7 @@ def _scale_result(
     keys: Mapping[str, int],
     score: pd.Series,
     groups: pd.Series | None,
+    per_unit: pd.DataFrame | None,
     visible: Mapping[Any, Any],
     setup: _Setup,
 ) -> dict[str, Any]:
@@ -264,7 +334,7 @@ def _scale_result(
         "icc": None,
         "units": [],
     }
-    if groups is None:
+    if groups is None or per_unit is None:
         return result
     icc = agreement.icc(score.to_numpy(), groups)
     result["icc"] = {
@@ -274,14 +344,7 @@ def _scale_result(
         "n_groups": icc.n_groups,
         "mean_group_size": icc.mean_group_size,
     }
-    rwg = agreement.rwg_j_table(
-        block.to_numpy(dtype=float), groups, scale_points=setup.scale_points
-    )
-    by_unit = score.groupby(groups, observed=False)
-    table = pd.DataFrame(
-        {"n_scored": by_unit.count(), "mean": by_unit.mean(), "sd": by_unit.std(ddof=1)}
-    ).join(rwg, how="left")
-    for label, row in zip(table.index, table.itertuples(index=False), strict=True):
+    for label, row in zip(per_unit.index, per_unit.itertuples(index=False), strict=True):
         if not visible[label].shown:
             result["units"].append({"unit": str(label), "shown": False})
             continue
@@ -289,12 +352,14 @@ def _scale_result(
             {
                 "unit": str(label),
                 "shown": True,
-                "n_scored": int(row.n_scored),
+                "n_scored": int(row.n),
                 "mean": float(row.mean),
                 "sd": float(row.sd),
+                "ci_low": float(row.ci_low),
+                "ci_high": float(row.ci_high),
                 "rwg_j": float(row.rwg_j),
                 "rwg_j_lindell": float(row.rwg_j_lindell),
-                "rwg_j_n": 0 if pd.isna(row.gsize) else int(row.gsize),
+                "rwg_j_n": int(row.rwg_j_n),
             }
         )
     return result
@@ -630,9 +695,6 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
     Charts come first (people read them before tables): reliability of every scale, and per
     scale a dot plot of the unit means; the tables after them hold the exact numbers.
     """
-    # Imported here: matplotlib is only needed for this report, not for --json or the text.
-    from trustmirror.analysis import report_charts
-
     t = {key: texts[language] for key, texts in LABELS.items()}
     e = html.escape
     parts = [
@@ -649,18 +711,7 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
         f"<h1>{e(t['title'])}</h1>",
         f"<p>{e(t['data'])}: {e(str(result['data']))} — {result['n_rows']} {e(t['rows'])}</p>",
     ]
-    reliability_chart = report_charts.reliability_figure(
-        [
-            report_charts.ScaleReliability(
-                str(name),
-                scale["reliability"].get("alpha"),
-                scale["reliability"].get("omega_total"),
-            )
-            for name, scale in result["scales"].items()
-        ],
-        chart_id="reliability",
-        language=language,
-    )
+    reliability_chart = _reliability_figure(result, t)
     if reliability_chart:
         parts.append(f"<h2>{e(t['reliability'])}</h2>")
         parts.append(reliability_chart)
@@ -698,20 +749,12 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
                 )
             parts.append("</table>")
         if scale["units"]:
-            shown = [row for row in scale["units"] if row["shown"]]
-            chart = report_charts.unit_means_figure(
-                [
-                    report_charts.UnitMean(
-                        row["unit"], row["n_scored"], row["mean"], row["sd"], row["rwg_j"]
-                    )
-                    for row in shown
-                ],
+            chart = _unit_means_figure(
+                str(name),
+                scale,
                 chart_id=f"scale-{number}",
-                scale=str(name),
-                overall_mean=scale["mean"],
                 scale_points=result["scale_points"],
-                n_hidden=len(scale["units"]) - len(shown),
-                language=language,
+                t=t,
             )
             if chart:
                 parts.append(chart)
@@ -721,11 +764,9 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
             )
             for row in scale["units"]:
                 if row["shown"]:
-                    ci = report_charts.t_interval(row["mean"], row["sd"], row["n_scored"])
-                    ci_text = "–" if ci is None else f"{_num(ci[0])}–{_num(ci[1])}"
                     parts.append(
                         f"<tr><td>{e(row['unit'])}</td><td>{row['n_scored']}</td>"
-                        f"<td>{_num(row['mean'])}</td><td>{ci_text}</td>"
+                        f"<td>{_num(row['mean'])}</td><td>{_ci_text(row)}</td>"
                         f"<td>{_num(row['sd'])}</td><td>{_num(row['rwg_j'])}</td></tr>"
                     )
                 else:
@@ -739,3 +780,97 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
         parts.append(f"<p class='muted'>{e(t['no_units'])}</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _ci_text(row: Mapping[str, Any]) -> str:
+    low, high = row.get("ci_low"), row.get("ci_high")
+    return "–" if low is None or high is None else f"{_num(low)}–{_num(high)}"
+
+
+def _reliability_figure(result: Mapping[str, Any], t: Mapping[str, str]) -> str | None:
+    """Alpha and omega of every scale as bars, with the customary .70 marked."""
+    # Imported here: matplotlib is only needed for this report, not for --json or the text.
+    from trustmirror.charts.reliability import reliability_chart
+    from trustmirror.charts.svg import Series, without_namespaces
+
+    names = [str(name) for name in result["scales"]]
+    alphas = [scale["reliability"].get("alpha") for scale in result["scales"].values()]
+    omegas = [scale["reliability"].get("omega_total") for scale in result["scales"].values()]
+    if all(value is None for value in alphas + omegas):
+        return None
+    svg = reliability_chart(
+        chart_id="reliability",
+        categories=names,
+        series=[Series(t["alpha"], alphas), Series(t["omega"], omegas)],
+        title=t["reliability_title"],
+        summary="; ".join(
+            t["scale_point"] % {"scale": name, "alpha": _num(alpha), "omega": _num(omega)}
+            for name, alpha, omega in zip(names, alphas, omegas, strict=True)
+        ),
+        missing_label=t["not_available"],
+        threshold_label=t["cutoff_line"],
+    )
+    return _figure_html(without_namespaces(svg), [t["reliability_note"]])
+
+
+def _unit_means_figure(
+    name: str, scale: Mapping[str, Any], *, chart_id: str, scale_points: int, t: Mapping[str, str]
+) -> str | None:
+    """A dot plot of the shown units' means with their t intervals and agreement."""
+    from trustmirror.charts.svg import without_namespaces
+    from trustmirror.charts.unit_means import (
+        SHOWN_AT_EACH_END,
+        UnitMean,
+        drawn_units,
+        unit_means_chart,
+    )
+
+    shown = [row for row in scale["units"] if row["shown"]]
+    units = [
+        UnitMean(
+            row["unit"], row["n_scored"], row["mean"], row["ci_low"], row["ci_high"], row["rwg_j"]
+        )
+        for row in shown
+    ]
+    drawn = drawn_units(units, digits=REPORT_DIGITS)
+    drawable = [u for u in units if u.mean is not None]
+    overall = scale["mean"]
+    svg = unit_means_chart(
+        chart_id=chart_id,
+        units=units,
+        title=t["means_title"] % {"scale": name},
+        summary="; ".join(
+            t["unit_point"]
+            % {
+                "unit": u.unit,
+                "mean": _num(u.mean),
+                "ci": _ci_text({"ci_low": u.ci_low, "ci_high": u.ci_high}),
+                "n": u.n,
+                "rwg": _num(u.rwg_j),
+            }
+            for u in drawn
+        ),
+        axis_label=t["means_axis"] % {"points": scale_points},
+        agree_label=t["agree"],
+        disagree_label=t["disagree_or_none" if any(u.rwg_j is None for u in drawn) else "disagree"],
+        overall_mean=overall,
+        overall_label=t["overall"] % {"mean": _num(overall)},
+        scale_points=scale_points,
+        # The report's tables print means with two decimals; the chart draws no more.
+        digits=REPORT_DIGITS,
+    )
+    if svg is None:
+        return None
+    notes = []
+    if len(drawn) < len(drawable):
+        notes.append(t["extremes_note"] % {"units": len(drawable), "each": SHOWN_AT_EACH_END})
+    notes.append(t["agreement_note"])
+    n_hidden = len(scale["units"]) - len(shown)
+    if n_hidden:
+        notes.append(t["hidden_note"] % {"hidden": n_hidden})
+    return _figure_html(without_namespaces(svg), notes)
+
+
+def _figure_html(svg: str, notes: Sequence[str]) -> str:
+    caption = "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+    return f'<figure class="chart">\n{svg}<figcaption>{caption}</figcaption>\n</figure>'
