@@ -368,3 +368,67 @@ def test_chart_labels_are_escaped_and_never_math(tmp_path, capsys):
     # Math mode would have drawn "x" in italics and dropped the dollars.
     assert re.search(r"<text[^>]*>\$x\$ &amp; co</text>", chart)
     assert re.search(r"<text[^>]*>\$a\$&lt;i&gt;</text>", reliability)
+
+
+# --------------------------------------------------------------------------- ICC and privacy
+
+
+def _one_way_icc(scores: pd.Series, units: pd.Series) -> tuple[float, float]:
+    """ICC(1) and ICC(2) by the one-way ANOVA of Bliese (2000), k = N / G, written out."""
+    groups = scores.groupby(units)
+    n, g = len(scores), groups.ngroups
+    msb = (groups.size() * (groups.mean() - scores.mean()) ** 2).sum() / (g - 1)
+    msw = ((scores - groups.transform("mean")) ** 2).sum() / (n - g)
+    k = n / g
+    return (msb - msw) / (msb + (k - 1) * msw), (msb - msw) / msb
+
+
+def test_icc_uses_only_the_units_whose_results_are_shown(tmp_path, capsys):
+    """A hidden unit's answers never enter the ICC, as on the quality page.
+
+    Tinyteam (two people, all answering 1) is below k; the policy hides one more unit so
+    that the total does not give Tinyteam away. Both hidden units would pull the ICC up.
+    """
+    text = "team,q1,q2,q3\n" + "\n".join(
+        [
+            _team_rows("Northwind", 6, 4, seed=1),
+            _team_rows("Southgate", 7, 3, spread=2, seed=2),
+            _team_rows("Eastbrook", 8, 3, spread=2, seed=3),
+            _team_rows("Westmoor", 9, 4, seed=4),
+            _team_rows("Tinyteam", 2, 1, spread=0, seed=5),
+        ]
+    )
+    path = _write(tmp_path, text + "\n")
+    data = pd.read_csv(path)
+    scores = data[["q1", "q2", "q3"]].mean(axis=1)
+
+    result = _json([str(path), "--unit", "team", "--items", "Trust=q1,q2,q3"], capsys)
+
+    units = result["scales"]["Trust"]["units"]
+    shown = [row["unit"] for row in units if row["shown"]]
+    hidden = [row["unit"] for row in units if not row["shown"]]
+    assert "Tinyteam" in hidden and len(shown) >= 2
+    in_shown = data["team"].isin(shown)
+    icc = result["scales"]["Trust"]["icc"]
+    assert icc["n_groups"] == len(shown)
+    assert icc["n_obs"] == int(in_shown.sum())
+    icc1, icc2 = _one_way_icc(scores[in_shown], data["team"][in_shown])
+    assert icc["icc1"] == pytest.approx(icc1, abs=1e-12)
+    assert icc["icc2"] == pytest.approx(icc2, abs=1e-12)
+    # Over every unit, hidden ones included, it would have been another number.
+    assert icc["icc1"] != pytest.approx(_one_way_icc(scores, data["team"])[0], abs=1e-3)
+
+
+def test_no_icc_with_fewer_than_two_shown_units(tmp_path, capsys):
+    path = _write(tmp_path, SMALL + "C,3,3,3\nC,4,3,3\n")
+    argv = [str(path), "--unit", "team", "--items", "q1,q2,q3"]
+
+    result = _json(argv, capsys)
+    code, out, _ = _run(argv, capsys)
+    page = _html(argv, tmp_path, capsys)
+
+    assert sum(row["shown"] for row in result["scales"]["scale"]["units"]) <= 1
+    assert result["scales"]["scale"]["icc"] is None
+    assert code == 0 and "ICC: not computed, fewer than two units are shown" in out
+    summary = re.search(r"<h2>Scale scale</h2>\n<p>(.*?)</p>", page).group(1)
+    assert summary.endswith("; ICC not computed, fewer than two units are shown")

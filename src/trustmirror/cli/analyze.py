@@ -3,8 +3,8 @@
 For researchers who ran a survey in another tool: one row per respondent, one column per item
 (answers ``1..scale_points``, empty for missing, the don't-know code 0 as missing), optionally
 a column with the respondent's unit (team). The command reports per scale: Cronbach's alpha,
-McDonald's omega and corrected item-total correlations; per unit: n, mean, sd and
-:math:`r_{wg(J)}`; and ICC(1)/ICC(2) of the scale scores across units.
+McDonald's omega and corrected item-total correlations; per unit: n, mean, sd, a t interval
+and :math:`r_{wg(J)}`; and ICC(1)/ICC(2) of the scale scores across the units it shows.
 
 Scales come from ``--items`` (ad hoc, reverse items with ``--keys``) or ``--instrument
 trustscan`` (the instrument's constructs whose item columns are all present). Unit results
@@ -292,14 +292,7 @@ def _scale_result(
     }
     if groups is None or per_unit is None:
         return result
-    icc = agreement.icc(score.to_numpy(), groups)
-    result["icc"] = {
-        "icc1": icc.icc1,
-        "icc2": icc.icc2,
-        "n_obs": icc.n_obs,
-        "n_groups": icc.n_groups,
-        "mean_group_size": icc.mean_group_size,
-    }
+    result["icc"] = _shown_units_icc(score, groups, visible)
     for label, row in zip(per_unit.index, per_unit.itertuples(index=False), strict=True):
         if not visible[label].shown:
             result["units"].append({"unit": str(label), "shown": False})
@@ -319,6 +312,30 @@ def _scale_result(
             }
         )
     return result
+
+
+def _shown_units_icc(
+    score: pd.Series, groups: pd.Series, visible: Mapping[Any, Any]
+) -> dict[str, Any] | None:
+    """ICC(1)/ICC(2) over the units whose results are shown, as the quality page does.
+
+    An ICC is a function of the units' sizes, means and standard deviations. Over the shown
+    units those are in the report anyway, so the ICC reveals nothing more; over hidden units
+    it would be a number computed from what the privacy policy withholds (see
+    ``trustmirror.results.quality``). ``None`` with fewer than two shown units.
+    """
+    shown = [label for label in groups.cat.categories if visible[label].shown]
+    if len(shown) < 2:
+        return None
+    in_shown = groups.isin(shown).to_numpy()
+    icc = agreement.icc(score.to_numpy()[in_shown], groups[in_shown].cat.remove_unused_categories())
+    return {
+        "icc1": icc.icc1,
+        "icc2": icc.icc2,
+        "n_obs": icc.n_obs,
+        "n_groups": icc.n_groups,
+        "mean_group_size": icc.mean_group_size,
+    }
 
 
 def _reliability(block: pd.DataFrame, keys: Mapping[str, int], scale_points: int) -> dict:
@@ -714,6 +731,8 @@ def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
         if scale["icc"]:
             icc = {"icc1": _num(scale["icc"]["icc1"], 3), "icc2": _num(scale["icc"]["icc2"], 3)}
             lines.append("  " + _("ICC(1) %(icc1)s, ICC(2) %(icc2)s") % icc)
+        elif scale["units"]:
+            lines.append("  " + _("ICC: not computed, fewer than two units are shown"))
         for row in scale["units"]:
             if row["shown"]:
                 text = _("%(unit)s: n %(n)s, mean %(mean)s, rwg(j) %(rwg)s") % {
@@ -777,6 +796,11 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
                 "icc2": _num(scale["icc"]["icc2"], 3),
             }
             template = _("n %(n)s, mean %(mean)s, sd %(sd)s; ICC(1) %(icc1)s, ICC(2) %(icc2)s")
+        elif scale["units"]:
+            template = _(
+                "n %(n)s, mean %(mean)s, sd %(sd)s; ICC not computed, fewer than two units are "
+                "shown"
+            )
         else:
             template = _("n %(n)s, mean %(mean)s, sd %(sd)s")
         parts.append(f"<p>{_html(template, **summary)}</p>")
