@@ -103,7 +103,7 @@ def breakdown_chart(
             intervals=False,
             digits=digits,
         )
-        scale_axis(ax, low, high, n_cat, midpoint_label)
-        row_axis(ax, categories, 20)
+        scale_axis(ax, low=low, high=high, n_rows=n_cat, midpoint_label=midpoint_label)
+        row_axis(ax, categories, width=20)
         series_legend(fig, series, BREAKDOWN_COLOURS, ncols=min(n_ser, 2))
         return render(fig, chart_id=chart_id, title=title, summary=summary)

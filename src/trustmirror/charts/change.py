@@ -142,7 +142,7 @@ def change_chart(
         ax.set_xlim(low - 0.1, high + 0.1)
         ax.set_xticks(range(low, high + 1))
         ax.set_ylim(n_cat - 0.5, -0.7)
-        row_axis(ax, categories, 20)
+        row_axis(ax, categories, width=20)
         handles = [
             Line2D([], [], **_BEFORE_MARKER, label=plain(before_label)),
             Line2D([], [], **_AFTER_MARKER, label=plain(after_label)),

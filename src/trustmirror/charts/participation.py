@@ -77,5 +77,5 @@ def participation_chart(
         ax.set_xticks(range(0, 101, 25), [f"{p}%" for p in range(0, 101, 25)])
         ax.set_xlabel(plain(axis_label), fontsize=9, loc="left")
         ax.set_ylim(len(labels) - 0.5, -0.5)
-        row_axis(ax, labels, 22)
+        row_axis(ax, labels, width=22)
         return render(fig, chart_id=chart_id, title=title, summary=summary)

@@ -95,8 +95,8 @@ def profile_chart(
             intervals=True,
             digits=digits,
         )
-        scale_axis(ax, low, high, n_cat, midpoint_label)
-        row_axis(ax, categories, 20)
+        scale_axis(ax, low=low, high=high, n_rows=n_cat, midpoint_label=midpoint_label)
+        row_axis(ax, categories, width=20)
         if n_ser > 1:
             series_legend(fig, series, SERIES_COLOURS, ncols=n_ser)
         return render(fig, chart_id=chart_id, title=title, summary=summary)

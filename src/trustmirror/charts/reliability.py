@@ -97,6 +97,6 @@ def reliability_chart(
         ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
         ax.set_xticks(ticks, [number(t, decimal=decimal) for t in ticks])
         ax.set_ylim(n_cat - 0.5, -0.85)
-        row_axis(ax, categories, 24)
+        row_axis(ax, categories, width=24)
         series_legend(fig, series, SERIES_COLOURS, ncols=n_ser)
         return render(fig, chart_id=chart_id, title=title, summary=summary)

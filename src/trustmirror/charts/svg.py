@@ -332,16 +332,16 @@ def grouped_bars(
             value_label(ax, end + 0.06, y, text, fontsize=fontsize, pad=pad)
 
 
-def scale_axis(ax: Axes, low: int, high: int, n_rows: int, midpoint_label: str) -> None:
-    """The answer scale on x with its midpoint marked; rows top to bottom on y."""
+def scale_axis(ax: Axes, *, low: int, high: int, n_rows: int, midpoint_label: str) -> None:
+    """The answer scale ``low..high`` on x with its midpoint marked; rows top to bottom on y."""
     reference_line(ax, (low + high) / 2, midpoint_label)
     ax.set_xlim(low, high + 0.45)
     ax.set_xticks(range(low, high + 1))
     ax.set_ylim(n_rows - 0.5, -0.85)
 
 
-def row_axis(ax: Axes, labels: Sequence[str], width: int) -> None:
-    """Wrapped row labels without ticks or spine, and a light vertical grid behind the bars."""
+def row_axis(ax: Axes, labels: Sequence[str], *, width: int) -> None:
+    """Row labels wrapped at ``width`` characters, no ticks or spine, a light vertical grid."""
     ax.set_yticks(range(len(labels)), [wrap(label, width) for label in labels])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)

@@ -781,7 +781,7 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
         )
         + "</p>",
     ]
-    reliability_chart = _reliability_figure(result, _)
+    reliability_chart = _reliability_figure(result, gettext=_)
     if reliability_chart:
         parts.append("<h2>" + _html(_("Reliability")) + "</h2>")
         parts.append(reliability_chart)
@@ -868,12 +868,13 @@ def _ci_text(row: Mapping[str, Any]) -> str:
     return "–" if low is None or high is None else f"{_num(low)}–{_num(high)}"
 
 
-def _reliability_figure(result: Mapping[str, Any], _: Callable[[str], str]) -> str | None:
+def _reliability_figure(result: Mapping[str, Any], *, gettext: Callable[[str], str]) -> str | None:
     """Alpha and omega of every scale as bars, with the customary .70 marked."""
     # Imported here: matplotlib is only needed for this report, not for --json or the text.
     from trustmirror.charts.reliability import reliability_chart
     from trustmirror.charts.svg import Series, without_namespaces
 
+    _ = gettext
     names = [str(name) for name in result["scales"]]
     alphas = [scale["reliability"].get("alpha") for scale in result["scales"].values()]
     omegas = [scale["reliability"].get("omega_total") for scale in result["scales"].values()]
