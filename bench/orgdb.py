@@ -44,7 +44,7 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
     answers = org_data.answers
     items = list(answers.columns)
     values = answers.to_numpy()
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     password = secrets.token_urlsafe(12)
     with tqdm(total=5, desc="storing", disable=not progress) as bar, transaction.atomic():
         org = Organisation.objects.create(name="Bench Org", slug="bench", default_language="en")
@@ -55,7 +55,9 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
                 organisation=org, name=f"Division {division}", path=f"Div{division}", depth=0
             )
         Unit.objects.bulk_create(units.values())
-        departments = sorted(set(zip(org_data.division.tolist(), org_data.department.tolist())))
+        departments = sorted(
+            set(zip(org_data.division.tolist(), org_data.department.tolist(), strict=True))
+        )
         for division, department in departments:
             parent = units[("d", division)]
             units[("p", department)] = Unit(
@@ -66,7 +68,7 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
                 depth=1,
             )
         Unit.objects.bulk_create([u for key, u in units.items() if key[0] == "p"])
-        team_parent = dict(zip(org_data.team.tolist(), org_data.department.tolist()))
+        team_parent = dict(zip(org_data.team.tolist(), org_data.department.tolist(), strict=True))
         for team, department in sorted(team_parent.items()):
             parent = units[("p", department)]
             units[("t", team)] = Unit(

@@ -1,8 +1,10 @@
-"""Loader for the independent reference values in ``../shared/reference`` (made with R).
+"""Loader for the independent reference values in ``tests/reference`` (made with R).
 
-The folder lives next to the repository (``<repo>/../shared/reference``) or wherever
-``TRUSTMIRROR_REFERENCE_DIR`` points. Tests that need it are skipped, with the reason, when it
-is absent; they never fall back to numbers produced by our own code.
+The reference data ship with the repository (``tests/reference/``, see its README.md), so a
+fresh clone runs every comparison with R. ``TRUSTMIRROR_REFERENCE_DIR`` points the loader at
+another folder in the same format, e.g. one with more cases. A reference file that is
+missing fails the test that needs it, naming the file and the folder: a comparison with R
+is never skipped, and never falls back to numbers produced by our own code.
 """
 
 from __future__ import annotations
@@ -16,14 +18,29 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+TESTS_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_REFERENCE_DIR = TESTS_DIR / "reference"
 
 
 def reference_dir() -> Path:
+    """``TRUSTMIRROR_REFERENCE_DIR`` if set, else ``tests/reference``."""
     configured = os.environ.get("TRUSTMIRROR_REFERENCE_DIR")
     if configured:
         return Path(configured)
-    return REPO_ROOT.parent / "shared" / "reference"
+    return DEFAULT_REFERENCE_DIR
+
+
+def _require(*paths: Path) -> None:
+    """Fail, naming what is missing and where it was looked for."""
+    missing = [path for path in paths if not path.is_file()]
+    if missing:
+        names = ", ".join(str(path) for path in missing)
+        pytest.fail(
+            f"reference file missing: {names}. The reference data ship in tests/reference/ "
+            "(restore them from the repository); TRUSTMIRROR_REFERENCE_DIR, when set, must "
+            "point at a complete folder in the same format.",
+            pytrace=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -39,11 +56,7 @@ def load_case(name: str) -> ReferenceCase:
     folder = reference_dir()
     csv = folder / "data" / f"{name}.csv"
     expected = folder / "expected" / f"{name}.json"
-    if not csv.is_file() or not expected.is_file():
-        pytest.skip(
-            f"reference data {name} not found in {folder} "
-            "(set TRUSTMIRROR_REFERENCE_DIR to the shared/reference folder)"
-        )
+    _require(csv, expected)
     return ReferenceCase(
         name=name,
         data=pd.read_csv(csv),
@@ -55,7 +68,11 @@ MULTILEVEL_CASES = ("multilevel_bh1996", "multilevel_lq2002", "multilevel_cohesi
 
 
 def multilevel_case_names() -> list[str]:
-    """Every ``multilevel_*`` case in the folder (more may be added), else the known three."""
+    """Every ``multilevel_*`` case in the folder (more may be added), else the known three.
+
+    An empty or absent folder still yields the known three, so that each of them fails
+    loudly instead of the comparison silently running on nothing.
+    """
     found = sorted(path.stem for path in (reference_dir() / "expected").glob("multilevel_*.json"))
     return found or list(MULTILEVEL_CASES)
 
@@ -78,14 +95,10 @@ def reference_case() -> Callable[[str], ReferenceCase]:
 
 
 def reference_files(data: str, expected: str) -> tuple[Path, Path]:
-    """Paths of a data file and its expected values; skip (with the reason) when absent."""
+    """Paths of a data file and its expected values; fail (naming them) when absent."""
     folder = reference_dir()
     csv, result = folder / "data" / data, folder / "expected" / expected
-    if not csv.is_file() or not result.is_file():
-        pytest.skip(
-            f"reference {data} / {expected} not found in {folder} "
-            "(set TRUSTMIRROR_REFERENCE_DIR to the shared/reference folder)"
-        )
+    _require(csv, result)
     return csv, result
 
 

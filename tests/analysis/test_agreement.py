@@ -1,6 +1,6 @@
 """rwg, rwg(j) and ICC against R's multilevel package, plus the documented edge cases.
 
-Expected values come from ``../shared/reference/expected/multilevel_*.json`` (multilevel 2.7
+Expected values come from ``tests/reference/expected/multilevel_*.json`` (multilevel 2.7
 on R 4.2.2, see the reference README, section 5.1); the tolerance is the README's 1e-9.
 """
 

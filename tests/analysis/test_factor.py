@@ -1,6 +1,6 @@
 """Confirmatory factor analysis against lavaan 0.6-14, plus fit-index behaviour.
 
-Reference: ``shared/reference/expected/psych_bfi.json`` -> ``cfa_one_factor_ml``, made with
+Reference: ``tests/reference/expected/psych_bfi.json`` -> ``cfa_one_factor_ml``, made with
 ``lavaan::cfa("f =~ items", std.lv = TRUE, estimator = "ML")`` on complete cases, reversed
 items recoded as 7 - x (README section 5.2). lavaan and our fit (semopy's optimiser) are both
 iterative; they agree to about 1e-6, the test asks 1e-5 (the brief's bound is 1e-3).

@@ -1,6 +1,6 @@
 """Cronbach's alpha and McDonald's omega against psych 2.2.9 (R) on psych's bfi data.
 
-Expected values: ``shared/reference/expected/psych_bfi.json`` (see its README, section 5.2),
+Expected values: ``tests/reference/expected/psych_bfi.json`` (see its README, section 5.2),
 made with ``psych::alpha`` and ``psych::omega(nfactors = 1, fm = "minres")``. Blocks:
 agreeableness A1..A5 with A1 reversed, conscientiousness C1..C5 with C4 and C5 reversed.
 Alpha and item statistics are closed forms (1e-9). Omega comes from an iterative fit: psych's

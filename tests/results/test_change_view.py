@@ -397,7 +397,11 @@ def test_the_demo_returns_team_clearly_dropped_on_safety(client, db, tmp_path):
     assert safety is not None and safety.direction == "lower"
     assert safety.ci_high < 0 and safety.size == "large"
     assert safety.before.mean - safety.after.mean > 0.8
-    line = next(line for line in response.context["change_theme_lines"] if line.change is safety)
+    line = next(
+        line
+        for line in response.context["change_theme_lines"]
+        if line.change and line.change.construct_id == "safety_security"
+    )
     assert "clearly lower" in line.verdict
     assert change.get("fear").direction == "higher"
     assert line.tone == "worse"

@@ -1,5 +1,9 @@
 """Trustmirror's measurement engine: pure numpy/pandas/scipy, no Django.
 
+Statistics only: no file or screen output and no user texts (results carry codes such as
+``"low"``/``"high"`` that the pages translate). The ``trustmirror analyze`` command is
+:mod:`trustmirror.cli.analyze`; charts are :mod:`trustmirror.charts`.
+
 Import the topic modules directly, e.g.::
 
     from trustmirror.analysis import agreement, reliability, scoring

@@ -59,7 +59,6 @@ from trustmirror.analysis.agreement import (
 )
 
 __all__ = [
-    "AGREEMENT_LABELS",
     "DEFAULT_AGREEMENT_CUTOFFS",
     "TeamStatistics",
     "agreement_level",
@@ -70,13 +69,6 @@ __all__ = [
 
 DEFAULT_AGREEMENT_CUTOFFS = (0.50, 0.70)
 """Lower bounds of "moderate" and "high" agreement on :math:`r_{wg(J)}`."""
-
-AGREEMENT_LABELS: Mapping[str, Mapping[str, str]] = {
-    "low": {"nl": "weinig overeenstemming", "en": "little agreement"},
-    "moderate": {"nl": "redelijke overeenstemming", "en": "moderate agreement"},
-    "high": {"nl": "sterke overeenstemming", "en": "strong agreement"},
-}
-"""User texts for the codes returned by :func:`agreement_level`."""
 
 DONT_KNOW = 0
 
@@ -127,7 +119,7 @@ def agreement_level(
     -------
     numpy.ndarray of object
         ``"low"`` (:math:`r < c_1`), ``"moderate"`` (:math:`c_1 \\le r < c_2`), ``"high"``
-        (:math:`r \\ge c_2`) or ``None``. Texts: :data:`AGREEMENT_LABELS`.
+        (:math:`r \\ge c_2`) or ``None``: codes, which the pages translate.
     """
     low, high = _check_cutoffs(cutoffs)
     values = np.asarray(rwg_j, dtype=float)

@@ -15,10 +15,12 @@ from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from trustmirror.charts.breakdown import BREAKDOWN_COLOURS, breakdown_chart
+from trustmirror.charts.change import change_chart
+from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.reliability import reliability_chart
+from trustmirror.charts.svg import Series
 from trustmirror.instrument import Construct
-from trustmirror.reports import change_charts, charts
-from trustmirror.reports.breakdown_charts import BREAKDOWN_COLOURS, breakdown_chart
-from trustmirror.reports.quality_charts import reliability_chart
 from trustmirror.results import keys, wording
 from trustmirror.results.breakdown import Breakdown
 from trustmirror.results.models import PublishedChart
@@ -54,7 +56,7 @@ def _stored(results: PublishedResults, key: str, draw: Callable[[], str]) -> Saf
                 )
         except IntegrityError:
             pass  # another request drew it at the same moment; the drawings are identical
-    # Only SVG made by trustmirror.reports, which escapes every label, is marked safe.
+    # Only SVG made by trustmirror.charts, which escapes every label, is marked safe.
     return mark_safe(found)
 
 
@@ -107,7 +109,7 @@ def profile_figure(
             title = _("%(unit)s beside the organisation over the six themes") % {"unit": name}
         else:
             title = _("%(unit)s beside the organisation on the other scales") % {"unit": name}
-        return charts.profile_chart(
+        return profile_chart(
             chart_id=chart_id,
             categories=labels,
             series=series,
@@ -125,7 +127,7 @@ def profile_figure(
 
 def _series(group: Group, label: str, constructs: Sequence[Construct], *, ci: bool):
     stats = [group.stat(c.id) for c in constructs]
-    return charts.Series(
+    return Series(
         label=label,
         values=[_mean(s.mean) if s else None for s in stats],
         ci_low=[_mean(s.ci_low) if s else None for s in stats] if ci else None,
@@ -155,7 +157,7 @@ def change_figure(
             else _("%(group)s: not shown") % {"group": label}
             for label, one in zip(labels, changes, strict=True)
         ]
-        return change_charts.change_chart(
+        return change_chart(
             chart_id="change",
             categories=labels,
             before=[_mean(one.before.mean) if one else None for one in changes],
@@ -195,11 +197,11 @@ def quality_figure(results: PublishedResults, quality: MeasurementQuality) -> Sa
             chart_id="reliability",
             categories=labels,
             series=[
-                charts.Series(
+                Series(
                     label=_("Cronbach's alpha"),
                     values=[_two(s.raw_alpha) for s in scales],
                 ),
-                charts.Series(label=_("McDonald's omega"), values=[_two(s.omega) for s in scales]),
+                Series(label=_("McDonald's omega"), values=[_two(s.omega) for s in scales]),
             ],
             title=_("Reliability per scale"),
             summary=summary,
@@ -227,7 +229,7 @@ def breakdown_figure(
         lang = wording.reader_language()
         themes = results.instrument.themes
         series = [
-            charts.Series(
+            Series(
                 label=f"{cell_label(cell.key)} (n = {cell.n})",
                 values=[_mean(cell.means.get(theme.id)) for theme in themes],
             )

@@ -1,7 +1,7 @@
 """The change between two scans as an arrow per construct: previous mean -> current mean.
 
-Drawn with the helpers of :mod:`trustmirror.reports.charts`, so the SVG is post-processed in
-the same way: no ``style`` attributes or ``<style>`` element (strict CSP), ids prefixed with
+Drawn and rendered with :mod:`trustmirror.charts.svg`, so the SVG is post-processed like
+every chart's: no ``style`` attributes or ``<style>`` element (strict CSP), ids prefixed with
 the chart's id, deterministic output, text kept as text.
 
 Like every chart here it knows nothing about privacy: callers pass ``None`` for a construct
@@ -14,17 +14,19 @@ from collections.abc import Sequence
 
 from matplotlib.lines import Line2D
 
-from trustmirror.reports.charts import (
+from trustmirror.charts.svg import (
     BLUE,
     INK,
+    MEAN_DIGITS,
     MUTED,
-    _check_id,
-    _figure,
-    _note,
-    _number,
-    _plain,
-    _render,
-    _row_axis,
+    check_chart_id,
+    figure,
+    note,
+    number,
+    plain,
+    render,
+    rounded,
+    row_axis,
 )
 
 __all__ = ["change_chart"]
@@ -56,6 +58,7 @@ def change_chart(
     suppressed_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """One row per category: an open circle at the previous mean, an arrow to the current one.
 
@@ -78,21 +81,26 @@ def change_chart(
         Lowest and highest answer.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value is rounded to them before it is drawn, so the
+        chart tells no more than the text.
 
     Returns
     -------
     str
         An ``<svg>`` element.
     """
-    _check_id(chart_id)
+    check_chart_id(chart_id)
     if not len(categories) == len(before) == len(after):
         raise ValueError("categories, before and after must have the same length")
+    before = [rounded(value, digits) for value in before]
+    after = [rounded(value, digits) for value in after]
     low, high = scale
     n_cat = len(categories)
-    with _figure(0.5 * n_cat + 1.6) as (fig, ax):
+    with figure(0.5 * n_cat + 1.6) as (fig, ax):
         for i, (old, new) in enumerate(zip(before, after, strict=True)):
             if old is None or new is None:
-                _note(ax, low + 0.05, i, suppressed_label, fontsize=10)
+                note(ax, low + 0.05, i, suppressed_label, fontsize=10)
                 continue
             if abs(new - old) >= 0.15:  # shorter arrows would be all head
                 ax.annotate(
@@ -115,7 +123,7 @@ def change_chart(
             ax.text(
                 old + (-_LABEL_GAP if rising else _LABEL_GAP),
                 i - 0.28,
-                _number(old, decimal),
+                number(old, digits=digits, decimal=decimal),
                 ha="right" if rising else "left",
                 va="center",
                 fontsize=10,
@@ -124,7 +132,7 @@ def change_chart(
             ax.text(
                 new + (_LABEL_GAP if rising else -_LABEL_GAP),
                 i - 0.28,
-                _number(new, decimal),
+                number(new, digits=digits, decimal=decimal),
                 ha="left" if rising else "right",
                 va="center",
                 fontsize=11,
@@ -134,11 +142,11 @@ def change_chart(
         ax.set_xlim(low - 0.1, high + 0.1)
         ax.set_xticks(range(low, high + 1))
         ax.set_ylim(n_cat - 0.5, -0.7)
-        _row_axis(ax, categories, 20)
+        row_axis(ax, categories, width=20)
         handles = [
-            Line2D([], [], **_BEFORE_MARKER, label=_plain(before_label)),
-            Line2D([], [], **_AFTER_MARKER, label=_plain(after_label)),
+            Line2D([], [], **_BEFORE_MARKER, label=plain(before_label)),
+            Line2D([], [], **_AFTER_MARKER, label=plain(after_label)),
         ]
         # One entry a line: scan names are long and would be cut off side by side.
         fig.legend(handles=handles, loc="outside lower center", ncols=1, frameon=False)
-        return _render(fig, chart_id=chart_id, title=title, summary=summary)
+        return render(fig, chart_id=chart_id, title=title, summary=summary)

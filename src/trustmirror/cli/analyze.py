@@ -3,8 +3,8 @@
 For researchers who ran a survey in another tool: one row per respondent, one column per item
 (answers ``1..scale_points``, empty for missing, the don't-know code 0 as missing), optionally
 a column with the respondent's unit (team). The command reports per scale: Cronbach's alpha,
-McDonald's omega and corrected item-total correlations; per unit: n, mean, sd and
-:math:`r_{wg(J)}`; and ICC(1)/ICC(2) of the scale scores across units.
+McDonald's omega and corrected item-total correlations; per unit: n, mean, sd, a t interval
+and :math:`r_{wg(J)}`; and ICC(1)/ICC(2) of the scale scores across the units it shows.
 
 Scales come from ``--items`` (ad hoc, reverse items with ``--keys``) or ``--instrument
 trustscan`` (the instrument's constructs whose item columns are all present). Unit results
@@ -12,7 +12,9 @@ pass the privacy policy: a unit below ``--min-group-size`` respondents, or one t
 a small unit be worked out from the others, is reported without numbers.
 
 Wired into the ``trustmirror`` command by :mod:`trustmirror.cli` through
-:func:`add_arguments` and :func:`run`.
+:func:`add_arguments` and :func:`run`. The statistics come from :mod:`trustmirror.analysis`;
+this module adds what a command needs around them: options, CSV input, progress bars, the
+privacy policy and the text and HTML reports.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import html
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,42 +33,53 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from trustmirror.analysis import agreement, reliability, scoring
+from trustmirror.analysis import agreement, reliability, scoring, teams
+from trustmirror.cli.i18n import LANGUAGES, gettext_noop, translator
+from trustmirror.instrument import InstrumentError, load_instrument
+from trustmirror.privacy import GroupCount, Policy
 
 __all__ = ["AnalyzeError", "add_arguments", "analyze", "run"]
 
 CHUNK_ROWS = 50_000
+# Decimals of the means the reports print (and so the most their charts may draw).
+REPORT_DIGITS = 2
 MAX_REPORTED_ERRORS = 20
-
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"en": "Trustmirror analysis", "nl": "Trustmirror-analyse"},
-    "data": {"en": "Data", "nl": "Gegevens"},
-    "rows": {"en": "respondents", "nl": "respondenten"},
-    "scale": {"en": "Scale", "nl": "Schaal"},
-    "items": {"en": "items", "nl": "items"},
-    "reliability": {"en": "Reliability", "nl": "Betrouwbaarheid"},
-    "item": {"en": "Item", "nl": "Item"},
-    "reversed": {"en": "reversed", "nl": "omgepoold"},
-    "r_drop": {"en": "corrected item-total r", "nl": "gecorrigeerde item-totaal r"},
-    "alpha_if_deleted": {"en": "alpha without item", "nl": "alpha zonder item"},
-    "units": {"en": "Units", "nl": "Eenheden"},
-    "unit": {"en": "Unit", "nl": "Eenheid"},
-    "suppressed": {
-        "en": "not shown: fewer than %(k)s respondents, or would reveal a small unit",
-        "nl": "niet getoond: minder dan %(k)s respondenten, of zou een kleine eenheid onthullen",
-    },
-    "no_units": {"en": "No unit column given.", "nl": "Geen kolom met eenheden opgegeven."},
-    "not_computable": {"en": "not computable", "nl": "niet te berekenen"},
-    "ci95": {"en": "95% CI", "nl": "95%-BI"},
-}
 
 
 class AnalyzeError(Exception):
-    """Bad input for ``trustmirror analyze``; the message says what and where."""
+    """Bad input for ``trustmirror analyze``; the message says what and where.
 
-    def __init__(self, message: str, *, exit_code: int = 2) -> None:
-        super().__init__(message)
+    As with Django's ``ValidationError``, ``message`` is a text for the catalogue (marked with
+    :func:`~trustmirror.cli.i18n.gettext_noop`) whose ``%(name)s`` placeholders are filled
+    from ``params`` only when it is shown, so that :meth:`text` can show it in the reader's
+    language. ``details`` are more such texts, one line each below it (e.g. one per bad
+    value). ``str(error)`` is the English text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        details: Sequence[tuple[str, Mapping[str, object]]] = (),
+        exit_code: int = 2,
+    ) -> None:
+        self.message = message
+        self.params = dict(params or {})
+        self.details = list(details)
         self.exit_code = exit_code
+        super().__init__(self.text())
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The message and its details, translated with ``gettext`` (default: as written)."""
+        translate = gettext or _as_written
+        lines = [translate(self.message) % self.params]
+        lines += [f"  {translate(message) % params}" for message, params in self.details]
+        return "\n".join(lines)
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +126,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sep", default=None, help="field separator (default: detected)")
     parser.add_argument("--json", metavar="OUT", help="write results as JSON ('-' for stdout)")
     parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML summary")
-    parser.add_argument("--language", choices=("en", "nl"), default="en", help="report language")
+    parser.add_argument(
+        "--language", "--lang", choices=LANGUAGES, default="en", help="report language"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -138,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
     except AnalyzeError as error:
-        print(f"trustmirror analyze: {error}", file=sys.stderr)
+        print(f"trustmirror analyze: {error.text(translator(args.language))}", file=sys.stderr)
         return error.exit_code
     if args.json:
         text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
@@ -183,20 +198,20 @@ def analyze(
     AnalyzeError
         With exit code 2 for usage problems and 1 for bad values in the data.
     """
-    from trustmirror.privacy import GroupCount, Policy
-
     if not path.is_file():
-        raise AnalyzeError(f"{path}: no such file")
+        raise AnalyzeError(gettext_noop("%(path)s: no such file"), {"path": path})
     try:
         policy = Policy(min_group_size=min_group_size)
     except ValueError as error:
-        raise AnalyzeError(f"--min-group-size: {error}") from None
+        raise AnalyzeError(gettext_noop("--min-group-size: %(error)s"), {"error": error}) from None
     if not 0 < min_answered <= 1:
-        raise AnalyzeError(f"--min-answered must be in (0, 1], got {min_answered}")
+        raise AnalyzeError(
+            gettext_noop("--min-answered must be in (0, 1], got %(value)s"), {"value": min_answered}
+        )
     sep = sep or _detect_separator(path)
     header = _header(path, sep)
     if unit is not None and unit not in header:
-        raise AnalyzeError(_missing_columns(path, [unit], header))
+        raise _missing_columns(path, [unit], header)
     setup = _setup(header, path, items, instrument, list(reverse_items), scale_points, dont_know)
 
     item_columns = list(dict.fromkeys(i for scale in setup.keys.values() for i in scale))
@@ -209,17 +224,29 @@ def analyze(
     )
     visible: dict[str, Any] = {}
     unit_sizes = pd.Series(dtype=int)
+    per_unit = None
     if groups is not None:
         unit_sizes = groups.value_counts(sort=False).reindex(groups.cat.categories)
         visible = policy.suppress_tree(
             [GroupCount(label, None, int(n)) for label, n in unit_sizes.items()]
         )
+        # The web app's per-unit statistics (mean, SD, t interval, rwg(j)) for all scales at
+        # once; the answers are already checked, with "don't know" read as missing.
+        per_unit = teams.team_statistics(
+            scores, answers, groups, setup.keys, scale_points=setup.scale_points
+        ).scales
 
     scales = {}
     steps = tqdm(setup.keys.items(), desc="analysing", unit="scale", disable=_quiet(progress))
     for name, keys in steps:
         scales[name] = _scale_result(
-            answers[list(keys)], keys, scores[name], groups, visible, setup
+            answers[list(keys)],
+            keys,
+            scores[name],
+            groups,
+            None if per_unit is None else per_unit.xs(name, level="construct"),
+            visible,
+            setup,
         )
     units = []
     for label, n in unit_sizes.items():
@@ -249,6 +276,7 @@ def _scale_result(
     keys: Mapping[str, int],
     score: pd.Series,
     groups: pd.Series | None,
+    per_unit: pd.DataFrame | None,
     visible: Mapping[Any, Any],
     setup: _Setup,
 ) -> dict[str, Any]:
@@ -262,24 +290,10 @@ def _scale_result(
         "icc": None,
         "units": [],
     }
-    if groups is None:
+    if groups is None or per_unit is None:
         return result
-    icc = agreement.icc(score.to_numpy(), groups)
-    result["icc"] = {
-        "icc1": icc.icc1,
-        "icc2": icc.icc2,
-        "n_obs": icc.n_obs,
-        "n_groups": icc.n_groups,
-        "mean_group_size": icc.mean_group_size,
-    }
-    rwg = agreement.rwg_j_table(
-        block.to_numpy(dtype=float), groups, scale_points=setup.scale_points
-    )
-    by_unit = score.groupby(groups, observed=False)
-    table = pd.DataFrame(
-        {"n_scored": by_unit.count(), "mean": by_unit.mean(), "sd": by_unit.std(ddof=1)}
-    ).join(rwg, how="left")
-    for label, row in zip(table.index, table.itertuples(index=False), strict=True):
+    result["icc"] = _shown_units_icc(score, groups, visible)
+    for label, row in zip(per_unit.index, per_unit.itertuples(index=False), strict=True):
         if not visible[label].shown:
             result["units"].append({"unit": str(label), "shown": False})
             continue
@@ -287,20 +301,46 @@ def _scale_result(
             {
                 "unit": str(label),
                 "shown": True,
-                "n_scored": int(row.n_scored),
+                "n_scored": int(row.n),
                 "mean": float(row.mean),
                 "sd": float(row.sd),
+                "ci_low": float(row.ci_low),
+                "ci_high": float(row.ci_high),
                 "rwg_j": float(row.rwg_j),
                 "rwg_j_lindell": float(row.rwg_j_lindell),
-                "rwg_j_n": 0 if pd.isna(row.gsize) else int(row.gsize),
+                "rwg_j_n": int(row.rwg_j_n),
             }
         )
     return result
 
 
+def _shown_units_icc(
+    score: pd.Series, groups: pd.Series, visible: Mapping[Any, Any]
+) -> dict[str, Any] | None:
+    """ICC(1)/ICC(2) over the units whose results are shown, as the quality page does.
+
+    An ICC is a function of the units' sizes, means and standard deviations. Over the shown
+    units those are in the report anyway, so the ICC reveals nothing more; over hidden units
+    it would be a number computed from what the privacy policy withholds (see
+    ``trustmirror.results.quality``). ``None`` with fewer than two shown units.
+    """
+    shown = [label for label in groups.cat.categories if visible[label].shown]
+    if len(shown) < 2:
+        return None
+    in_shown = groups.isin(shown).to_numpy()
+    icc = agreement.icc(score.to_numpy()[in_shown], groups[in_shown].cat.remove_unused_categories())
+    return {
+        "icc1": icc.icc1,
+        "icc2": icc.icc2,
+        "n_obs": icc.n_obs,
+        "n_groups": icc.n_groups,
+        "mean_group_size": icc.mean_group_size,
+    }
+
+
 def _reliability(block: pd.DataFrame, keys: Mapping[str, int], scale_points: int) -> dict:
     if block.shape[1] < 2:
-        return {"error": "a single item has no internal consistency"}
+        return {"error": gettext_noop("a single item has no internal consistency")}
     try:
         fit = reliability.alpha(block, keys=dict(keys), scale_range=(1, scale_points))
     except ValueError as error:
@@ -336,7 +376,9 @@ def _reliability(block: pd.DataFrame, keys: Mapping[str, int], scale_points: int
                 out["omega_total"] = omega.omega_psych
                 out["omega_model_implied"] = omega.omega_model_implied
             else:
-                out["omega_error"] = "improper one-factor solution (a loading of 1 or more)"
+                out["omega_error"] = gettext_noop(
+                    "improper one-factor solution (a loading of 1 or more)"
+                )
     return out
 
 
@@ -353,14 +395,17 @@ def _setup(
     instrument_label = None
     if instrument:
         if reverse_items:
-            raise AnalyzeError("--keys goes with --items; an instrument has its own keys")
-        from trustmirror.instrument import InstrumentError, load_instrument
-
+            raise AnalyzeError(
+                gettext_noop("--keys goes with --items; an instrument has its own keys")
+            )
         identifier, _, version = instrument.partition(":")
         try:
             loaded = load_instrument(identifier, version or "1")
         except InstrumentError as error:
-            raise AnalyzeError(f"--instrument {instrument}: {error}") from None
+            raise AnalyzeError(
+                gettext_noop("--instrument %(instrument)s: %(error)s"),
+                {"instrument": instrument, "error": error},
+            ) from None
         keys = {}
         for construct, construct_keys in loaded.scoring_keys().items():
             absent = [item for item in construct_keys if item not in header]
@@ -371,8 +416,16 @@ def _setup(
         if not keys:
             example = ", ".join(list(loaded.items)[:4])
             raise AnalyzeError(
-                f"{path}: no construct of {loaded.id} v{loaded.version} has all its item "
-                f"columns (item columns are named by item id, e.g. {example})"
+                gettext_noop(
+                    "%(path)s: no construct of %(instrument)s v%(version)s has all its item "
+                    "columns (item columns are named by item id, e.g. %(example)s)"
+                ),
+                {
+                    "path": path,
+                    "instrument": loaded.id,
+                    "version": loaded.version,
+                    "example": example,
+                },
             )
         default_points, default_dont_know = loaded.scale_points, loaded.dont_know
         instrument_label = f"{loaded.id}:{loaded.version}"
@@ -380,11 +433,13 @@ def _setup(
         keys = _keys_from_items(items or [], reverse_items)
         absent = [item for scale in keys.values() for item in scale if item not in header]
         if absent:
-            raise AnalyzeError(_missing_columns(path, absent, header))
+            raise _missing_columns(path, absent, header)
         default_points, default_dont_know = 5, scoring.DONT_KNOW
     points = scale_points if scale_points is not None else default_points
     if points < 2:
-        raise AnalyzeError(f"--scale-points must be at least 2, got {points}")
+        raise AnalyzeError(
+            gettext_noop("--scale-points must be at least 2, got %(points)s"), {"points": points}
+        )
     code: float | None
     if dont_know is None:
         code = float(default_dont_know)
@@ -395,10 +450,14 @@ def _setup(
             code = float(dont_know)
         except ValueError:
             raise AnalyzeError(
-                f"--dont-know must be a number or 'none', got {dont_know!r}"
+                gettext_noop("--dont-know must be a number or 'none', got %(value)s"),
+                {"value": repr(dont_know)},
             ) from None
         if 1 <= code <= points:
-            raise AnalyzeError(f"--dont-know {dont_know} is a valid answer on 1..{points}")
+            raise AnalyzeError(
+                gettext_noop("--dont-know %(code)s is a valid answer on 1..%(points)s"),
+                {"code": dont_know, "points": points},
+            )
     return _Setup(keys, points, code, skipped, instrument_label)
 
 
@@ -409,17 +468,27 @@ def _keys_from_items(specs: Iterable[str], reverse_items: list[str]) -> dict[str
         name = name.strip() or ("scale" if number == 1 else f"scale{number}")
         columns_list = _split(columns)
         if not columns_list:
-            raise AnalyzeError(f"--items {spec!r} names no columns")
+            raise AnalyzeError(
+                gettext_noop("--items %(spec)s names no columns"), {"spec": repr(spec)}
+            )
         if name in keys:
-            raise AnalyzeError(f"--items: scale name {name!r} used twice")
+            raise AnalyzeError(
+                gettext_noop("--items: scale name %(name)s used twice"), {"name": repr(name)}
+            )
         duplicates = sorted({c for c in columns_list if columns_list.count(c) > 1})
         if duplicates:
-            raise AnalyzeError(f"--items {spec!r} lists {', '.join(duplicates)} twice")
+            raise AnalyzeError(
+                gettext_noop("--items %(spec)s lists %(columns)s twice"),
+                {"spec": repr(spec), "columns": ", ".join(duplicates)},
+            )
         keys[name] = {column: 1 for column in columns_list}
     for item in reverse_items:
         owners = [scale for scale in keys.values() if item in scale]
         if not owners:
-            raise AnalyzeError(f"--keys: {item!r} is not an item of any --items scale")
+            raise AnalyzeError(
+                gettext_noop("--keys: %(item)s is not an item of any --items scale"),
+                {"item": repr(item)},
+            )
         for scale in owners:
             scale[item] = -1
     return keys
@@ -441,13 +510,19 @@ def _header(path: Path, sep: str) -> list[str]:
     try:
         return [str(c) for c in pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns]
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise AnalyzeError(f"{path}: cannot read the header line: {error}") from None
+        raise AnalyzeError(
+            gettext_noop("%(path)s: cannot read the header line: %(error)s"),
+            {"path": path, "error": error},
+        ) from None
 
 
-def _missing_columns(path: Path, missing: list[str], header: list[str]) -> str:
+def _missing_columns(path: Path, missing: list[str], header: list[str]) -> AnalyzeError:
     shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
     names = ", ".join(repr(c) for c in missing)
-    return f"{path}: column {names} not found; the file has: {shown}"
+    return AnalyzeError(
+        gettext_noop("%(path)s: column %(names)s not found; the file has: %(header)s"),
+        {"path": path, "names": names, "header": shown},
+    )
 
 
 def _count_rows(path: Path) -> int:
@@ -486,7 +561,11 @@ def _read(
             chunks.append(chunk)
             bar.update(len(chunk))
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise AnalyzeError(f"{path}: {error}", exit_code=1) from None
+        raise AnalyzeError(
+            gettext_noop("%(path)s: cannot read the data: %(error)s"),
+            {"path": path, "error": error},
+            exit_code=1,
+        ) from None
     finally:
         bar.close()
     frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
@@ -498,13 +577,20 @@ def _read(
 def _validated_answers(
     raw: pd.DataFrame, path: Path, columns: list[str], setup: _Setup
 ) -> pd.DataFrame:
-    errors: list[str] = []
+    # (line, message, params) of each bad value, sorted by line for the report.
+    errors: list[tuple[int, str, dict[str, object]]] = []
     n_bad = 0
     answers = {}
     points = setup.scale_points
-    allowed = f"1..{points}" + (
-        f" (or {_fmt(setup.dont_know)} for don't know)" if setup.dont_know is not None else ""
-    )
+    if setup.dont_know is None:
+        outside = gettext_noop(
+            "line %(line)s, column %(column)s: %(value)s is outside 1..%(points)s"
+        )
+    else:
+        outside = gettext_noop(
+            "line %(line)s, column %(column)s: %(value)s is outside 1..%(points)s "
+            "(or %(code)s for don't know)"
+        )
     for column in columns:
         if pd.api.types.is_numeric_dtype(raw[column]) and not pd.api.types.is_bool_dtype(
             raw[column]
@@ -519,7 +605,13 @@ def _validated_answers(
             not_number = text.notna() & (text != "") & values.isna()
             n_bad += int(not_number.sum())
             for line in not_number.index[not_number][:MAX_REPORTED_ERRORS]:
-                errors.append(f"line {line}, column {column!r}: {text[line]!r} is not a number")
+                errors.append(
+                    (
+                        line,
+                        gettext_noop("line %(line)s, column %(column)s: %(value)s is not a number"),
+                        {"line": line, "column": repr(column), "value": repr(text[line])},
+                    )
+                )
         if setup.dont_know is None:
             dont_know = pd.Series(False, index=values.index)
         else:
@@ -531,16 +623,19 @@ def _validated_answers(
         )
         n_bad += int((~valid).sum())
         for line in valid.index[~valid][:MAX_REPORTED_ERRORS]:
-            errors.append(
-                f"line {line}, column {column!r}: {_fmt(values[line])} is outside {allowed}"
-            )
+            params = {"line": line, "column": repr(column), "value": _fmt(values[line])}
+            params |= {"points": points, "code": _fmt(setup.dont_know)}
+            errors.append((line, outside, params))
         answers[column] = values.mask(dont_know)
     if errors:
-        errors.sort(key=lambda message: int(message.split(",")[0].removeprefix("line ")))
+        errors.sort(key=lambda error: error[0])
+        details = [(message, params) for _line, message, params in errors[:MAX_REPORTED_ERRORS]]
         more = n_bad - MAX_REPORTED_ERRORS
-        listing = "\n  ".join(errors[:MAX_REPORTED_ERRORS])
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise AnalyzeError(f"{path}: bad values\n  {listing}{tail}", exit_code=1)
+        if more > 0:
+            details.append((gettext_noop("... and %(more)s more"), {"more": more}))
+        raise AnalyzeError(
+            gettext_noop("%(path)s: bad values"), {"path": path}, details=details, exit_code=1
+        )
     return pd.DataFrame(answers, index=raw.index)
 
 
@@ -549,7 +644,11 @@ def _unit_labels(raw: pd.DataFrame, path: Path, unit: str) -> pd.Series:
     blank = labels.isna() | (labels == "")
     if blank.any():
         lines = ", ".join(str(line) for line in labels.index[blank][:10])
-        raise AnalyzeError(f"{path}: no unit in column {unit!r} on line {lines}", exit_code=1)
+        raise AnalyzeError(
+            gettext_noop("%(path)s: no unit in column %(column)s on line %(lines)s"),
+            {"path": path, "column": repr(unit), "lines": lines},
+            exit_code=1,
+        )
     distinct = labels.unique()
     numeric = pd.to_numeric(pd.Series(distinct), errors="coerce")
     if numeric.notna().all():
@@ -582,63 +681,92 @@ def _clean(value: Any) -> Any:
 # --------------------------------------------------------------------------- reports
 
 
-def _num(value: float | None, digits: int = 2) -> str:
+def _num(value: float | None, digits: int = REPORT_DIGITS) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
 def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
-    """A plain-text summary for the terminal."""
-    t = {key: texts[language] for key, texts in LABELS.items()}
-    lines = [f"{t['data']}: {result['data']} ({result['n_rows']} {t['rows']})"]
+    """A plain-text summary for the terminal, in ``language`` (``"en"`` or ``"nl"``)."""
+    _ = translator(language)
+    lines = [
+        _("Data: %(path)s (%(rows)s respondents)")
+        % {"path": result["data"], "rows": result["n_rows"]}
+    ]
     for name, scale in result["scales"].items():
         rel = scale["reliability"]
         lines.append("")
         lines.append(
-            f"{t['scale']} {name} ({len(scale['items'])} {t['items']}): "
-            f"mean {_num(scale['mean'])}, sd {_num(scale['sd'])}, n {scale['n_scored']}"
+            _("Scale %(name)s (%(items)s items): mean %(mean)s, sd %(sd)s, n %(n)s")
+            % {
+                "name": name,
+                "items": len(scale["items"]),
+                "mean": _num(scale["mean"]),
+                "sd": _num(scale["sd"]),
+                "n": scale["n_scored"],
+            }
         )
         if "error" in rel:
-            lines.append(f"  {t['reliability']}: {t['not_computable']} ({rel['error']})")
+            reason = _(rel["error"])
+            lines.append("  " + _("Reliability: not computable (%(reason)s)") % {"reason": reason})
         else:
-            lines.append(f"  alpha {_num(rel['alpha'], 3)}, omega {_num(rel['omega_total'], 3)}")
+            coefficients = {"alpha": _num(rel["alpha"], 3), "omega": _num(rel["omega_total"], 3)}
+            # Translators: alpha and omega are the statistics' names here, like ICC(1).
+            lines.append("  " + _("alpha %(alpha)s, omega %(omega)s") % coefficients)
             for item in rel["items"]:
-                flag = f" ({t['reversed']})" if item["reversed"] else ""
-                lines.append(
-                    f"    {item['item']}{flag}: {t['r_drop']} {_num(item['r_drop'])}, "
-                    f"{t['alpha_if_deleted']} {_num(item['alpha_if_deleted'], 3)}"
-                )
+                numbers = {
+                    "item": item["item"],
+                    "r_drop": _num(item["r_drop"]),
+                    "alpha": _num(item["alpha_if_deleted"], 3),
+                }
+                if item["reversed"]:
+                    template = _(
+                        "%(item)s (reversed): corrected item-total r %(r_drop)s, "
+                        "alpha without item %(alpha)s"
+                    )
+                else:
+                    template = _(
+                        "%(item)s: corrected item-total r %(r_drop)s, alpha without item %(alpha)s"
+                    )
+                lines.append("    " + template % numbers)
         if scale["icc"]:
-            lines.append(
-                f"  ICC(1) {_num(scale['icc']['icc1'], 3)}, ICC(2) {_num(scale['icc']['icc2'], 3)}"
-            )
+            icc = {"icc1": _num(scale["icc"]["icc1"], 3), "icc2": _num(scale["icc"]["icc2"], 3)}
+            lines.append("  " + _("ICC(1) %(icc1)s, ICC(2) %(icc2)s") % icc)
+        elif scale["units"]:
+            lines.append("  " + _("ICC: not computed, fewer than two units are shown"))
         for row in scale["units"]:
             if row["shown"]:
-                lines.append(
-                    f"    {row['unit']}: n {row['n_scored']}, mean {_num(row['mean'])}, "
-                    f"rwg(j) {_num(row['rwg_j'])}"
-                )
+                text = _("%(unit)s: n %(n)s, mean %(mean)s, rwg(j) %(rwg)s") % {
+                    "unit": row["unit"],
+                    "n": row["n_scored"],
+                    "mean": _num(row["mean"]),
+                    "rwg": _num(row["rwg_j"]),
+                }
             else:
-                lines.append(
-                    f"    {row['unit']}: " + t["suppressed"] % {"k": result["min_group_size"]}
-                )
+                text = _(
+                    "%(unit)s: not shown: fewer than %(k)s respondents, or would reveal a small "
+                    "unit"
+                ) % {"unit": row["unit"], "k": result["min_group_size"]}
+            lines.append("    " + text)
     return "\n".join(lines)
 
 
+def _html(template: str, **params: object) -> str:
+    """A translated text with its placeholders filled, the text and the values HTML-escaped."""
+    return html.escape(template) % {key: html.escape(str(value)) for key, value in params.items()}
+
+
 def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
-    """A small self-contained HTML report (no scripts, no external files).
+    """A small self-contained HTML report (no scripts, no external files), in ``language``.
 
     Charts come first (people read them before tables): reliability of every scale, and per
     scale a dot plot of the unit means; the tables after them hold the exact numbers.
     """
-    # Imported here: matplotlib is only needed for this report, not for --json or the text.
-    from trustmirror.analysis import report_charts
-
-    t = {key: texts[language] for key, texts in LABELS.items()}
-    e = html.escape
+    _ = translator(language)
+    title = _html(_("Trustmirror analysis"))
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{language}"><head><meta charset="utf-8">',
-        f"<title>{e(t['title'])}</title>",
+        f"<title>{title}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
         "padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
         "th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}"
@@ -646,96 +774,215 @@ def render_html(result: Mapping[str, Any], *, language: str = "en") -> str:
         "figure{margin:.5rem 0 1.5rem}figure svg{width:100%;max-width:48rem;height:auto}"
         "figcaption{color:#555;font-size:.9rem}figcaption p{margin:.3rem 0}</style>",
         "</head><body>",
-        f"<h1>{e(t['title'])}</h1>",
-        f"<p>{e(t['data'])}: {e(str(result['data']))} — {result['n_rows']} {e(t['rows'])}</p>",
+        f"<h1>{title}</h1>",
+        "<p>"
+        + _html(
+            _("Data: %(path)s — %(rows)s respondents"), path=result["data"], rows=result["n_rows"]
+        )
+        + "</p>",
     ]
-    reliability_chart = report_charts.reliability_figure(
-        [
-            report_charts.ScaleReliability(
-                str(name),
-                scale["reliability"].get("alpha"),
-                scale["reliability"].get("omega_total"),
-            )
-            for name, scale in result["scales"].items()
-        ],
-        chart_id="reliability",
-        language=language,
-    )
+    reliability_chart = _reliability_figure(result, gettext=_)
     if reliability_chart:
-        parts.append(f"<h2>{e(t['reliability'])}</h2>")
+        parts.append("<h2>" + _html(_("Reliability")) + "</h2>")
         parts.append(reliability_chart)
+    mean_header, reversed_flag = _html(_("mean")), _html(_("(reversed)"))
     for number, (name, scale) in enumerate(result["scales"].items(), start=1):
         rel = scale["reliability"]
-        parts.append(f"<h2>{e(t['scale'])} {e(name)}</h2>")
-        parts.append(
-            f"<p>n {scale['n_scored']}, mean {_num(scale['mean'])}, sd {_num(scale['sd'])}"
-            + (
-                f"; ICC(1) {_num(scale['icc']['icc1'], 3)}, ICC(2) {_num(scale['icc']['icc2'], 3)}"
-                if scale["icc"]
-                else ""
+        parts.append("<h2>" + _html(_("Scale %(name)s"), name=name) + "</h2>")
+        summary = {"n": scale["n_scored"], "mean": _num(scale["mean"]), "sd": _num(scale["sd"])}
+        if scale["icc"]:
+            summary |= {
+                "icc1": _num(scale["icc"]["icc1"], 3),
+                "icc2": _num(scale["icc"]["icc2"], 3),
+            }
+            template = _("n %(n)s, mean %(mean)s, sd %(sd)s; ICC(1) %(icc1)s, ICC(2) %(icc2)s")
+        elif scale["units"]:
+            template = _(
+                "n %(n)s, mean %(mean)s, sd %(sd)s; ICC not computed, fewer than two units are "
+                "shown"
             )
-            + "</p>"
-        )
-        if "error" in rel:
-            parts.append(f"<p class='muted'>{e(t['not_computable'])}: {e(rel['error'])}</p>")
         else:
-            parts.append(
-                f"<p>{e(t['reliability'])}: alpha {_num(rel['alpha'], 3)}, "
-                f"omega {_num(rel['omega_total'], 3)}</p>"
-            )
-            parts.append(
-                f"<table><tr><th>{e(t['item'])}</th><th>{e(t['r_drop'])}</th>"
-                f"<th>{e(t['alpha_if_deleted'])}</th><th>mean</th><th>n</th></tr>"
-            )
+            template = _("n %(n)s, mean %(mean)s, sd %(sd)s")
+        parts.append(f"<p>{_html(template, **summary)}</p>")
+        if "error" in rel:
+            reason = _html(_("not computable: %(reason)s"), reason=_(rel["error"]))
+            parts.append(f"<p class='muted'>{reason}</p>")
+        else:
+            coefficients = {"alpha": _num(rel["alpha"], 3), "omega": _num(rel["omega_total"], 3)}
+            # Translators: alpha and omega are the statistics' names here, like ICC(1).
+            line = _html(_("Reliability: alpha %(alpha)s, omega %(omega)s"), **coefficients)
+            parts.append(f"<p>{line}</p>")
+            headers = [_("Item"), _("corrected item-total r"), _("alpha without item")]
+            cells = "".join(f"<th>{_html(header)}</th>" for header in headers)
+            parts.append(f"<table><tr>{cells}<th>{mean_header}</th><th>n</th></tr>")
             for item in rel["items"]:
-                flag = (
-                    f" <span class='muted'>({e(t['reversed'])})</span>" if item["reversed"] else ""
-                )
+                flag = f" <span class='muted'>{reversed_flag}</span>" if item["reversed"] else ""
                 parts.append(
-                    f"<tr><td>{e(item['item'])}{flag}</td><td>{_num(item['r_drop'])}</td>"
+                    f"<tr><td>{html.escape(item['item'])}{flag}</td>"
+                    f"<td>{_num(item['r_drop'])}</td>"
                     f"<td>{_num(item['alpha_if_deleted'], 3)}</td><td>{_num(item['mean'])}</td>"
                     f"<td>{item['n']}</td></tr>"
                 )
             parts.append("</table>")
         if scale["units"]:
-            shown = [row for row in scale["units"] if row["shown"]]
-            chart = report_charts.unit_means_figure(
-                [
-                    report_charts.UnitMean(
-                        row["unit"], row["n_scored"], row["mean"], row["sd"], row["rwg_j"]
-                    )
-                    for row in shown
-                ],
+            chart = _unit_means_figure(
+                str(name),
+                scale,
                 chart_id=f"scale-{number}",
-                scale=str(name),
-                overall_mean=scale["mean"],
                 scale_points=result["scale_points"],
-                n_hidden=len(scale["units"]) - len(shown),
-                language=language,
+                gettext=_,
             )
             if chart:
                 parts.append(chart)
+            unit_header = _html(_("Unit"))
+            interval_header = _html(_("%(level)s%% CI"), level=95)
             parts.append(
-                f"<table><tr><th>{e(t['unit'])}</th><th>n</th><th>mean</th>"
-                f"<th>{e(t['ci95'])}</th><th>sd</th><th>r<sub>wg(j)</sub></th></tr>"
+                f"<table><tr><th>{unit_header}</th><th>n</th><th>{mean_header}</th>"
+                f"<th>{interval_header}</th><th>sd</th><th>r<sub>wg(j)</sub></th></tr>"
+            )
+            hidden = _html(
+                _("not shown: fewer than %(k)s respondents, or would reveal a small unit"),
+                k=result["min_group_size"],
             )
             for row in scale["units"]:
                 if row["shown"]:
-                    ci = report_charts.t_interval(row["mean"], row["sd"], row["n_scored"])
-                    ci_text = "–" if ci is None else f"{_num(ci[0])}–{_num(ci[1])}"
                     parts.append(
-                        f"<tr><td>{e(row['unit'])}</td><td>{row['n_scored']}</td>"
-                        f"<td>{_num(row['mean'])}</td><td>{ci_text}</td>"
+                        f"<tr><td>{html.escape(row['unit'])}</td><td>{row['n_scored']}</td>"
+                        f"<td>{_num(row['mean'])}</td><td>{_ci_text(row)}</td>"
                         f"<td>{_num(row['sd'])}</td><td>{_num(row['rwg_j'])}</td></tr>"
                     )
                 else:
-                    note = t["suppressed"] % {"k": result["min_group_size"]}
                     parts.append(
-                        f"<tr><td>{e(row['unit'])}</td>"
-                        f"<td colspan='5' class='muted'>{e(note)}</td></tr>"
+                        f"<tr><td>{html.escape(row['unit'])}</td>"
+                        f"<td colspan='5' class='muted'>{hidden}</td></tr>"
                     )
             parts.append("</table>")
     if result["unit_column"] is None:
-        parts.append(f"<p class='muted'>{e(t['no_units'])}</p>")
+        parts.append("<p class='muted'>" + _html(_("No unit column given.")) + "</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _ci_text(row: Mapping[str, Any]) -> str:
+    low, high = row.get("ci_low"), row.get("ci_high")
+    return "–" if low is None or high is None else f"{_num(low)}–{_num(high)}"
+
+
+def _reliability_figure(result: Mapping[str, Any], *, gettext: Callable[[str], str]) -> str | None:
+    """Alpha and omega of every scale as bars, with the customary .70 marked."""
+    # Imported here: matplotlib is only needed for this report, not for --json or the text.
+    from trustmirror.charts.reliability import reliability_chart
+    from trustmirror.charts.svg import Series, without_namespaces
+
+    _ = gettext
+    names = [str(name) for name in result["scales"]]
+    alphas = [scale["reliability"].get("alpha") for scale in result["scales"].values()]
+    omegas = [scale["reliability"].get("omega_total") for scale in result["scales"].values()]
+    if all(value is None for value in alphas + omegas):
+        return None
+    svg = reliability_chart(
+        chart_id="reliability",
+        categories=names,
+        series=[Series(_("Cronbach's alpha"), alphas), Series(_("McDonald's omega"), omegas)],
+        title=_("Reliability per scale: Cronbach's alpha and McDonald's omega"),
+        summary="; ".join(
+            _("%(scale)s: alpha %(alpha)s, omega %(omega)s")
+            % {"scale": name, "alpha": _num(alpha), "omega": _num(omega)}
+            for name, alpha, omega in zip(names, alphas, omegas, strict=True)
+        ),
+        missing_label="–",
+        threshold_label=".70",
+    )
+    note = _(
+        "The line marks .70, a common lower bound for reliability. A dash: not computable "
+        "(omega needs three items and a proper one-factor solution)."
+    )
+    return _figure_html(without_namespaces(svg), [note])
+
+
+def _unit_means_figure(
+    name: str,
+    scale: Mapping[str, Any],
+    *,
+    chart_id: str,
+    scale_points: int,
+    gettext: Callable[[str], str],
+) -> str | None:
+    """A dot plot of the shown units' means with their t intervals and agreement."""
+    from trustmirror.charts.svg import without_namespaces
+    from trustmirror.charts.unit_means import (
+        SHOWN_AT_EACH_END,
+        UnitMean,
+        drawn_units,
+        unit_means_chart,
+    )
+
+    _ = gettext
+    shown = [row for row in scale["units"] if row["shown"]]
+    units = [
+        UnitMean(
+            row["unit"], row["n_scored"], row["mean"], row["ci_low"], row["ci_high"], row["rwg_j"]
+        )
+        for row in shown
+    ]
+    drawn = drawn_units(units, digits=REPORT_DIGITS)
+    drawable = [u for u in units if u.mean is not None]
+    if any(u.rwg_j is None for u in drawn):
+        disagree = _("rwg(j) below .70 or not computable")
+    else:
+        disagree = _("rwg(j) below .70")
+    svg = unit_means_chart(
+        chart_id=chart_id,
+        units=units,
+        title=_("%(scale)s: unit means with 95%% confidence intervals") % {"scale": name},
+        summary="; ".join(
+            _("%(unit)s: mean %(mean)s, 95%% CI %(ci)s, n %(n)s, rwg(j) %(rwg)s")
+            % {
+                "unit": u.unit,
+                "mean": _num(u.mean),
+                "ci": _ci_text({"ci_low": u.ci_low, "ci_high": u.ci_high}),
+                "n": u.n,
+                "rwg": _num(u.rwg_j),
+            }
+            for u in drawn
+        ),
+        axis_label=_("mean score (1 = strongly disagree, %(points)s = strongly agree)")
+        % {"points": scale_points},
+        agree_label=_("rwg(j) .70 or higher"),
+        disagree_label=disagree,
+        overall_mean=scale["mean"],
+        overall_label=_("overall mean %(mean)s") % {"mean": _num(scale["mean"])},
+        scale_points=scale_points,
+        # The report's tables print means with two decimals; the chart draws no more.
+        digits=REPORT_DIGITS,
+    )
+    if svg is None:
+        return None
+    notes = []
+    if len(drawn) < len(drawable):
+        notes.append(
+            _(
+                "%(units)s units: the chart shows the %(each)s lowest and the %(each)s highest "
+                "means; the table lists all units."
+            )
+            % {"units": len(drawable), "each": SHOWN_AT_EACH_END}
+        )
+    notes.append(
+        _(
+            "Hollow markers: members of the unit agree less (rwg(j) below .70). That cut-off is "
+            "a convention and is criticised (random answers can pass it): read agreement as "
+            "information, together with ICC(1) and ICC(2)."
+        )
+    )
+    n_hidden = len(scale["units"]) - len(shown)
+    if n_hidden:
+        notes.append(
+            _("Units left out to protect anonymity: %(hidden)s (see the table).")
+            % {"hidden": n_hidden}
+        )
+    return _figure_html(without_namespaces(svg), notes)
+
+
+def _figure_html(svg: str, notes: Sequence[str]) -> str:
+    caption = "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+    return f'<figure class="chart">\n{svg}<figcaption>{caption}</figcaption>\n</figure>'

@@ -1,7 +1,6 @@
-"""The chart of the breakdown page, drawn like :mod:`.charts`.
+"""The chart of the breakdown page: a group of bars per theme, one bar per shown cell.
 
-Same conventions as :mod:`trustmirror.reports.charts` (inline SVG fit for a strict CSP,
-deterministic output, text kept as text), whose helpers it reuses: one group of horizontal
+Drawn and rendered with :mod:`trustmirror.charts.svg` like every chart: one group of horizontal
 bars per theme, one bar per shown cell of the breakdown, on the answer scale with its midpoint
 marked. A breakdown can have more cells than the profile chart has series, so the colours are
 the full Okabe & Ito (2008) palette. Like every chart here it draws only what it is given:
@@ -12,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trustmirror.reports.charts import (
+from trustmirror.charts.svg import (
+    MEAN_DIGITS,
     Series,
-    _check_id,
-    _check_series,
-    _figure,
-    _grouped_bars,
-    _render,
-    _row_axis,
-    _scale_axis,
-    _series_legend,
+    check_chart_id,
+    check_series,
+    figure,
+    grouped_bars,
+    render,
+    row_axis,
+    scale_axis,
+    series_legend,
 )
 
 __all__ = ["BREAKDOWN_COLOURS", "breakdown_chart"]
@@ -49,6 +49,7 @@ def breakdown_chart(
     midpoint_label: str,
     scale: tuple[int, int] = (1, 5),
     decimal: str = ".",
+    digits: int = MEAN_DIGITS,
 ) -> str:
     """Grouped horizontal bars: per category (theme) one bar per series (cell).
 
@@ -71,20 +72,24 @@ def breakdown_chart(
         Lowest and highest answer.
     decimal : str
         Decimal separator of the reader's language.
+    digits : int, default 1
+        Decimals the page prints: every value is rounded to them before it is drawn, so the
+        chart tells no more than the text.
 
     Returns
     -------
     str
         An ``<svg>`` element.
     """
-    _check_id(chart_id)
-    _check_series("breakdown_chart", series, categories, BREAKDOWN_COLOURS)
+    check_chart_id(chart_id)
+    check_series("breakdown_chart", series, categories, BREAKDOWN_COLOURS)
+    series = [one.rounded(digits) for one in series]
     low, high = scale
     n_cat, n_ser = len(categories), len(series)
     bar = 0.8 / n_ser
     legend_rows = (n_ser + 1) // 2
-    with _figure((0.24 * n_ser + 0.25) * n_cat + 0.95 + 0.3 * legend_rows) as (fig, ax):
-        _grouped_bars(
+    with figure((0.24 * n_ser + 0.25) * n_cat + 0.95 + 0.3 * legend_rows) as (fig, ax):
+        grouped_bars(
             ax,
             series,
             BREAKDOWN_COLOURS,
@@ -96,8 +101,9 @@ def breakdown_chart(
             note_fontsize=9,
             pad=0.5,
             intervals=False,
+            digits=digits,
         )
-        _scale_axis(ax, low, high, n_cat, midpoint_label)
-        _row_axis(ax, categories, 20)
-        _series_legend(fig, series, BREAKDOWN_COLOURS, ncols=min(n_ser, 2))
-        return _render(fig, chart_id=chart_id, title=title, summary=summary)
+        scale_axis(ax, low=low, high=high, n_rows=n_cat, midpoint_label=midpoint_label)
+        row_axis(ax, categories, width=20)
+        series_legend(fig, series, BREAKDOWN_COLOURS, ncols=min(n_ser, 2))
+        return render(fig, chart_id=chart_id, title=title, summary=summary)

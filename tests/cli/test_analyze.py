@@ -1,6 +1,6 @@
 """``trustmirror analyze``: numbers from a CSV, error messages, reports and privacy.
 
-Reference numbers: ``shared/reference/expected/multilevel_lq2002.json`` (multilevel 2.7's
+Reference numbers: ``tests/reference/expected/multilevel_lq2002.json`` (multilevel 2.7's
 ``rwg.j`` and ``ICC1``/``ICC2`` on the LEAD items by company, README section 5.1). Other
 expected values are computed independently in the test (closed forms on complete data).
 """
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trustmirror.analysis import analyze_cli
+from trustmirror.cli import analyze as analyze_cli
 
 LEAD_ITEMS = [f"LEAD{i:02d}" for i in range(1, 12)]
 
@@ -280,12 +280,14 @@ def test_html_report_has_a_chart_per_scale_and_one_for_reliability(lq2002, tmp_p
         units = [row for row in scale["units"] if row["shown"]]
         # 49 companies: more than fit, so the 20 lowest and the 20 highest means are drawn.
         assert len(units) > 40
-        by_mean = sorted(units, key=lambda row: row["mean"], reverse=True)
+        # Ordered by the mean as printed (two decimals), equal printed means in table order:
+        # the order of two dots tells no more than the table does.
+        by_mean = sorted(units, key=lambda row: -round(row["mean"], 2))
         expected = by_mean[:20] + by_mean[-20:]
         assert _charted_units(svg) == [row["unit"] for row in expected]
         # One hollow marker per drawn unit with rwg(j) below .70, plus the legend's.
         low = sum(row["rwg_j"] < 0.70 for row in expected)
-        assert svg.count("fill: #ffffff; stroke: #0072b2") == low + 1
+        assert svg.count('fill="#ffffff" stroke="#0072b2"') == low + 1
     assert page.count("the chart shows the 20 lowest and the 20 highest means") == 2
     assert "criticised" in page
 
@@ -366,3 +368,67 @@ def test_chart_labels_are_escaped_and_never_math(tmp_path, capsys):
     # Math mode would have drawn "x" in italics and dropped the dollars.
     assert re.search(r"<text[^>]*>\$x\$ &amp; co</text>", chart)
     assert re.search(r"<text[^>]*>\$a\$&lt;i&gt;</text>", reliability)
+
+
+# --------------------------------------------------------------------------- ICC and privacy
+
+
+def _one_way_icc(scores: pd.Series, units: pd.Series) -> tuple[float, float]:
+    """ICC(1) and ICC(2) by the one-way ANOVA of Bliese (2000), k = N / G, written out."""
+    groups = scores.groupby(units)
+    n, g = len(scores), groups.ngroups
+    msb = (groups.size() * (groups.mean() - scores.mean()) ** 2).sum() / (g - 1)
+    msw = ((scores - groups.transform("mean")) ** 2).sum() / (n - g)
+    k = n / g
+    return (msb - msw) / (msb + (k - 1) * msw), (msb - msw) / msb
+
+
+def test_icc_uses_only_the_units_whose_results_are_shown(tmp_path, capsys):
+    """A hidden unit's answers never enter the ICC, as on the quality page.
+
+    Tinyteam (two people, all answering 1) is below k; the policy hides one more unit so
+    that the total does not give Tinyteam away. Both hidden units would pull the ICC up.
+    """
+    text = "team,q1,q2,q3\n" + "\n".join(
+        [
+            _team_rows("Northwind", 6, 4, seed=1),
+            _team_rows("Southgate", 7, 3, spread=2, seed=2),
+            _team_rows("Eastbrook", 8, 3, spread=2, seed=3),
+            _team_rows("Westmoor", 9, 4, seed=4),
+            _team_rows("Tinyteam", 2, 1, spread=0, seed=5),
+        ]
+    )
+    path = _write(tmp_path, text + "\n")
+    data = pd.read_csv(path)
+    scores = data[["q1", "q2", "q3"]].mean(axis=1)
+
+    result = _json([str(path), "--unit", "team", "--items", "Trust=q1,q2,q3"], capsys)
+
+    units = result["scales"]["Trust"]["units"]
+    shown = [row["unit"] for row in units if row["shown"]]
+    hidden = [row["unit"] for row in units if not row["shown"]]
+    assert "Tinyteam" in hidden and len(shown) >= 2
+    in_shown = data["team"].isin(shown)
+    icc = result["scales"]["Trust"]["icc"]
+    assert icc["n_groups"] == len(shown)
+    assert icc["n_obs"] == int(in_shown.sum())
+    icc1, icc2 = _one_way_icc(scores[in_shown], data["team"][in_shown])
+    assert icc["icc1"] == pytest.approx(icc1, abs=1e-12)
+    assert icc["icc2"] == pytest.approx(icc2, abs=1e-12)
+    # Over every unit, hidden ones included, it would have been another number.
+    assert icc["icc1"] != pytest.approx(_one_way_icc(scores, data["team"])[0], abs=1e-3)
+
+
+def test_no_icc_with_fewer_than_two_shown_units(tmp_path, capsys):
+    path = _write(tmp_path, SMALL + "C,3,3,3\nC,4,3,3\n")
+    argv = [str(path), "--unit", "team", "--items", "q1,q2,q3"]
+
+    result = _json(argv, capsys)
+    code, out, _ = _run(argv, capsys)
+    page = _html(argv, tmp_path, capsys)
+
+    assert sum(row["shown"] for row in result["scales"]["scale"]["units"]) <= 1
+    assert result["scales"]["scale"]["icc"] is None
+    assert code == 0 and "ICC: not computed, fewer than two units are shown" in out
+    summary = re.search(r"<h2>Scale scale</h2>\n<p>(.*?)</p>", page).group(1)
+    assert summary.endswith("; ICC not computed, fewer than two units are shown")

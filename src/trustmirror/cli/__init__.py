@@ -12,7 +12,9 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from trustmirror.analysis import analyze_cli
+# analyze runs without Django: a researcher's data file needs no settings, database or data
+# directory. The other commands set Django up when they run (_setup_django), not on import.
+from trustmirror.cli import analyze as analyze_command
 
 DEFAULT_DEMO_DIR = Path(".trustmirror") / "demo"
 
@@ -182,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     analyze = sub.add_parser("analyze", help="analyse survey data collected elsewhere")
-    analyze_cli.add_arguments(analyze)
-    analyze.set_defaults(func=analyze_cli.run)
+    analyze_command.add_arguments(analyze)
+    analyze.set_defaults(func=analyze_command.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)
@@ -198,7 +200,3 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from trustmirror.reports import charts
+from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.svg import BLUE, Series
+from trustmirror.charts.unit_means import UnitMean, unit_means_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -31,13 +33,13 @@ def profile(**overrides) -> str:
         "chart_id": "profile",
         "categories": THEMES,
         "series": [
-            charts.Series(
+            Series(
                 "Team North",
                 [3.4, 2.9, None, 4.1, 3.8, 3.05],
                 [3.0, 2.5, None, 3.8, 3.5, 2.7],
                 [3.8, 3.3, None, 4.4, 4.1, 3.4],
             ),
-            charts.Series("Acme", [3.5, 3.0, 3.3, 3.9, 3.6, 3.2]),
+            Series("Acme", [3.5, 3.0, 3.3, 3.9, 3.6, 3.2]),
         ],
         "title": "Team North beside Acme",
         "summary": "Team North: Safety and security 3.4, ...",
@@ -45,45 +47,34 @@ def profile(**overrides) -> str:
         "midpoint_label": "neutral (3)",
     }
     arguments.update(overrides)
-    return charts.profile_chart(**arguments)
+    return profile_chart(**arguments)
 
 
-def heatmap(**overrides) -> str:
+def unit_means(**overrides) -> str:
     arguments = {
-        "chart_id": "heatmap",
-        "rows": ["Acme", "Team North", "Team South"],
-        "columns": THEMES,
-        "values": [[3.2, 2.8, 3.1, 2.8, 2.6, 3.1], [3.4, 2.5, 2.8, None, 3.1, 3.1], [None] * 6],
-        "title": "Mean per unit and theme",
+        "chart_id": "scale-1",
+        "units": [
+            UnitMean("Team North", 6, 3.42, 3.01, 3.83, 0.81),
+            UnitMean("Team South", 5, 2.64, 2.02, 3.26, 0.42),
+        ],
+        "title": "Trust: unit means with 95% confidence intervals",
         "summary": "...",
-        "suppressed_label": ["n < 5", "n < 5", "hidden"],
-        "suppressed_legend": "n < 5: not enough responses",
-        "colour_label": "Mean on a scale of 1 to 5",
+        "axis_label": "mean score",
+        "agree_label": "rwg(j) .70 or higher",
+        "disagree_label": "rwg(j) below .70",
+        "overall_mean": 3.1,
+        "overall_label": "overall mean 3.10",
+        "scale_points": 5,
     }
     arguments.update(overrides)
-    return charts.heatmap_chart(**arguments)
-
-
-def participation(**overrides) -> str:
-    arguments = {
-        "chart_id": "participation",
-        "labels": ["Acme", "Team North", "Team South"],
-        "rates": [0.71, 1.0, None],
-        "notes": ["at least 71%", "100% (6 of 6)", "ignored"],
-        "title": "Response rate per unit",
-        "summary": "...",
-        "axis_label": "Response rate",
-        "suppressed_label": "not shown",
-    }
-    arguments.update(overrides)
-    return charts.participation_chart(**arguments)
+    return unit_means_chart(**arguments)
 
 
 def texts(root: ET.Element) -> list[str]:
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
 
 
-@pytest.mark.parametrize("make", [profile, heatmap, participation])
+@pytest.mark.parametrize("make", [profile, unit_means])
 def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
     svg = make()
     root = ET.fromstring(svg)
@@ -99,13 +90,7 @@ def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
     # Inline style is refused by the site's CSP: colours must be presentation attributes.
     assert not any(e.get("style") for e in root.iter())
     assert not list(root.iter(f"{SVG}style")) and not list(root.iter(f"{SVG}metadata"))
-    assert (
-        any(
-            e.get("fill") == charts.BLUE.lower() or e.get("fill") == charts.BLUE
-            for e in root.iter()
-        )
-        or make is heatmap
-    )
+    assert any(e.get("fill") == BLUE.lower() or e.get("fill") == BLUE for e in root.iter())
     # Every id is the chart's own (several charts share a page) and every reference resolves.
     ids = [e.get("id") for e in root.iter() if e.get("id")]
     assert len(ids) == len(set(ids)) and all(i.startswith(chart_id) for i in ids)
@@ -121,7 +106,7 @@ def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
 
 def test_charts_are_deterministic_also_across_processes():
     assert profile() == profile()
-    assert heatmap() == heatmap()
+    assert unit_means() == unit_means()
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); from test_charts import profile; "
         "sys.stdout.write(profile())"
@@ -143,7 +128,7 @@ def test_labels_are_escaped_and_never_start_math_mode():
         categories=[nasty] + THEMES[1:],
         title=nasty,
         summary=nasty,
-        series=[charts.Series(nasty, [3.0] * 6)],
+        series=[Series(nasty, [3.0] * 6)],
     )
     assert "<script" not in svg
     root = ET.fromstring(svg)
@@ -155,7 +140,7 @@ def test_labels_are_escaped_and_never_start_math_mode():
 
 def test_values_that_may_not_be_shown_leave_no_number_in_the_chart():
     svg = profile(
-        series=[charts.Series("Team South", [None] * 6, [None] * 6, [None] * 6)],
+        series=[Series("Team South", [None] * 6, [None] * 6, [None] * 6)],
         summary="Team South: not enough responses",
     )
     root = ET.fromstring(svg)
@@ -163,18 +148,6 @@ def test_values_that_may_not_be_shown_leave_no_number_in_the_chart():
     words = texts(root) + [root[0].text, root[1].text]
     assert not any(SCORE.search(w) for w in words)
     assert not re.search(r"data-|<!--", svg)
-    hidden_row = heatmap(values=[[None] * 6] * 3)
-    assert not any(SCORE.search(t) for t in texts(ET.fromstring(hidden_row)))
-    assert texts(ET.fromstring(hidden_row)).count("hidden") == 6
-
-
-def test_heatmap_writes_one_number_per_shown_cell_in_the_readers_notation():
-    root = ET.fromstring(heatmap(decimal=","))
-    numbers = [t for t in texts(root) if SCORE.fullmatch(t)]
-    assert sorted(numbers) == sorted(
-        ["3,2", "2,8", "3,1", "2,8", "2,6", "3,1", "3,4", "2,5", "2,8", "3,1", "3,1"]
-    )
-    assert texts(root).count("n < 5") == 1 and texts(root).count("hidden") == 6
 
 
 def test_profile_writes_the_values_and_marks_the_midpoint():
@@ -183,11 +156,6 @@ def test_profile_writes_the_values_and_marks_the_midpoint():
         assert value in shown
     assert "neutral (3)" in shown and "not enough responses" in shown
     assert "Team North" in shown and "Acme" in shown  # the legend
-
-
-def test_participation_caps_rates_and_ignores_notes_of_hidden_groups():
-    shown = texts(ET.fromstring(participation()))
-    assert "100% (6 of 6)" in shown and "not shown" in shown and "ignored" not in shown
 
 
 @pytest.mark.parametrize(
@@ -201,8 +169,3 @@ def test_participation_caps_rates_and_ignores_notes_of_hidden_groups():
 def test_profile_refuses_bad_input(bad):
     with pytest.raises(ValueError):
         profile(**bad)
-
-
-def test_heatmap_refuses_ragged_values():
-    with pytest.raises(ValueError):
-        heatmap(values=[[1.0] * 6, [1.0] * 5, [1.0] * 6])

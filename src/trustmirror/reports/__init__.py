@@ -1,1 +1,0 @@
-"""Charts and documents built from analysis results that passed the privacy policy."""
