@@ -34,7 +34,7 @@ from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
 from trustmirror.privacy.recoding import unit_band_recoding
-from trustmirror.results.figures import draw_organisation_charts
+from trustmirror.results.figures import draw_lead_charts, draw_organisation_charts
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
 from trustmirror.surveys.models import Invitation, Response, Scan
@@ -269,7 +269,9 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
         for scan in (scan1, scan2):
             outcome = publication_attempt(scan=scan, force=True)
             if outcome.publication is not None:
-                draw_organisation_charts(PublishedResults(outcome.publication))
+                results = PublishedResults(outcome.publication)
+                draw_organisation_charts(results)
+                draw_lead_charts(results)
             bar.update()
     return info
 

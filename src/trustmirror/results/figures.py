@@ -30,6 +30,7 @@ from trustmirror.results.selectors import Group, PublishedResults
 __all__ = [
     "breakdown_figure",
     "change_figure",
+    "draw_lead_charts",
     "draw_organisation_charts",
     "profile_figure",
     "quality_figure",
@@ -285,3 +286,37 @@ def draw_organisation_charts(results: PublishedResults) -> int:
                 quality_figure(results, MeasurementQuality.from_json(quality))
                 drawn += 1
     return drawn
+
+
+def draw_unit_charts(results: PublishedResults, group: Group) -> int:
+    """Draw a shown unit's charts (its page's) in every language; returns how many."""
+    if not group.shown or results.org is None:
+        return 0
+    themes = results.instrument.themes
+    others = results.other_constructs()
+    drawn = 0
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            profile_figure(results, group, themes)
+            profile_figure(results, group, others, chart_id="others")
+            drawn += 2
+            if group.raw_changes:
+                change_figure(results, group, themes)
+                drawn += 1
+    return drawn
+
+
+def draw_lead_charts(results: PublishedResults) -> int:
+    """Draw the charts of every unit someone leads, so that a lead's first visit is quick.
+
+    Other units' charts are drawn on their first view. Returns how many were drawn.
+    """
+    from trustmirror.orgs.models import Role
+
+    unit_ids = set(
+        Role.objects.filter(
+            organisation_id=results.scan.organisation_id, kind=Role.LEAD, unit__isnull=False
+        ).values_list("unit_id", flat=True)
+    )
+    groups = results.groups([keys.unit_key(pk) for pk in sorted(unit_ids)])
+    return sum(draw_unit_charts(results, group) for group in groups.values())

@@ -20,14 +20,15 @@ from django_tasks_db.models import DBTaskResult
 from trustmirror.results.publishing import publication_attempt, publication_is_due
 from trustmirror.surveys.models import Scan
 
-__all__ = ["Scheduler", "enqueue_due", "publish_scan"]
+__all__ = ["Scheduler", "draw_charts", "enqueue_due", "publish_scan"]
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def publish_scan(scan_id: int) -> list[str]:
-    """Attempt the next publication of one scan; draw its organisation charts once published."""
+    """Attempt the next publication of one scan; draw its organisation charts once published
+    and leave the charts of the leads' units to :func:`draw_charts`."""
     from trustmirror.results.figures import draw_organisation_charts
     from trustmirror.results.selectors import PublishedResults
 
@@ -37,9 +38,28 @@ def publish_scan(scan_id: int) -> list[str]:
     outcome = publication_attempt(scan=scan)
     if outcome.kind == "published" and outcome.publication is not None:
         draw_organisation_charts(PublishedResults(outcome.publication))
+        draw_charts.enqueue(outcome.publication.pk)
     for line in outcome.lines:
         logger.info(line)
     return list(outcome.lines)
+
+
+@task(priority=-10)
+def draw_charts(publication_id: int) -> int:
+    """Draw the charts of every led unit of a publication (after it is published)."""
+    from trustmirror.results.figures import draw_lead_charts
+    from trustmirror.results.models import Publication
+    from trustmirror.results.selectors import PublishedResults
+
+    publication = (
+        Publication.objects.filter(pk=publication_id, status=Publication.PUBLISHED)
+        .select_related("scan", "scan__organisation", "previous_scan")
+        .defer("meta", "payload")
+        .first()
+    )
+    if publication is None:
+        return 0
+    return draw_lead_charts(PublishedResults(publication))
 
 
 def enqueue_due() -> list[int]:

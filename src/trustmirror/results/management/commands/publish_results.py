@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from trustmirror.results.figures import draw_organisation_charts
+from trustmirror.results.figures import draw_lead_charts, draw_organisation_charts
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
 from trustmirror.surveys.models import Scan
@@ -41,7 +41,9 @@ class Command(BaseCommand):
 
             outcome = publication_attempt(scan=scan, force=True, progress=progress)
         if outcome.kind == "published" and outcome.publication is not None:
-            draw_organisation_charts(PublishedResults(outcome.publication))
+            results = PublishedResults(outcome.publication)
+            draw_organisation_charts(results)
+            draw_lead_charts(results)
         for line in outcome.lines:
             self.stdout.write(line)
         if outcome.kind == "failed":
