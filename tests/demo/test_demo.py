@@ -332,3 +332,31 @@ def test_seeding_refuses_to_touch_a_user_of_another_organisation(tmp_path):
     assert get_user_model().objects.filter(username="consultant").count() == 1
     assert not Organisation.objects.filter(slug=story.ORGANISATION_SLUG).exists()
     assert not (tmp_path / demo.INFO_FILE).exists()
+
+
+def test_the_story_is_visible_in_the_published_results(seeded):
+    """What the pages show comes from published versions; the story is there too."""
+    from trustmirror.results.selectors import published_results
+
+    scan1, scan2 = Scan.objects.order_by("opens_on")
+    first, _ = published_results(scan1)
+    second, _ = published_results(scan2)
+    assert first.publication.final and not second.publication.final  # scan 2: interim
+    unit = {u.path: u for u in Unit.objects.all()}
+
+    returns = second.unit_group(unit[story.REORGANISED_TEAM])
+    org = second.org
+    assert returns.stat("safety_security").mean < org.stat("safety_security").mean - 0.8
+    assert returns.change("safety_security").direction == "lower"
+    it = second.unit_group(unit[story.HIGH_TRUST_TEAM])
+    for theme in THEMES:
+        assert it.stat(theme).mean > org.stat(theme).mean, theme
+    for results in (first, second):
+        legal = results.unit_group(unit[story.SMALL_TEAM])
+        assert not legal.shown and legal.stats == {} and legal.reason == "below_k"
+    planning = second.unit_group(unit[story.IMPROVING_TEAM])
+    assert planning.change("reliability").direction == "higher"
+    # Interim: Legal's answers wait (three people never make five); everyone else is in.
+    submitted = Response.objects.filter(scan=scan2, submitted=True)
+    held = submitted.filter(unit__path=story.SMALL_TEAM).count()
+    assert second.publication.respondents == submitted.count() - held
