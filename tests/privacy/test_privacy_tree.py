@@ -12,6 +12,7 @@ from trustmirror.privacy import (
     REASON_SHOWN,
     GroupCount,
     Policy,
+    Visibility,
     find_disclosure,
 )
 
@@ -119,12 +120,14 @@ def test_a_hidden_team_of_k_or_more_is_named_in_a_rollup_not_lost():
     assert disclosure.visible["T3"].rolled_into == ("other", "D")
     assert_safe(units)
 
-    # Y has 2 people of its own above team X (6); Y - X would show those 2. X, though large
-    # enough, is reported with Y's own people.
+    # Y has 2 people of its own above team X (6); Y - X would show those 2. A roll-up of
+    # Y's own people and X would be all of Y, Y's own number again, so there is none: X is
+    # hidden to protect the 2 (complementary), as without roll-ups.
     units = tree(("org", None, 0), ("Y", "org", 2), ("X", "Y", 6), ("Z", "org", 9))
-    visible = POLICY.suppress_tree(units)
-    assert visible["X"] == visible["X"].__class__(False, None, REASON_ROLLED_UP, ("other", "Y"))
-    assert visible["Y"].shown and visible["Z"].shown
+    disclosure = POLICY.suppress_tree_with_rollups(units)
+    assert disclosure.visible["X"] == Visibility(False, None, REASON_COMPLEMENTARY, None)
+    assert disclosure.visible["Y"].shown and disclosure.visible["Z"].shown
+    assert disclosure.rollups == []
     assert_safe(units)
 
 

@@ -20,8 +20,10 @@ Cost: O(units * k^3) table work; about a second for 2,000 units at k = 5.
 
 Roll-ups: under each parent at most one synthetic group ``("other", parent_id)`` combines at
 least two hidden children (the parent's own directly attached respondents count as one
-member). Its residual must hold at least k respondents, so it never publishes a group that
-says nothing new, and it counts as a published set in the parent's residual like any child.
+member). Its residual must hold at least k respondents, so it is never just a sum of shown
+groups; and some of the parent's respondents must stay outside it, so it never repeats the
+parent's own number under another name (nor, for the organisation, the total). It counts as a
+published set in the parent's residual like any child.
 """
 
 from __future__ import annotations
@@ -281,10 +283,12 @@ def _unit_table(
     allow_rollups: bool,
 ) -> dict[tuple[bool, int], _Plan]:
     # Knapsack over the node's pieces (its direct respondents, then each child). State:
-    # (uncovered passed to this node, residual of the roll-up, roll-up members capped at 2).
-    State = tuple[int, int, int]
+    # (uncovered passed to this node, residual of the roll-up, roll-up members capped at 2,
+    # whether some respondents of the node stay outside the roll-up). A roll-up without
+    # anything outside it holds the node's respondents exactly: the node's own number again.
+    State = tuple[int, int, int, bool]
     states: dict[State, tuple[_Plan, tuple[Hashable, ...], bool]] = {
-        (0, 0, 0): (_EMPTY_PLAN, (), False)
+        (0, 0, 0, False): (_EMPTY_PLAN, (), False)
     }
 
     def offer(
@@ -297,24 +301,30 @@ def _unit_table(
 
     if n_direct > 0:
         new: dict[State, tuple[_Plan, tuple[Hashable, ...], bool]] = {}
-        for (unc, roll, m), (plan, rolled, _) in states.items():
-            offer(new, (min(k, unc + n_direct), roll, m), (plan, rolled, False))
+        for (unc, roll, m, out), (plan, rolled, _) in states.items():
+            offer(new, (min(k, unc + n_direct), roll, m, True), (plan, rolled, False))
             if not allow_rollups:
                 continue
             with_score = _Plan(_add(plan.score, _ONE_UNIT_ROLLED), plan.shown, plan.rollups)
-            offer(new, (unc, min(k, roll + n_direct), min(2, m + 1)), (with_score, rolled, True))
+            offer(
+                new, (unc, min(k, roll + n_direct), min(2, m + 1), out), (with_score, rolled, True)
+            )
         states = new
     for child in kids:
         table = tables[child]
         new = {}
-        for (unc, roll, m), (plan, rolled, with_direct) in states.items():
+        outside = subtree_n[child] > 0  # the child's respondents, if it stays out of a roll-up
+        for (unc, roll, m, out), (plan, rolled, with_direct) in states.items():
             if (True, 0) in table:
-                offer(new, (unc, roll, m), (_merge(plan, table[(True, 0)]), rolled, with_direct))
+                shown_child = _merge(plan, table[(True, 0)])
+                offer(new, (unc, roll, m, True), (shown_child, rolled, with_direct))
             for (shown, r), child_plan in table.items():
                 if shown:
                     continue
                 merged = _merge(plan, child_plan)
-                offer(new, (min(k, unc + r), roll, m), (merged, rolled, with_direct))
+                offer(
+                    new, (min(k, unc + r), roll, m, out or outside), (merged, rolled, with_direct)
+                )
                 if not allow_rollups:
                     continue
                 in_rollup = _Plan(
@@ -322,7 +332,7 @@ def _unit_table(
                 )
                 offer(
                     new,
-                    (unc, min(k, roll + r), min(2, m + 1)),
+                    (unc, min(k, roll + r), min(2, m + 1), out),
                     (in_rollup, rolled + (child,), with_direct),
                 )
         states = new
@@ -333,9 +343,9 @@ def _unit_table(
         if key not in result or plan.score > result[key].score:
             result[key] = plan
 
-    for (unc, roll, m), (plan, rolled, with_direct) in states.items():
-        if m == 1 or (m == 2 and roll < k):
-            continue  # a roll-up needs two members and a residual of at least k
+    for (unc, roll, m, out), (plan, rolled, with_direct) in states.items():
+        if m == 1 or (m == 2 and (roll < k or not out)):
+            continue  # a roll-up needs two members, a residual of at least k, and a remainder
         if m == 2:
             rollup = (node, rolled, with_direct)
             plan = _Plan(_add(plan.score, (0, 1, 0, 0)), plan.shown, plan.rollups + (rollup,))
