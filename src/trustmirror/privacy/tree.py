@@ -189,6 +189,10 @@ def disclose_tree(
 
     With roll-ups allowed, a hidden unit of k or more respondents ends up in a roll-up whenever
     that is possible, so ``complementary`` is rare; without them it is the usual outcome.
+
+    Between equally good arrangements the order of ``units`` decides. Pass a scan's units in
+    one fixed order wherever it is disclosed (the results use the tree path): two pages that
+    broke a tie differently could together reveal what each of them hides.
     """
     _validate(units)
     root = object()  # the organisation: a virtual unit above all roots, forced visible
