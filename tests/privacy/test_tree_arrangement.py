@@ -250,6 +250,37 @@ def test_a_rollup_never_repeats_its_parents_number():
     assert disclosure.visible["X"] == hidden(REASON_ROLLED_UP, ("other", "Org"))
 
 
+def test_the_parents_own_people_can_be_what_a_rollup_leaves_out():
+    """P has 5 people of its own and small teams B (3) and C (2): "other teams of P" (5) is
+    reported, and P's own 5 are the remainder that makes it something other than P."""
+    units = tree(("P", None, 5), ("B", "P", 3), ("C", "P", 2))
+    disclosure = Policy(K).suppress_tree_with_rollups(units)
+    assert shown(disclosure) == {"P"}
+    assert disclosure.rollups == [RollUp(("other", "P"), "P", ("B", "C"), False, 5)]
+    assert disclosure.visible["B"] == hidden(REASON_ROLLED_UP, ("other", "P"))
+
+
+def test_a_hidden_team_left_out_of_a_rollup_is_a_remainder_even_of_one():
+    """Dept has 4 people of its own above Section (2 of its own) with teams Day (3) and
+    Night (1). Section (6) cannot be shown: Dept - Section = 4.
+
+    Section's own 2 and Day (5) are reported as "other teams and people of Section"; Night's
+    one person, left out, is what makes that group differ from Section, and with Dept's own
+    4 it is a residual of 5. No other roll-up under Section reaches k without being Section.
+    """
+    units = tree(
+        ("Dept", None, 4), ("Section", "Dept", 2), ("Day", "Section", 3), ("Night", "Section", 1)
+    )
+    disclosure = Policy(K).suppress_tree_with_rollups(units)
+    assert disclosure.visible == {
+        "Dept": Visibility(True, 10, "shown"),
+        "Section": hidden(REASON_COMPLEMENTARY),
+        "Day": hidden(REASON_ROLLED_UP, ("other", "Section")),
+        "Night": hidden(REASON_BELOW_K),
+    }
+    assert disclosure.rollups == [RollUp(("other", "Section"), "Section", ("Day",), True, 5)]
+
+
 def test_no_rollup_repeats_the_organisation_total():
     """Two top units of 2 and 3: "other units of the organisation" would be the total again."""
     units = tree(("Sales", None, 2), ("Board", None, 3))
