@@ -240,3 +240,19 @@ def test_groups_must_be_one_label_per_respondent():
 def test_items_need_a_column():
     with pytest.raises(ValueError, match="items must have at least one column"):
         rwg_j(np.empty((3, 0)), scale_points=5)
+
+
+def test_icc_table_uses_the_group_size_asked_for():
+    """The three unequal groups above: k = 3 by default, n0 = 26/9 on request."""
+    frame = pd.DataFrame({"score": THREE_VALUES})
+    assert icc_table(frame, THREE_GROUPS).loc["score", "group_size"] == 3.0
+    n0 = icc_table(frame, THREE_GROUPS, group_size="n0").loc["score"]
+    assert n0["group_size"] == pytest.approx(26 / 9)
+    assert n0["icc1"] == pytest.approx(9 / 22)
+
+
+def test_non_numeric_answers_name_what_was_wrong():
+    with pytest.raises(ValueError, match="values must be numeric"):
+        icc(["x", "y"], [1, 2])
+    with pytest.raises(ValueError, match="items must be numeric"):
+        rwg_j([["x", "y"]], scale_points=5)
