@@ -12,6 +12,7 @@ from trustmirror.privacy import (
     REASON_SHOWN,
     GroupCount,
     Policy,
+    Visibility,
     find_disclosure,
 )
 
@@ -43,14 +44,24 @@ def test_everything_shown_when_every_group_and_difference_reaches_k():
     ]
 
 
-def test_small_team_hides_a_sibling_so_the_parent_cannot_be_subtracted():
-    """Org = A(10) + B(8) + C(2): showing A and B would give C as org - A - B."""
-    units = tree(("org", None, 0), ("A", "org", 10), ("B", "org", 8), ("C", "org", 2))
+@pytest.mark.parametrize("order", ["larger first", "smaller first"])
+def test_small_team_hides_a_sibling_so_the_parent_cannot_be_subtracted(order):
+    """Org = A(10) + B(8) + C(2): showing A and B would give C as org - A - B.
+
+    Hiding A instead of B would be as safe; the smaller sibling goes because of its size,
+    whichever of the two is given first (a tie would go to the first, see
+    test_tree_arrangement.py).
+    """
+    rows = [("A", "org", 10), ("B", "org", 8)]
+    units = tree(
+        ("org", None, 0), *(rows if order == "larger first" else rows[::-1]), ("C", "org", 2)
+    )
     visible = POLICY.suppress_tree(units)
-    assert visible["org"].shown and visible["A"].shown
+    assert visible["org"] == Visibility(True, 20, REASON_SHOWN)
+    assert visible["A"] == Visibility(True, 10, REASON_SHOWN)
     # The smaller sibling goes: B is rolled up with C into "other teams of org".
-    assert visible["B"] == visible["B"].__class__(False, None, REASON_ROLLED_UP, ("other", "org"))
-    assert visible["C"].rolled_into == ("other", "org")
+    assert visible["B"] == Visibility(False, None, REASON_ROLLED_UP, ("other", "org"))
+    assert visible["C"] == Visibility(False, None, REASON_ROLLED_UP, ("other", "org"))
     assert_safe(units)
 
 
@@ -119,12 +130,14 @@ def test_a_hidden_team_of_k_or_more_is_named_in_a_rollup_not_lost():
     assert disclosure.visible["T3"].rolled_into == ("other", "D")
     assert_safe(units)
 
-    # Y has 2 people of its own above team X (6); Y - X would show those 2. X, though large
-    # enough, is reported with Y's own people.
+    # Y has 2 people of its own above team X (6); Y - X would show those 2. A roll-up of
+    # Y's own people and X would be all of Y, Y's own number again, so there is none: X is
+    # hidden to protect the 2 (complementary), as without roll-ups.
     units = tree(("org", None, 0), ("Y", "org", 2), ("X", "Y", 6), ("Z", "org", 9))
-    visible = POLICY.suppress_tree(units)
-    assert visible["X"] == visible["X"].__class__(False, None, REASON_ROLLED_UP, ("other", "Y"))
-    assert visible["Y"].shown and visible["Z"].shown
+    disclosure = POLICY.suppress_tree_with_rollups(units)
+    assert disclosure.visible["X"] == Visibility(False, None, REASON_COMPLEMENTARY, None)
+    assert disclosure.visible["Y"].shown and disclosure.visible["Z"].shown
+    assert disclosure.rollups == []
     assert_safe(units)
 
 

@@ -20,8 +20,10 @@ Cost: O(units * k^3) table work; about a second for 2,000 units at k = 5.
 
 Roll-ups: under each parent at most one synthetic group ``("other", parent_id)`` combines at
 least two hidden children (the parent's own directly attached respondents count as one
-member). Its residual must hold at least k respondents, so it never publishes a group that
-says nothing new, and it counts as a published set in the parent's residual like any child.
+member). Its residual must hold at least k respondents, so it is never just a sum of shown
+groups; and some of the parent's respondents must stay outside it, so it never repeats the
+parent's own number under another name (nor, for the organisation, the total). It counts as a
+published set in the parent's residual like any child.
 """
 
 from __future__ import annotations
@@ -198,6 +200,10 @@ def disclose_tree(
     With roll-ups allowed, a hidden unit of k or more respondents ends up in a roll-up whenever
     that is possible, so ``complementary`` is rare; without them it is the usual outcome.
 
+    Between equally good arrangements the order of ``units`` decides. Pass a scan's units in
+    one fixed order wherever it is disclosed (the results use the tree path): two pages that
+    broke a tie differently could together reveal what each of them hides.
+
     The keyword arguments serve publications in steps (:mod:`trustmirror.privacy.release`):
     there ``GroupCount.n`` holds the respondents a step adds, the residual rule applies to
     those, and ``cumulative`` holds everyone a shown number describes after the step (a unit
@@ -214,6 +220,7 @@ def disclose_tree(
         preferred=frozenset(preferred),
         no_rollup_under=frozenset(no_rollup_under),
         stepwise=cumulative is not None,
+        direct_cumulative=cumulative_direct,
     )
     root = object()  # the organisation: a virtual unit above all roots, forced visible
     children: dict[Hashable, list[Hashable]] = {root: []}
@@ -322,6 +329,7 @@ class _Options:
     preferred: frozenset[Hashable]
     no_rollup_under: frozenset[Hashable | None]
     stepwise: bool = False
+    direct_cumulative: Mapping[Hashable, int] = field(default_factory=dict)
 
 
 def _unit_table(
@@ -339,10 +347,15 @@ def _unit_table(
         (None if is_root else node) not in options.no_rollup_under
     )
     # Knapsack over the node's pieces (its direct respondents, then each child). State:
-    # (uncovered passed to this node, residual of the roll-up, roll-up members capped at 2).
-    State = tuple[int, int, int]
+    # (uncovered passed to this node, residual of the roll-up, roll-up members capped at 2,
+    # whether some respondents of the node stay outside the roll-up). A roll-up without
+    # anything outside it holds the node's respondents exactly: the node's own number again.
+    State = tuple[int, int, int, bool]
+    # In a step, people attached directly to the node who add nobody now stay outside any
+    # roll-up (a roll-up takes the node's direct people only with their newcomers).
+    direct_outside = not is_root and n_direct == 0 and options.direct_cumulative.get(node, 0) > 0
     states: dict[State, tuple[_Plan, tuple[Hashable, ...], bool]] = {
-        (0, 0, 0): (_EMPTY_PLAN, (), False)
+        (0, 0, 0, direct_outside): (_EMPTY_PLAN, (), False)
     }
 
     def offer(
@@ -355,24 +368,31 @@ def _unit_table(
 
     if n_direct > 0:
         new: dict[State, tuple[_Plan, tuple[Hashable, ...], bool]] = {}
-        for (unc, roll, m), (plan, rolled, _) in states.items():
-            offer(new, (min(k, unc + n_direct), roll, m), (plan, rolled, False))
+        for (unc, roll, m, out), (plan, rolled, _) in states.items():
+            offer(new, (min(k, unc + n_direct), roll, m, True), (plan, rolled, False))
             if not allow_rollups:
                 continue
             with_score = _Plan(_add(plan.score, _ONE_UNIT_ROLLED), plan.shown, plan.rollups)
-            offer(new, (unc, min(k, roll + n_direct), min(2, m + 1)), (with_score, rolled, True))
+            offer(
+                new, (unc, min(k, roll + n_direct), min(2, m + 1), out), (with_score, rolled, True)
+            )
         states = new
     for child in kids:
         table = tables[child]
         new = {}
-        for (unc, roll, m), (plan, rolled, with_direct) in states.items():
+        # The child's respondents (all of them, not only a step's), if it stays out of a roll-up.
+        outside = subtree_cumulative[child] > 0
+        for (unc, roll, m, out), (plan, rolled, with_direct) in states.items():
             if (True, 0) in table:
-                offer(new, (unc, roll, m), (_merge(plan, table[(True, 0)]), rolled, with_direct))
+                shown_child = _merge(plan, table[(True, 0)])
+                offer(new, (unc, roll, m, True), (shown_child, rolled, with_direct))
             for (shown, r), child_plan in table.items():
                 if shown:
                     continue
                 merged = _merge(plan, child_plan)
-                offer(new, (min(k, unc + r), roll, m), (merged, rolled, with_direct))
+                offer(
+                    new, (min(k, unc + r), roll, m, out or outside), (merged, rolled, with_direct)
+                )
                 if not allow_rollups:
                     continue
                 in_rollup = _Plan(
@@ -380,7 +400,7 @@ def _unit_table(
                 )
                 offer(
                     new,
-                    (unc, min(k, roll + r), min(2, m + 1)),
+                    (unc, min(k, roll + r), min(2, m + 1), out),
                     (in_rollup, rolled + (child,), with_direct),
                 )
         states = new
@@ -391,10 +411,11 @@ def _unit_table(
         if key not in result or plan.score > result[key].score:
             result[key] = plan
 
-    for (unc, roll, m), (plan, rolled, with_direct) in states.items():
-        if m == 1 or (m == 2 and roll < k and not (options.stepwise and roll == 0)):
-            # A roll-up needs two members and a residual of at least k; in a step, a roll-up
-            # that adds nobody (residual 0) may stay, since it says nothing new.
+    for (unc, roll, m, out), (plan, rolled, with_direct) in states.items():
+        too_small = roll < k and not (options.stepwise and roll == 0)
+        if m == 1 or (m == 2 and (too_small or not out)):
+            # A roll-up needs two members, a residual of at least k (in a step, a roll-up that
+            # adds nobody may stay: it says nothing new), and a remainder outside it.
             continue
         if m == 2:
             rollup = (node, rolled, with_direct)
