@@ -124,6 +124,13 @@ def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: 
     return out
 
 
+def _cells(group: Group | None, themes) -> list[str]:
+    """The printed values of a reference row (a hidden group has none)."""
+    if group is None or not group.shown:
+        return ["–" for _theme in themes]
+    return [wording.number(s.mean) if (s := group.stat(t.id)) else "–" for t in themes]
+
+
 def _sorted(rows: list[Row], results: PublishedResults, sort: str, descending: bool) -> list[Row]:
     themes = [t.id for t in results.instrument.themes]
     if sort not in themes:
@@ -190,9 +197,10 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
             {
                 "themes": [(t.id, t.label[lang]) for t in themes],
                 "heatmap_rows": _sorted(rows, results, sort, descending),
-                "org_cells": [
-                    wording.number(s.mean) if (s := org_group.stat(t.id)) else "" for t in themes
-                ],
+                "org_cells": _cells(org_group, themes),
+                "level_cells": (
+                    _cells(results.group(level_key), themes) if level_key != keys.ORG else []
+                ),
                 "profile_chart": figures.profile_figure(results, None, themes),
                 "theme_lines": lines(results, themes, None, lang),
                 "groups": construct_groups(results, None, lang),
