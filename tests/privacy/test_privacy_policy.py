@@ -225,3 +225,15 @@ def test_every_reason_code_has_a_sentence_in_both_languages():
         with translation.override("nl"):
             dutch = str(REASONS[code])
         assert english and dutch and english != dutch, code
+
+
+def test_a_hidden_units_reason_says_below_k_whenever_it_has_fewer_than_k():
+    from trustmirror.privacy import Visibility
+
+    policy = Policy(5)
+    rolled = Visibility(False, None, REASON_ROLLED_UP, ("other", 1))
+    assert policy.hidden_reason(rolled, 3) == REASON_BELOW_K  # its own numbers cannot exist
+    assert policy.hidden_reason(rolled, 5) == REASON_ROLLED_UP
+    hidden = Visibility(False, None, REASON_COMPLEMENTARY)
+    assert policy.hidden_reason(hidden, 9) == REASON_COMPLEMENTARY
+    assert policy.hidden_reason(Visibility(True, 9, REASON_SHOWN), 9) == REASON_SHOWN

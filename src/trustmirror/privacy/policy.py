@@ -187,6 +187,20 @@ class Policy:
         """
         return disclose_tree(units, self.k, allow_rollups=rollups)
 
+    def hidden_reason(self, visibility: Visibility, respondents: int) -> str:
+        """The reason a unit shows no numbers, as a reader should be told it.
+
+        ``respondents`` counts everyone in the unit's subtree that the published numbers
+        include. A unit of fewer than k says so (``below_k``), even where it is reported
+        inside a roll-up: "fewer than k" is the reason its own numbers cannot exist. A shown
+        unit's reason is ``shown``.
+        """
+        if visibility.shown:
+            return REASON_SHOWN
+        if respondents < self.k:
+            return REASON_BELOW_K
+        return visibility.reason
+
     # -- items, change, cuts ----------------------------------------------------------------
 
     def item_detail_allowed(self, n_item_answers: int) -> bool:

@@ -44,7 +44,6 @@ from trustmirror.orgs.models import Unit
 from trustmirror.privacy import (
     ORGANISATION,
     REASON_BELOW_K,
-    REASON_COMPLEMENTARY,
     REASON_ROLLED_UP,
     GroupCount,
     Policy,
@@ -383,12 +382,8 @@ class _Builder:
         disclosure = plan.disclosure
         aggregates = disclosure.aggregates()
         subtree = _subtree_counts(data.units, _per_unit(data.unit_of, included))
-        # A roll-up that covers exactly what the organisation or a unit covers only repeats
-        # that row: it is published (the rule counts it) but not listed.
-        elsewhere = {m for key, m in aggregates.items() if not isinstance(key, tuple)}
-        elsewhere.add(aggregates.get(ORGANISATION, frozenset()))
-        listed = {r.parent_id: r for r in disclosure.rollups if aggregates[r.id] not in elsewhere}
-        listed_ids = {r.id for r in listed.values()}
+        # Every roll-up has a row: the tree never forms one that repeats another group's number.
+        listed = {r.parent_id: r for r in disclosure.rollups}
         invited_subtree = _subtree_counts(data.units, dict(data.invited))
         rows: dict[str, dict] = {}
 
@@ -437,12 +432,7 @@ class _Builder:
             for unit in kids.get(parent, []):
                 position += 1
                 visibility = disclosure.visible[unit.pk]
-                reason = visibility.reason
-                if not visibility.shown:
-                    if subtree.get(unit.pk, 0) < self.policy.k:
-                        reason = REASON_BELOW_K
-                    elif reason == REASON_ROLLED_UP and visibility.rolled_into not in listed_ids:
-                        reason = REASON_COMPLEMENTARY
+                reason = self.policy.hidden_reason(visibility, subtree.get(unit.pk, 0))
                 rows[keys.unit_key(unit.pk)] = {
                     "key": keys.unit_key(unit.pk),
                     "unit_id": unit.pk,
@@ -450,7 +440,7 @@ class _Builder:
                     "depth": depth,
                     "position": position,
                     "shown": visibility.shown,
-                    "reason": "shown" if visibility.shown else reason,
+                    "reason": reason,
                     "rolled_into": (
                         keys.encode(visibility.rolled_into)
                         if reason == REASON_ROLLED_UP and visibility.rolled_into is not None
