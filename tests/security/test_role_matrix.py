@@ -102,10 +102,10 @@ def _cases(world):
             "/o/globex/people/import/",
             {**nobody, "olga": 200},
         ),
-        ("orgs:scan_create", "own org", "get", "/o/acme/scans/new/", admin_only),
-        ("orgs:scan_links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
+        ("scans:create", "own org", "get", "/o/acme/scans/new/", admin_only),
+        ("scans:links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
         (
-            "orgs:scan_links",
+            "scans:links",
             "other org's scan via own org",
             "post",
             f"/o/acme/scans/{gs}/links/",
