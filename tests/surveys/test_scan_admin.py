@@ -541,8 +541,8 @@ def test_the_dashboard_shows_each_scans_phase_period_and_results(client, acme, f
     assert "A new version is being built." in text(pulse)
     assert 'data-phase="scheduled"' in row(spring)
     assert (
-        "Interim results appear in steps while the scan is open, the final results when it "
-        "closes on 21 April 2027." in text(spring)
+        "Results appear in steps while the scan is open, and in final form when it closes on "
+        "21 April 2027." in text(spring)
     )
     assert 'data-phase="closed"' in row(ended)
     assert "The scan has closed: the final results are published shortly." in text(ended)

@@ -252,7 +252,8 @@ def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespon
             )
             messages.success(
                 request,
-                _("The scan now closes on %(date)s.") % {"date": date_format(scan.closes_on, "j F Y")},
+                _("The scan now closes on %(date)s.")
+                % {"date": date_format(scan.closes_on, "j F Y")},
             )
             return _back_to_scan(scan)
     return _manage_page(request, scan, extend_form=form)

@@ -1,7 +1,8 @@
 """``{% scan_results_state scan %}``: one line on what a scan's results are doing.
 
-A template tag, so that the pages of lower layers (the organisation's dashboard, a scan's
-admin page) can show it without their code importing the results app.
+A template tag, so that the organisation's dashboard can show it without orgs importing the
+results app (templates already link to the results pages); a scan's admin page uses it too,
+so that both say it in the same words.
 """
 
 from django import template
