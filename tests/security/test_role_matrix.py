@@ -91,90 +91,88 @@ def _cases(world):
     analysts = {"anonymous": login, "carla": 200, "alex": 200, "dana": 404, "eli": 404, "olga": 404}
     nobody = {"anonymous": login, "carla": 404, "alex": 404, "dana": 404, "eli": 404, "olga": 404}
     s, gs = scan.pk, g_scan.pk
-    return (
-        [
-            ("orgs:dashboard", "own org", "get", "/o/acme/", everyone_in_acme),
-            ("orgs:dashboard", "other org", "get", "/o/globex/", {**nobody, "olga": 200}),
-            ("orgs:people_import", "own org", "get", "/o/acme/people/import/", admin_only),
-            (
-                "orgs:people_import",
-                "other org",
-                "get",
-                "/o/globex/people/import/",
-                {**nobody, "olga": 200},
-            ),
-            ("scans:create", "own org", "get", "/o/acme/scans/new/", admin_only),
-            ("scans:create", "other org", "get", "/o/globex/scans/new/", {**nobody, "olga": 200}),
-            ("scans:links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
-            (
-                "scans:links",
-                "other org's scan via own org",
-                "post",
-                f"/o/acme/scans/{gs}/links/",
-                nobody,
-            ),
-            ("results:scan_overview", "own scan", "get", f"/o/acme/scans/{s}/", analysts),
-            (
-                "results:scan_overview",
-                "other org's scan via own org",
-                "get",
-                f"/o/acme/scans/{gs}/",
-                nobody,
-            ),
-            (
-                "results:scan_overview",
-                "other org's scan",
-                "get",
-                f"/o/globex/scans/{gs}/",
-                {**nobody, "olga": 200},
-            ),
-            (
-                "results:unit_profile",
-                "Team North",
-                "get",
-                f"/o/acme/scans/{s}/units/{a.north.pk}/",
-                {**analysts, "dana": 200},
-            ),
-            (
-                "results:unit_profile",
-                "Team South",
-                "get",
-                f"/o/acme/scans/{s}/units/{a.south.pk}/",
-                {**analysts, "eli": 200},
-            ),
-            (
-                "results:unit_profile",
-                "Operations (above Dana's team)",
-                "get",
-                f"/o/acme/scans/{s}/units/{ops.pk}/",
-                analysts,
-            ),
-            (
-                "results:unit_profile",
-                "other org's unit in own scan",
-                "get",
-                f"/o/acme/scans/{s}/units/{g_unit.pk}/",
-                nobody,
-            ),
-            (
-                "results:unit_profile",
-                "own unit in other org's scan",
-                "get",
-                f"/o/acme/scans/{gs}/units/{a.north.pk}/",
-                nobody,
-            ),
-        ]
-        + _scan_admin_cases(s, gs, admin_only, nobody)
-        + _optional_cases(s, gs, analysts, nobody)
-    )
+    cases = [
+        ("orgs:dashboard", "own org", "get", "/o/acme/", everyone_in_acme),
+        ("orgs:dashboard", "other org", "get", "/o/globex/", {**nobody, "olga": 200}),
+        ("orgs:people_import", "own org", "get", "/o/acme/people/import/", admin_only),
+        (
+            "orgs:people_import",
+            "other org",
+            "get",
+            "/o/globex/people/import/",
+            {**nobody, "olga": 200},
+        ),
+        ("scans:create", "own org", "get", "/o/acme/scans/new/", admin_only),
+        ("scans:create", "other org", "get", "/o/globex/scans/new/", {**nobody, "olga": 200}),
+        ("scans:links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
+        (
+            "scans:links",
+            "other org's scan via own org",
+            "post",
+            f"/o/acme/scans/{gs}/links/",
+            nobody,
+        ),
+        ("results:scan_overview", "own scan", "get", f"/o/acme/scans/{s}/", analysts),
+        (
+            "results:scan_overview",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/",
+            nobody,
+        ),
+        (
+            "results:scan_overview",
+            "other org's scan",
+            "get",
+            f"/o/globex/scans/{gs}/",
+            {**nobody, "olga": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Team North",
+            "get",
+            f"/o/acme/scans/{s}/units/{a.north.pk}/",
+            {**analysts, "dana": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Team South",
+            "get",
+            f"/o/acme/scans/{s}/units/{a.south.pk}/",
+            {**analysts, "eli": 200},
+        ),
+        (
+            "results:unit_profile",
+            "Operations (above Dana's team)",
+            "get",
+            f"/o/acme/scans/{s}/units/{ops.pk}/",
+            analysts,
+        ),
+        (
+            "results:unit_profile",
+            "other org's unit in own scan",
+            "get",
+            f"/o/acme/scans/{s}/units/{g_unit.pk}/",
+            nobody,
+        ),
+        (
+            "results:unit_profile",
+            "own unit in other org's scan",
+            "get",
+            f"/o/acme/scans/{gs}/units/{a.north.pk}/",
+            nobody,
+        ),
+    ]
+    return cases + _scan_admin_cases(s, gs, nobody) + _optional_cases(s, gs, analysts, nobody)
 
 
-def _scan_admin_cases(s, gs, admin_only, nobody):
+def _scan_admin_cases(s, gs, nobody):
     """A scan's own page and its actions: organisation admins only, their own scans only.
 
     The actions are posted empty, so that an allowed request shows the page with the form's
     errors (200) and changes nothing for the personas after it.
     """
+    admin_only = {**nobody, "carla": 200}
     cases = [
         ("scans:manage", "own scan", "get", f"/o/acme/scans/{s}/manage/", admin_only),
         (
