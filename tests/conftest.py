@@ -111,6 +111,27 @@ def publish_now(scan, *, again: bool = False):
 
 
 @pytest.fixture
+def frozen_today(monkeypatch):
+    """``frozen_today(date)``: from now on the local date (phases, actions, forms) is ``date``.
+
+    Only :func:`django.utils.timezone.localdate` without an argument is frozen, which is what
+    the code asks when it means "today"; clock times (audit, publications) stay real.
+    """
+    from django.utils import timezone
+
+    real = timezone.localdate
+
+    def freeze(date):
+        def localdate(value=None, timezone=None):
+            return date if value is None else real(value, timezone)
+
+        monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+        return date
+
+    return freeze
+
+
+@pytest.fixture
 def publish():
     """``publish(scan)``: publish the scan's next version now (see :func:`publish_now`)."""
     return publish_now

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("s/", include("trustmirror.surveys.urls")),
     path("o/<slug:org>/", include("trustmirror.orgs.urls")),
+    path("o/<slug:org>/", include("trustmirror.surveys.admin_urls")),
     path("o/<slug:org>/", include("trustmirror.results.urls")),
 ]
 

@@ -290,7 +290,7 @@ def test_import_errors_in_dutch(client, acme):
 def test_new_scan_page_in_dutch(client, acme):
     client.force_login(acme.carla)
     _dutch(client)
-    html = client.get(reverse("orgs:scan_create", kwargs={"org": "acme"})).content.decode()
+    html = client.get(reverse("scans:create", kwargs={"org": "acme"})).content.decode()
     _assert_reads(
         html,
         ["Nieuwe scan", "Opent op", "Sluit op", "Minimale groepsgrootte", "Scan en links aanmaken"],

@@ -1,21 +1,14 @@
-"""The consultant's pages: import through the web, scan creation and the one-time links."""
+"""The organisation's pages: the dashboard and the import through the web."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from trustmirror.orgs.models import Person
-from trustmirror.surveys.models import Invitation, Scan
-from trustmirror.surveys.tokens import token_hash
-
-LINK = re.compile(r"/s/([A-Za-z0-9_-]{22})\b")
 
 
 def test_dashboard_shows_the_unit_tree(client, acme):
@@ -36,7 +29,7 @@ def test_lead_sees_only_own_subtree_in_the_tree(client, acme):
 
 
 @pytest.mark.parametrize("user", ["dana", "eli", "olga"])
-@pytest.mark.parametrize("name", ["orgs:people_import", "orgs:scan_create"])
+@pytest.mark.parametrize("name", ["orgs:people_import"])
 def test_only_admins_manage(client, acme, user, name):
     client.force_login(getattr(acme, user))
     assert client.get(reverse(name, kwargs={"org": "acme"})).status_code == 404
@@ -72,53 +65,6 @@ def test_web_import_success(client, acme):
     )
     assert "Import done. New people: 1." in response.content.decode()
     assert Person.objects.get(email="new@acme.test").unit.path == "Sales/Team West"
-
-
-def test_scan_creation_shows_each_link_once_and_stores_only_hashes(client, acme):
-    client.force_login(acme.carla)
-    response = client.post(
-        reverse("orgs:scan_create", kwargs={"org": "acme"}),
-        {
-            "name": "Spring",
-            "opens_on": "2026-01-01",
-            "closes_on": "2030-01-01",
-            "min_group_size": 5,
-        },
-    )
-    assert response.status_code == 200
-    tokens = set(LINK.findall(response.content.decode()))
-    scan = Scan.objects.get(name="Spring")
-    invitations = Invitation.objects.filter(scan=scan)
-    assert (
-        len(tokens) == invitations.count() == Person.objects.filter(organisation=acme.org).count()
-    )
-    assert {token_hash(t) for t in tokens} == set(invitations.values_list("token_hash", flat=True))
-    # No column anywhere holds a token in clear.
-    for invitation in invitations:
-        assert invitation.token_hash not in tokens and len(invitation.token_hash) == 64
-
-    # The CSV download takes the tokens back from the page and ignores forged ones.
-    forged = "A" * 22
-    download = client.post(
-        reverse("orgs:scan_links", kwargs={"org": "acme", "scan_id": scan.pk}),
-        {"token": [*sorted(tokens), forged, "<script>"]},
-    )
-    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert rows[0] == ["name", "email", "language", "unit", "link"]
-    assert len(rows) == 1 + len(tokens)
-    assert {LINK.search(row[4]).group(1) for row in rows[1:]} == tokens
-
-
-def test_scan_form_refuses_k_below_three_and_reversed_dates(client, acme):
-    client.force_login(acme.carla)
-    response = client.post(
-        reverse("orgs:scan_create", kwargs={"org": "acme"}),
-        {"name": "Bad", "opens_on": "2026-02-01", "closes_on": "2026-01-01", "min_group_size": 2},
-    )
-    html = response.content.decode()
-    assert "Ensure this value is greater than or equal to 3." in html
-    assert "The scan cannot close before it opens." in html
-    assert not Scan.objects.exists()
 
 
 def test_dashboard_sends_leads_and_members_to_their_own_unit(client, acme):

@@ -425,7 +425,7 @@ def test_leak_finder_agrees_with_the_exact_audit():
 
 
 def test_scan_form_takes_0_to_2_characteristics_default_1():
-    from trustmirror.orgs.forms import ScanCreateForm
+    from trustmirror.surveys.scan_forms import ScanCreateForm
 
     base = {"name": "S", "opens_on": "2026-01-01", "closes_on": "2026-02-01", "min_group_size": 5}
     assert ScanCreateForm(base).is_valid()

@@ -28,6 +28,11 @@ JUNK = {
     "closes_on": "yesterday",
     "min_group_size": "-7",
     "max_cut_dimensions": "99",
+    "interim_results": "perhaps",
+    # A scan's actions (their forms are prefixed); confirmed, so that close and delete run.
+    "extend-closes_on": "2027-02-30",
+    "close-confirm": "yes",
+    "delete-confirm": "yes",
     "file": "not a file",
     "token": ["<script>", "A" * 22, ""],
     "item-saf1": "7",

@@ -91,7 +91,7 @@ def _cases(world):
     analysts = {"anonymous": login, "carla": 200, "alex": 200, "dana": 404, "eli": 404, "olga": 404}
     nobody = {"anonymous": login, "carla": 404, "alex": 404, "dana": 404, "eli": 404, "olga": 404}
     s, gs = scan.pk, g_scan.pk
-    return [
+    cases = [
         ("orgs:dashboard", "own org", "get", "/o/acme/", everyone_in_acme),
         ("orgs:dashboard", "other org", "get", "/o/globex/", {**nobody, "olga": 200}),
         ("orgs:people_import", "own org", "get", "/o/acme/people/import/", admin_only),
@@ -102,10 +102,11 @@ def _cases(world):
             "/o/globex/people/import/",
             {**nobody, "olga": 200},
         ),
-        ("orgs:scan_create", "own org", "get", "/o/acme/scans/new/", admin_only),
-        ("orgs:scan_links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
+        ("scans:create", "own org", "get", "/o/acme/scans/new/", admin_only),
+        ("scans:create", "other org", "get", "/o/globex/scans/new/", {**nobody, "olga": 200}),
+        ("scans:links", "own scan", "post", f"/o/acme/scans/{s}/links/", admin_only),
         (
-            "orgs:scan_links",
+            "scans:links",
             "other org's scan via own org",
             "post",
             f"/o/acme/scans/{gs}/links/",
@@ -161,7 +162,59 @@ def _cases(world):
             f"/o/acme/scans/{gs}/units/{a.north.pk}/",
             nobody,
         ),
-    ] + _optional_cases(s, gs, analysts, nobody)
+    ]
+    return cases + _scan_admin_cases(s, gs, nobody) + _optional_cases(s, gs, analysts, nobody)
+
+
+def _scan_admin_cases(s, gs, nobody):
+    """A scan's own page and its actions: organisation admins only, their own scans only.
+
+    The actions are posted empty, so that an allowed request shows the page with the form's
+    errors (200) and changes nothing for the personas after it.
+    """
+    admin_only = {**nobody, "carla": 200}
+    cases = [
+        ("scans:manage", "own scan", "get", f"/o/acme/scans/{s}/manage/", admin_only),
+        (
+            "scans:manage",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/manage/",
+            nobody,
+        ),
+        (
+            "scans:manage",
+            "other org's scan",
+            "get",
+            f"/o/globex/scans/{gs}/manage/",
+            {**nobody, "olga": 200},
+        ),
+    ]
+    for action in ("edit", "close", "extend", "delete"):
+        cases += [
+            (
+                f"scans:{action}",
+                "own scan",
+                "post",
+                f"/o/acme/scans/{s}/manage/{action}/",
+                admin_only,
+            ),
+            (
+                f"scans:{action}",
+                "other org's scan via own org",
+                "post",
+                f"/o/acme/scans/{gs}/manage/{action}/",
+                nobody,
+            ),
+            (
+                f"scans:{action}",
+                "other org's scan",
+                "post",
+                f"/o/globex/scans/{gs}/manage/{action}/",
+                {**nobody, "olga": 200},
+            ),
+        ]
+    return cases
 
 
 def _optional_cases(s, gs, analysts, nobody):

@@ -109,14 +109,14 @@ def test_csrf_is_enforced(acme):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(acme.carla)
-    response = strict.post(reverse("orgs:scan_create", kwargs={"org": "acme"}), {"name": "x"})
+    response = strict.post(reverse("scans:create", kwargs={"org": "acme"}), {"name": "x"})
     assert response.status_code == 403
 
 
 def test_audit_log_records_exports_without_secrets(client, acme):
     client.force_login(acme.carla)
     response = client.post(
-        reverse("orgs:scan_create", kwargs={"org": "acme"}),
+        reverse("scans:create", kwargs={"org": "acme"}),
         {"name": "Audit", "opens_on": "2026-01-01", "closes_on": "2030-01-01", "min_group_size": 5},
     )
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
@@ -386,3 +387,61 @@ def test_a_forged_cross_site_post_is_refused(survey, ann, instrument):
     )
     assert ok.status_code == 302
     assert Response.objects.get().answers == {item: 5}
+
+
+# --- when results are shared -------------------------------------------------------------------
+
+JANUARY = {"opens_on": dt.date(2027, 1, 11), "closes_on": dt.date(2027, 1, 31)}
+
+
+def _submit(client, token, instrument):
+    post_page(client, token, 1, all_of_page(instrument, 1, 4), language="en", go="next")
+    return client.post(f"/s/{token}/review", {"submit": "1"}, follow=True).content.decode()
+
+
+def test_thanks_says_results_are_shared_after_the_scan_closes(
+    client, survey, ann, instrument, frozen_today
+):
+    Scan.objects.filter(pk=survey.scan.pk).update(**JANUARY)
+    frozen_today(dt.date(2027, 1, 20))
+    html = _submit(client, ann, instrument)
+    assert "Results are shared after the scan closes on Jan. 31, 2027." in html
+    assert "in steps" not in html
+
+
+def test_thanks_with_interim_results_says_they_come_in_steps_of_k(
+    client, survey, ann, instrument, frozen_today
+):
+    Scan.objects.filter(pk=survey.scan.pk).update(
+        interim_results=True, max_cut_dimensions=0, **JANUARY
+    )
+    frozen_today(dt.date(2027, 1, 20))
+    html = _submit(client, ann, instrument)
+    assert (
+        "Results are shared while the scan is open, updated in steps of at least 5 answers per "
+        "group, and in final form after it closes on Jan. 31, 2027."
+    ) in html
+    assert "Results are shown only for groups of at least 5 people" in html
+
+
+def test_thanks_after_the_close_says_results_are_being_shared(
+    client, survey, ann, instrument, frozen_today
+):
+    Scan.objects.filter(pk=survey.scan.pk).update(**JANUARY)
+    frozen_today(dt.date(2027, 1, 20))
+    _submit(client, ann, instrument)
+    frozen_today(dt.date(2027, 2, 3))
+    html = client.get(start_url(ann)).content.decode()
+    assert "The scan closed on Jan. 31, 2027, so its results are being shared now." in html
+
+
+def test_a_scheduled_scan_is_not_open_yet_on_its_link(client, survey, ann, frozen_today):
+    """In December, a scan that opens in January says so; on its opening day it is open."""
+    Scan.objects.filter(pk=survey.scan.pk).update(**JANUARY)
+    frozen_today(dt.date(2026, 12, 2))
+    html = client.get(start_url(ann)).content.decode()
+    assert "This scan is not open yet" in html
+    assert "“Autumn trust scan” opens on Jan. 11, 2027." in html
+    assert not Response.objects.exists()
+    frozen_today(dt.date(2027, 1, 11))
+    assert "This scan is not open yet" not in client.get(start_url(ann)).content.decode()

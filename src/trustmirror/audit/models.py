@@ -12,6 +12,10 @@ class AuditEvent(models.Model):
     EXPORT_LINKS = "export_links"
     IMPORT_PEOPLE = "import_people"
     CREATE_SCAN = "create_scan"
+    EDIT_SCAN = "edit_scan"
+    CLOSE_SCAN = "close_scan"
+    EXTEND_SCAN = "extend_scan"
+    DELETE_SCAN = "delete_scan"
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASE = "gdpr_erase"
     ACTION_CHOICES = [
@@ -20,6 +24,10 @@ class AuditEvent(models.Model):
         (EXPORT_LINKS, "exported survey links"),
         (IMPORT_PEOPLE, "imported people"),
         (CREATE_SCAN, "created a scan"),
+        (EDIT_SCAN, "changed a scan's settings"),
+        (CLOSE_SCAN, "closed a scan"),
+        (EXTEND_SCAN, "extended a scan"),
+        (DELETE_SCAN, "deleted a scan"),
         (GDPR_EXPORT, "exported a person's data (GDPR)"),
         (GDPR_ERASE, "erased a person (GDPR)"),
     ]

@@ -8,12 +8,16 @@ from trustmirror.privacy.audit import Disclosure, find_disclosure, laminar_viola
 from trustmirror.privacy.comments import MASK, mask_names
 from trustmirror.privacy.policy import (
     DEFAULT_MIN_GROUP_SIZE,
+    K_CHANGE_BELOW_FLOOR,
+    K_CHANGE_PROMISED,
+    K_CHANGE_PUBLISHED,
     MIN_GROUP_SIZE_FLOOR,
     CellKey,
     DemographicCut,
     OtherCells,
     Participation,
     Policy,
+    k_change_refusal,
     order_for_display,
 )
 from trustmirror.privacy.reasons import (
@@ -35,6 +39,9 @@ from trustmirror.privacy.tree import (
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
+    "K_CHANGE_BELOW_FLOOR",
+    "K_CHANGE_PROMISED",
+    "K_CHANGE_PUBLISHED",
     "MASK",
     "MIN_GROUP_SIZE_FLOOR",
     "ORGANISATION",
@@ -56,6 +63,7 @@ __all__ = [
     "TreeDisclosure",
     "Visibility",
     "find_disclosure",
+    "k_change_refusal",
     "laminar_violations",
     "mask_names",
     "order_for_display",

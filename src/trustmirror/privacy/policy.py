@@ -39,12 +39,45 @@ __all__ = [
     "DemographicCut",
     "OtherCells",
     "Participation",
+    "K_CHANGE_PROMISED",
+    "K_CHANGE_PUBLISHED",
+    "K_CHANGE_BELOW_FLOOR",
     "Policy",
+    "k_change_refusal",
     "order_for_display",
 ]
 
 MIN_GROUP_SIZE_FLOOR = 3
 DEFAULT_MIN_GROUP_SIZE = 5
+
+# Why a scan's k may not change as asked (codes; the words are the caller's, in gettext).
+K_CHANGE_BELOW_FLOOR = "below_floor"
+K_CHANGE_PUBLISHED = "published"
+K_CHANGE_PROMISED = "promised"
+
+
+def k_change_refusal(*, current: int, new: int, opened: bool, published: bool) -> str | None:
+    """Why a scan's minimum group size may not go from ``current`` to ``new``; None if it may.
+
+    Raising k is always allowed: what was published stays as safe as it was, and what follows
+    is safer. Lowering it is refused
+
+    * once any version of the scan was published (``published``): the release rule
+      (:mod:`trustmirror.privacy.release`) protects all versions together only down to the
+      smallest k any of them used, so numbers published under the higher k could be combined
+      with new ones to single out fewer people than the readers of the first were promised;
+    * once the scan opened (``opened``): its respondents answered under the promise of groups
+      of at least ``current`` people.
+
+    Never below :data:`MIN_GROUP_SIZE_FLOOR`.
+    """
+    if new < MIN_GROUP_SIZE_FLOOR:
+        return K_CHANGE_BELOW_FLOOR
+    if new < current and published:
+        return K_CHANGE_PUBLISHED
+    if new < current and opened:
+        return K_CHANGE_PROMISED
+    return None
 
 
 # A demographic cell: one band per dimension, e.g. (("location", "Utrecht"), ("tenure", "2-5")).

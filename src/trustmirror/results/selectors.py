@@ -7,9 +7,12 @@ group's row carries its reason and no number, so no page can show one by mistake
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+
+from django.utils import timezone
 
 from trustmirror.instrument import Construct, Instrument, load_instrument
 from trustmirror.orgs.models import Unit
@@ -24,8 +27,12 @@ __all__ = [
     "ConstructChange",
     "Group",
     "PublishedResults",
+    "ResultsState",
     "ScaleStat",
+    "building",
+    "has_published",
     "published_results",
+    "results_state",
 ]
 
 CLEAR_HIGHER = "higher"
@@ -252,4 +259,40 @@ def building(scan: Scan) -> Publication | None:
         Publication.objects.filter(scan=scan, status=Publication.BUILDING)
         .order_by("-started_at")
         .first()
+    )
+
+
+def has_published(scan: Scan) -> bool:
+    """Whether any version of ``scan`` (results or participation) has been published."""
+    return Publication.objects.filter(scan=scan, status=Publication.PUBLISHED).exists()
+
+
+@dataclass(frozen=True)
+class ResultsState:
+    """What a scan's results are doing, for the admin's status line.
+
+    ``latest`` is the newest published version of the results (not of participation);
+    ``building`` whether a new version is being built right now.
+    """
+
+    phase: str
+    closes_on: dt.date
+    interim: bool
+    latest: Publication | None
+    building: bool
+
+    @property
+    def awaiting_final(self) -> bool:
+        """Closed, and the final results are not published yet (the worker is due)."""
+        return self.phase == Scan.CLOSED and (self.latest is None or not self.latest.final)
+
+
+def results_state(scan: Scan, *, today: dt.date | None = None) -> ResultsState:
+    results, _participation = published_results(scan)
+    return ResultsState(
+        phase=scan.phase(today or timezone.localdate()),
+        closes_on=scan.closes_on,
+        interim=scan.interim_results,
+        latest=results.publication if results is not None else None,
+        building=building(scan) is not None,
     )

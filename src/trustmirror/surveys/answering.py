@@ -93,15 +93,16 @@ def invitation_for_token(token: str) -> Invitation:
 def scan_availability(scan: Scan, *, today: dt.date | None = None) -> str:
     """``"open"``, ``"closed"`` or ``"not_yet_open"`` for answering on ``today``.
 
-    The closing day itself is still open: "closes on 30 November" means people can answer
-    on the 30th, in the installation's time zone.
+    The scan's phase (:meth:`~trustmirror.surveys.models.Scan.phase`) decides: a draft or a
+    scheduled scan is not open yet. The closing day itself is still open: "closes on 30
+    November" means people can answer on the 30th, in the installation's time zone.
     """
-    today = today or timezone.localdate()
-    if scan.status == Scan.CLOSED or today > scan.closes_on:
+    phase = scan.phase(today or timezone.localdate())
+    if phase == Scan.CLOSED:
         return CLOSED
-    if scan.status != Scan.OPEN or today < scan.opens_on:
-        return NOT_YET_OPEN
-    return OPEN
+    if phase == Scan.OPEN:
+        return OPEN
+    return NOT_YET_OPEN
 
 
 def instrument_for(scan: Scan):

@@ -99,7 +99,11 @@ def _thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
     return _render(
         request,
         "surveys/thanks.html",
-        {"scan": invitation.scan, "other_language": _other_language(language)},
+        {
+            "scan": invitation.scan,
+            "phase": invitation.scan.phase(),
+            "other_language": _other_language(language),
+        },
         language=language,
     )
 

@@ -1,0 +1,113 @@
+"""The consultant's scan forms: a new scan, its settings later, and its lifecycle actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trustmirror.privacy import MIN_GROUP_SIZE_FLOOR
+from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, Scan, default_min_group_size
+from trustmirror.surveys.services import EDITABLE, interim_breakdowns_error
+
+#: ``<input type=date>`` reads and writes ISO dates only. Rendered in the language's own
+#: format (Dutch: 31-12-2026) its value is unreadable, so the field comes up empty.
+ISO_DATE = "%Y-%m-%d"
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+
+
+class ScanSettingsForm(forms.Form):
+    """A scan's settings, as the consultant chooses them."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    opens_on = forms.DateField(label=_("Opens on"), widget=date_input())
+    closes_on = forms.DateField(label=_("Closes on"), widget=date_input())
+    min_group_size = forms.IntegerField(
+        label=_("Minimum group size"),
+        min_value=MIN_GROUP_SIZE_FLOOR,
+        max_value=50,
+        help_text=_("Groups with fewer respondents show no numbers. Never below 3."),
+    )
+    max_cut_dimensions = forms.IntegerField(
+        label=_("Characteristics per breakdown"),
+        min_value=0,
+        max_value=MAX_CUT_DIMENSIONS,
+        initial=1,
+        required=False,
+        help_text=_(
+            "Breakdowns show the organisation's results per band of a characteristic such as "
+            "tenure or location, only where every group reaches the minimum size. 1: one "
+            "characteristic at a time; 2: also two combined (smaller groups, so fewer are "
+            "shown); 0: no breakdowns, and no bands are stored with the answers."
+        ),
+    )
+    interim_results = forms.BooleanField(
+        label=_("Interim results"),
+        required=False,
+        help_text=Scan._meta.get_field("interim_results").help_text,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", _("The scan cannot close before it opens."))
+        interim = data.get("interim_results", False)
+        if "max_cut_dimensions" in data and data["max_cut_dimensions"] is None:
+            # Left empty: the default, which is no breakdowns with interim results (they
+            # exclude each other) and one characteristic at a time without.
+            data["max_cut_dimensions"] = 0 if interim else 1
+        if interim and data.get("max_cut_dimensions"):
+            self.add_error("max_cut_dimensions", interim_breakdowns_error())
+        return data
+
+
+class ScanCreateForm(ScanSettingsForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["opens_on"].initial = today
+        self.fields["closes_on"].initial = today + dt.timedelta(days=21)
+        # ``TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE``, read now rather than when the module loads.
+        self.fields["min_group_size"].initial = default_min_group_size()
+        self.fields["min_group_size"].required = False
+
+    def clean_min_group_size(self):
+        value = self.cleaned_data.get("min_group_size")
+        return default_min_group_size() if value is None else value
+
+
+class ScanEditForm(ScanSettingsForm):
+    """The settings of an existing scan; what its phase no longer allows is shown, disabled."""
+
+    def __init__(self, *args, scan: Scan, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {name: getattr(scan, name) for name in ScanSettingsForm.base_fields},
+        )
+        super().__init__(*args, **kwargs)
+        editable = EDITABLE[scan.phase()]
+        for name, field in self.fields.items():
+            field.disabled = name not in editable
+
+
+class ScanExtendForm(forms.Form):
+    closes_on = forms.DateField(label=_("New closing date"), widget=date_input())
+
+    def __init__(self, *args, scan: Scan, **kwargs):
+        super().__init__(*args, **kwargs)
+        week = dt.timedelta(days=7)
+        later = min(max(scan.closes_on, timezone.localdate()), dt.date.max - week) + week
+        self.fields["closes_on"].initial = later
+
+
+class ScanCloseForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, close this scan now"))
+
+
+class ScanDeleteForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, delete this scan and its invitations"))
