@@ -355,8 +355,10 @@ def test_survey_page_of_a_dutch_speaker_in_dutch(client, bob_link):
 
 
 @pytest.fixture
-def answered_scan(acme):
-    """Team North and Team South answer (shown at k = 5); Team East, below k, does not."""
+def answered_scan(acme, publish):
+    """Team North and Team South answer (shown at k = 5); Team East, below k, does not.
+
+    The scan has closed and its results are published, as the worker would."""
     from trustmirror.instrument import load_instrument
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
@@ -378,6 +380,7 @@ def answered_scan(acme):
                 answers={item: 1 + (i + j) % 5 for j, item in enumerate(items)},
                 submitted=True,
             )
+    publish(scan)
     return scan
 
 
@@ -390,17 +393,19 @@ def test_results_in_dutch(client, acme, answered_scan):
         overview,
         [
             "Resultaten: Najaarsscan",
+            "Definitieve uitkomsten",
             "Deelname",
             "Vertrouwensprofiel van de organisatie",
-            "Respons per eenheid",
-            "te weinig reacties",
+            "Respons",
+            "Minder dan 5 respondenten",
             "Eenheden en thema's",
         ],
         [
             "Participation",
+            "Final results",
             "Trust profile",
             "Response rate",
-            "not enough responses",
+            "Fewer than 5 respondents",
             "Units and themes",
             "Mean on a scale",
         ],

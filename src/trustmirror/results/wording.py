@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from trustmirror.instrument import Instrument
 from trustmirror.privacy import (
@@ -196,12 +196,3 @@ def change_tone(direction: str, higher_is_worse: bool) -> str:
 
 def interval_text(low: float, high: float) -> str:
     return _("%(low)s to %(high)s") % {"low": signed(low), "high": signed(high)}
-
-
-def phase_text(phase: str) -> str:
-    return {
-        "draft": pgettext("scan phase", "draft"),
-        "scheduled": pgettext("scan phase", "scheduled"),
-        "open": pgettext("scan phase", "open"),
-        "closed": pgettext("scan phase", "closed"),
-    }.get(phase, phase)
