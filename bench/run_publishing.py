@@ -61,15 +61,15 @@ BUILD = """
 import json, time
 from pathlib import Path
 from trustmirror.results.figures import draw_lead_charts, draw_organisation_charts
-from trustmirror.results.models import Publication
+from trustmirror.results.models import IncludedResponse, Publication
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
-from trustmirror.surveys.models import Response, Scan
+from trustmirror.surveys.models import Scan
 scan = Scan.objects.get(pk={scan})
 timings = []
 for run in range({builds}):
     Publication.objects.filter(scan=scan).delete()
-    Response.objects.filter(scan=scan).update(released=False)
+    IncludedResponse.objects.filter(scan=scan).delete()
     start = time.perf_counter()
     outcome = publication_attempt(scan=scan, force=True)
     built = time.perf_counter() - start

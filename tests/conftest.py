@@ -98,13 +98,12 @@ def publish_now(scan, *, again: bool = False):
     ``again`` forgets every earlier version of the scan first, for tests that change the
     answers of a closed scan and want to see what its final results would have been.
     """
-    from trustmirror.results.models import Publication
+    from trustmirror.results.models import IncludedResponse, Publication
     from trustmirror.results.publishing import publication_attempt
-    from trustmirror.surveys.models import Response
 
     if again:
         Publication.objects.filter(scan=scan).delete()
-        Response.objects.filter(scan=scan).update(released=False)
+        IncludedResponse.objects.filter(scan=scan).delete()
     outcome = publication_attempt(scan=scan, force=True)
     assert outcome.kind == "published", outcome.lines
     return outcome.publication

@@ -110,6 +110,10 @@ def _database() -> dict:
         raise ImproperlyConfigured(
             f"TRUSTMIRROR_DATABASE_URL must be a postgresql:// or sqlite:// URL, got {url!r}"
         )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel separately from the SQL (psycopg 3's server-side binding), so that
+        # a publication's thousands of rows are not quoted into the statement text one by one.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 

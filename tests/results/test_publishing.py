@@ -16,7 +16,12 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from trustmirror.results.models import Publication, PublishedChart, PublishedGroup
+from trustmirror.results.models import (
+    IncludedResponse,
+    Publication,
+    PublishedChart,
+    PublishedGroup,
+)
 from trustmirror.results.publishing import (
     STALE_BUILD,
     publication_attempt,
@@ -106,7 +111,7 @@ def test_a_build_that_fails_while_writing_leaves_the_previous_version_in_place(a
     assert outcome.kind == "failed" and "disk full" in outcome.lines[0]
     failed = Publication.objects.get(scan=scan, status=Publication.FAILED)
     assert failed.version is None and not failed.groups.exists()  # nothing half-written
-    assert Response.objects.filter(scan=scan, released=True).count() == 5  # none marked
+    assert IncludedResponse.objects.filter(scan=scan).count() == 5  # none marked
     latest = Publication.objects.filter(scan=scan, status=Publication.PUBLISHED).get()
     assert latest == first
 
@@ -188,3 +193,32 @@ def test_publish_results_says_what_it_published_and_what_waits(acme, capsys):
 def test_publish_results_refuses_an_unknown_scan(db):
     with pytest.raises(CommandError, match="no scan 987654"):
         call_command("publish_results", "987654", "--quiet")
+
+
+def test_an_answer_committed_while_the_final_version_is_built_is_never_half_counted(
+    acme, monkeypatch
+):
+    """The closing moment: an answer that was being submitted when the scan closed commits
+    after the build read the answers. It must not be recorded as included without being in
+    the numbers: nothing is published, and the next attempt includes it."""
+    from trustmirror.results import publishing
+
+    scan = open_scan(acme, interim=False)
+    add(scan, acme.north, 5)
+    scan.status = Scan.CLOSED
+    scan.save()
+    real_read = publishing._read
+
+    def read_then_one_more(*args, **kwargs):
+        data = real_read(*args, **kwargs)
+        add(scan, acme.north, 1)
+        return data
+
+    monkeypatch.setattr(publishing, "_read", read_then_one_more)
+    failed = publication_attempt(scan=scan, force=True)
+    assert failed.kind == "failed" and "arrived" in failed.lines[0]
+    assert not IncludedResponse.objects.filter(scan=scan).exists()
+    monkeypatch.setattr(publishing, "_read", real_read)
+    final = publication_attempt(scan=scan, force=True)
+    assert final.kind == "published" and final.publication.respondents == 6
+    assert IncludedResponse.objects.filter(scan=scan).count() == 6

@@ -126,7 +126,7 @@ def stored_answers(scan):
     from trustmirror.surveys.models import Response
 
     rows = list(
-        Response.objects.filter(scan=scan, submitted=True, released=True).values_list(
+        Response.objects.filter(scan=scan, submitted=True, included__isnull=False).values_list(
             "unit_id", "answers"
         )
     )

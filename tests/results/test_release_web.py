@@ -138,8 +138,10 @@ def test_the_organisation_and_the_closing_version_keep_the_sixth_out_too(client,
     # (unit, version of entry), a number of version v covers its group's atoms up to v.
     entered = {}
     for publication in (first, final):
-        for unit, n in publication.meta["added"]["respondents"].items():
-            entered[(int(unit), publication.version)] = n
+        added = publication.meta["added"]["respondents"]
+        for unit, n in zip(publication.meta["units"], added, strict=True):
+            if n:
+                entered[(int(unit), publication.version)] = n
     published = {}
     for publication in (first, final):
         for name in publication.meta["families"]["respondents"]:

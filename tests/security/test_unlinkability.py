@@ -25,8 +25,6 @@ RESPONSE_COLUMNS = {
     # (trustmirror.surveys.answering.band_recoding; tested in tests/results/test_breakdown.py).
     "bands",
     "submitted",
-    # Whether the published results include it: set per unit, never per person, no moment.
-    "released",
 }
 
 

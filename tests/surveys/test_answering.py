@@ -109,7 +109,6 @@ def test_response_model_has_no_person_and_no_time():
         "answers",
         "open_answers",
         "submitted",
-        "released",  # whether the published results include it (per unit, no moment)
         "bands",  # only band values shared by at least k invited people of the unit
     }
     assert isinstance(Response._meta.pk, models.UUIDField)

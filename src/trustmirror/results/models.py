@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trustmirror.orgs.models import Unit
-from trustmirror.surveys.models import Scan
+from trustmirror.surveys.models import Response, Scan
 
 
 class Publication(models.Model):
@@ -132,3 +132,21 @@ class PublishedChart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id} {self.key} {self.language}"
+
+
+class IncludedResponse(models.Model):
+    """A response that the published results of its scan include.
+
+    Rows are added for all of a unit's waiting responses at once when a version is
+    published, never for one person, and they hold no moment. A narrow table of its own, so
+    that publishing the results of 100,000 respondents inserts small rows instead of
+    rewriting every wide response row.
+    """
+
+    response = models.OneToOneField(
+        Response, primary_key=True, on_delete=models.CASCADE, related_name="included"
+    )
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return str(self.response_id)

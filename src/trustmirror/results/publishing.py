@@ -31,7 +31,7 @@ import numpy as np
 import orjson
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -50,7 +50,8 @@ from trustmirror.privacy import (
 )
 from trustmirror.privacy.release import RESPONDENTS, Step, plan_release
 from trustmirror.results import keys
-from trustmirror.results.models import Publication, PublishedGroup
+from trustmirror.results.models import IncludedResponse, Publication, PublishedGroup
+from trustmirror.results.stored import pack_change, pack_stat, unpack_stat
 from trustmirror.surveys.models import Invitation, Response, Scan
 
 __all__ = [
@@ -218,7 +219,7 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
     )
     # The stored JSON text, parsed here with orjson: for 100,000 responses the standard
     # library's decoder alone took seconds.
-    fields = ["id", "unit_id", "released", "raw_answers"] + (["raw_bands"] if with_bands else [])
+    fields = ["id", "unit_id", "included", "raw_answers"] + (["raw_bands"] if with_bands else [])
     rows = list(
         Response.objects.filter(scan=scan, submitted=True)
         .annotate(
@@ -235,7 +236,7 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
         invited=invited,
         ids=[row[0] for row in rows],
         unit_of=np.array([row[1] for row in rows], dtype=np.int64),
-        released=np.array([bool(row[2]) for row in rows], dtype=bool),
+        released=np.array([row[2] is not None for row in rows], dtype=bool),
         answers=answers,
         scores=scores,
         bands=[_mapping(row[4]) for row in rows] if with_bands else [],
@@ -512,29 +513,32 @@ class _Builder:
             for family, members in plan.families.items()
         }
         index = table.index
-        codes_of = index.get_level_values(0).to_numpy()
-        constructs_of = index.get_level_values(1).to_numpy()
+        codes_of = index.get_level_values(0).tolist()
+        constructs_of = index.get_level_values(1).tolist()
+        # Plain Python lists: indexing numpy arrays element by element is slow at 100,000s.
         columns = {
-            name: table[name].to_numpy(dtype=float, na_value=np.nan)
+            name: table[name].to_numpy(dtype=float, na_value=np.nan).tolist()
             for name in ("n", "mean", "sd", "ci_low", "ci_high", "favourable", "rwg_j")
         }
-        agreement = table["agreement"].astype(object).to_numpy()
-        for i in range(len(table)):
-            key = shown_keys[int(codes_of[i])]
+        agreement = table["agreement"].astype(object).tolist()
+        n_of, mean_of = columns["n"], columns["mean"]
+        sd_of, low_of, high_of = columns["sd"], columns["ci_low"], columns["ci_high"]
+        favourable_of, rwg_of = columns["favourable"], columns["rwg_j"]
+        for i, code in enumerate(codes_of):
+            key = shown_keys[int(code)]
             construct = constructs_of[i]
-            n = columns["n"][i]
-            mean = columns["mean"][i]
+            n, mean = n_of[i], mean_of[i]
             if key not in allowed.get(construct, ()) or not n or not math.isfinite(mean):
                 continue
             rows[key]["stats"][construct] = {
                 "n": int(n),
-                "mean": float(mean),
-                "sd": _finite(columns["sd"][i]),
-                "ci_low": _finite(columns["ci_low"][i]),
-                "ci_high": _finite(columns["ci_high"][i]),
-                "favourable": _finite(columns["favourable"][i]),
+                "mean": mean,
+                "sd": _plain(sd_of[i]),
+                "ci_low": _plain(low_of[i]),
+                "ci_high": _plain(high_of[i]),
+                "favourable": _plain(favourable_of[i]),
                 "agreement": agreement[i] if isinstance(agreement[i], str) else None,
-                "rwg_j": _finite(columns["rwg_j"][i]),
+                "rwg_j": _plain(rwg_of[i]),
             }
         return self.add_change(rows)
 
@@ -546,7 +550,7 @@ class _Builder:
         if before is None:
             return None
         previous_rows = {
-            g.key: g.stats
+            g.key: {c: unpack_stat(v) for c, v in g.stats.items()}
             for g in PublishedGroup.objects.filter(
                 publication=before, shown=True, key__in=list(rows)
             ).only("key", "stats")
@@ -651,19 +655,16 @@ class _Builder:
                         rolled_into=row.get("rolled_into", ""),
                         n=row["n"],
                         participation=row["participation"],
-                        stats=row.get("stats", {}),
-                        change=row.get("change", {}),
+                        stats={c: pack_stat(v) for c, v in row.get("stats", {}).items()},
+                        change={c: pack_change(v) for c, v in row.get("change", {}).items()},
                         rollup=row.get("rollup"),
                     )
                     for row in rows.values()
                 ],
                 batch_size=_WRITE_BATCH,
             )
-            if self.track == Publication.RESULTS:
-                for start in range(0, len(newly), _UPDATE_BATCH):
-                    Response.objects.filter(pk__in=newly[start : start + _UPDATE_BATCH]).update(
-                        released=True
-                    )
+            if self.track == Publication.RESULTS and newly:
+                self.mark_released(plan, newly)
             publication.version = (last or 0) + 1
             publication.status = Publication.PUBLISHED
             publication.published_at = timezone.now()
@@ -676,7 +677,43 @@ class _Builder:
         return publication
 
 
+    def mark_released(self, plan, newly: list) -> None:
+        """Record the answers this version includes (one narrow row each).
+
+        A closed scan takes no more answers: all waiting answers of the chosen units are
+        recorded with one set-based statement, and should the count differ from what was
+        read (an answer committed at the very moment of closing), nothing is published and
+        the next attempt includes it. An open scan's answers are recorded by id, since new
+        ones may arrive while the version is built.
+        """
+        if not self.final:
+            IncludedResponse.objects.bulk_create(
+                [IncludedResponse(response_id=pk, scan_id=self.scan.pk) for pk in newly],
+                batch_size=_UPDATE_BATCH,
+            )
+            return
+        included = IncludedResponse._meta.db_table
+        responses = Response._meta.db_table
+        units = sorted(int(u) for u in plan.units)
+        placeholders = ", ".join(["%s"] * len(units))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {included} (response_id, scan_id) "
+                f"SELECT r.id, r.scan_id FROM {responses} r "
+                f"WHERE r.scan_id = %s AND r.submitted AND r.unit_id IN ({placeholders}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {included} i WHERE i.response_id = r.id)",
+                [self.scan.pk, *units],
+            )
+            if cursor.rowcount != len(newly):
+                raise RuntimeError("answers arrived while the version was built; try again")
+
+
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _plain(value: float) -> float | None:
+    """A float, or None for NaN and infinities (for numbers that are floats already)."""
+    return value if math.isfinite(value) else None
 
 
 def _finite(value: object) -> float | None:
@@ -720,30 +757,49 @@ def _previous_published(scan: Scan) -> Publication | None:
 
 
 def _meta_from_step(step: Step) -> dict:
+    """The release rule's memory of one version, compactly: newcomers per unit and measure as
+    columns, each group's members once, and per construct only the groups it leaves out of
+    the respondents' family (usually none)."""
     members: dict[str, list[int]] = {}
-    families: dict[str, list[str]] = {}
+    names_of: dict[str, list[str]] = {}
     for family, aggregates in step.families.items():
         names = []
         for key, units in aggregates.items():
             name = keys.encode(key)
             members.setdefault(name, sorted(int(u) for u in units))
             names.append(name)
-        families[family] = names
+        names_of[family] = names
+    base = names_of.get(RESPONDENTS, [])
+    base_set = set(base)
+    families: dict[str, object] = {RESPONDENTS: base}
+    for family, names in names_of.items():
+        if family == RESPONDENTS:
+            continue
+        present = set(names)
+        if present <= base_set:
+            families[family] = {"without": [n for n in base if n not in present]}
+        else:
+            families[family] = names
+    units = sorted({int(u) for counts in step.added.values() for u, n in counts.items() if n})
     added = {
-        measure: {str(u): int(n) for u, n in counts.items() if n}
-        for measure, counts in step.added.items()
+        measure: [int(counts.get(u, 0)) for u in units] for measure, counts in step.added.items()
     }
-    return {"added": added, "families": families, "members": members}
+    return {"units": units, "added": added, "families": families, "members": members}
 
 
 def _step_from_meta(meta: Mapping) -> Step:
     members = {name: frozenset(units) for name, units in meta.get("members", {}).items()}
-    families = {
-        family: {keys.decode(name): members[name] for name in names}
-        for family, names in meta.get("families", {}).items()
-    }
+    stored = meta.get("families", {})
+    base = stored.get(RESPONDENTS, [])
+    families = {}
+    for family, names in stored.items():
+        if isinstance(names, Mapping):
+            without = set(names.get("without", []))
+            names = [n for n in base if n not in without]
+        families[family] = {keys.decode(name): members[name] for name in names}
+    units = meta.get("units", [])
     added = {
-        measure: {int(u): int(n) for u, n in counts.items()}
+        measure: {int(u): int(n) for u, n in zip(units, counts, strict=True) if n}
         for measure, counts in meta.get("added", {}).items()
     }
     return Step(added=added, families=families)

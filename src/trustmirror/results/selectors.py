@@ -18,6 +18,7 @@ from trustmirror.instrument import Construct, Instrument, load_instrument
 from trustmirror.orgs.models import Unit
 from trustmirror.results import keys
 from trustmirror.results.models import Publication, PublishedGroup
+from trustmirror.results.stored import unpack_change, unpack_stat
 from trustmirror.surveys.models import Scan
 
 __all__ = [
@@ -56,8 +57,9 @@ class ScaleStat:
     rwg_j: float | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping) -> ScaleStat:
-        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+    def from_json(cls, data: Mapping | list) -> ScaleStat:
+        values = unpack_stat(data)
+        return cls(**{name: values.get(name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,10 @@ class Group:
         return {c: ScaleStat.from_json(s) for c, s in self.raw_stats.items()} if self.shown else {}
 
     def change(self, construct_id: str) -> ConstructChange | None:
-        data = self.raw_changes.get(construct_id) if self.shown else None
-        if data is None:
+        stored = self.raw_changes.get(construct_id) if self.shown else None
+        if stored is None:
             return None
+        data = unpack_change(stored)
         return ConstructChange(
             construct_id=construct_id,
             before=ScaleStat.from_json(data["before"]),

@@ -169,10 +169,6 @@ class Response(models.Model):
     open_answers = models.JSONField(default=dict)
     bands = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
-    # Whether the published results include this response (trustmirror.results.publishing).
-    # Set for all of a unit's waiting responses at once, never per person, and it stores no
-    # moment: only "in the numbers" or "not yet".
-    released = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

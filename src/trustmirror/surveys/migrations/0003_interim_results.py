@@ -14,11 +14,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='response',
-            name='released',
-            field=models.BooleanField(default=False),
-        ),
-        migrations.AddField(
             model_name='scan',
             name='interim_results',
             field=models.BooleanField(default=False, help_text='Show results while the scan is open, updated in steps. Answers enter only in groups of at least the minimum size, so some may never count, and breakdowns by characteristic are not available.', verbose_name='interim results'),
