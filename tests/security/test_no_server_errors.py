@@ -46,7 +46,17 @@ JUNK = {
     "password": "",
     "next": "https://evil.example/",
 }
-QUERIES = ["", "?lang=xx", "?by=nonsense", "?by=tenure&by=location&by=x", "?saved=1&lang=nl"]
+QUERIES = [
+    "",
+    "?lang=xx",
+    "?by=nonsense",
+    "?by=tenure&by=location&by=x",
+    "?saved=1&lang=nl",
+    "?level=u:987654&sort=innovation&dir=up",
+    "?level=r:top&sort=%3Cscript%3E",
+    "?level=org&sort=safety_security&dir=asc",
+    "?level=nonsense",
+]
 
 
 def _patterns(patterns, prefix=""):
