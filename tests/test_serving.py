@@ -37,7 +37,7 @@ from trustmirror.surveys.services import scan_create
 org = Organisation.objects.create(name="Prod Co", slug="prod")
 cache = {}
 team = ensure_unit(org, "Ops/Team A", cache)[0]
-for i in range(7):
+for i in range(6):
     Person.objects.create(organisation=org, name=f"P{i}", email=f"p{i}@prod.test",
                           language="en", unit=team)
 scan, _ = scan_create(organisation=org, name="Closed scan", opens_on=dt.date(2026, 9, 1),

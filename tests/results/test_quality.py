@@ -222,6 +222,39 @@ def test_too_few_complete_cases_for_a_factor_model_is_said_plainly(client, acme,
     assert "Not estimated:" in response.content.decode()
 
 
+@pytest.mark.parametrize("kind", ["straight_lines", "all_the_same"])
+def test_answers_without_variation_give_a_clear_note_not_a_server_error(
+    client, acme, instrument, publish, kind
+):
+    """The security review: omega divided by zero when every respondent straight-lined."""
+    scan = make_scan(acme, name="Flat")
+    for i in range(12):
+        value = 1 + i % 5 if kind == "straight_lines" else 3
+        add_response(scan, acme.north if i < 6 else acme.south, dict.fromkeys(instrument.items, value))
+    publish(scan)
+    client.force_login(acme.carla)
+    response = client.get(quality_url(scan))
+    assert response.status_code == 200
+    lines = response.context["scales"]
+    assert len(lines) == len(instrument.constructs)
+    if kind == "all_the_same":
+        # Nobody varied: no coefficient can be computed, and the page says why.
+        assert all(not line.shown for line in lines)
+        assert "everyone gave the same answer" in response.content.decode()
+    else:
+        # Everyone answered every question of a scale alike: the questions agree perfectly.
+        shown = [line for line in lines if line.shown]
+        # Each person answered every question alike: questions keyed the same way agree
+        # perfectly (alpha 1), a reversed one disagrees; where the reversed questions cancel
+        # out, the score does not vary and alpha is 0 / 0: said so, not shown as a number.
+        performance = next(line for line in lines if line.label == "Performance")
+        assert performance.shown and performance.raw_alpha == "1.00"
+        for line in lines:
+            assert line.shown or line.note, line.label
+            if line.shown:
+                assert line.raw_alpha not in ("", "–"), line.label
+
+
 # -- numbers -------------------------------------------------------------------------------
 
 
@@ -409,10 +442,13 @@ def test_the_page_reads_the_published_numbers_and_computes_nothing(
     monkeypatch.setattr(quality, "quality_of", refuse)
     client.force_login(acme.carla)
     first = client.get(quality_url(scan))
-    assert first.status_code == 200 and first.context["quality"].respondents == 6 + 2 + 3
+    assert first.status_code == 200 and first.context["quality"].shown
+    # 11 of Acme's 14 answered: the count of respondents is withheld (3 did not answer).
+    assert first.context["quality"].respondents is None
+    assert "not shown" in first.content.decode() and ">11<" not in first.content.decode()
     add_response(scan, acme.north, simulate(instrument, np.random.default_rng(1), 0.0))
     again = client.get(quality_url(scan))
-    assert again.context["quality"].respondents == 6 + 2 + 3
+    assert again.context["quality"] == first.context["quality"]
 
 
 # -- speed settings ------------------------------------------------------------------------

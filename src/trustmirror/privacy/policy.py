@@ -20,6 +20,7 @@ from trustmirror.privacy.laminar import Forest
 from trustmirror.privacy.reasons import (
     REASON_BELOW_K,
     REASON_COMPLEMENTARY,
+    REASON_COUNT_COMBINES,
     REASON_FEW_NONRESPONDENTS,
     REASON_ROLLED_UP,
     REASON_SHOWN,
@@ -117,12 +118,20 @@ class DemographicCut:
 class Participation:
     """The participation figures that may be shown for one group.
 
-    Exactly one of three forms:
+    Exactly one of four forms:
 
     * ``reason == "shown"``: exact ``invited``, ``responded`` and ``rate`` (whole percent);
+      only then may the group's respondent count (its n) be shown anywhere;
     * ``reason == "few_nonrespondents"``: between 1 and k - 1 people did not answer; only
       ``invited`` and ``rate_at_least`` are given, the same bound for every such count;
+    * ``reason == "count_combines"``: k or more did not answer, but the exact figure would
+      combine with other groups' figures into the count of a group where 1 to k - 1 did
+      not; only ``invited`` is given;
     * ``reason == "below_k"``: fewer than k responded; nothing but that fact.
+
+    The headcount (``invited``) is never secret: who belongs to a team is known at work. So
+    a respondent count is as telling as a participation figure: n = 8 next to 9 invited
+    says "one of you did not answer". ``count_shown`` says whether the n may be shown.
     """
 
     reason: str
@@ -134,6 +143,11 @@ class Participation:
     @property
     def shown(self) -> bool:
         return self.reason != REASON_BELOW_K
+
+    @property
+    def count_shown(self) -> bool:
+        """Whether the group's exact respondent count may be shown (its n)."""
+        return self.reason == REASON_SHOWN
 
 
 def order_for_display(
@@ -397,7 +411,25 @@ class Policy:
         return texts
 
     def participation(self, invited: int, responded: int) -> Participation:
-        """Participation figures for one group that say nothing about who did not answer.
+        """Participation figures of one group on its own (a family of one; see below)."""
+        if invited < 0 or responded < 0 or responded > invited:
+            raise ValueError(
+                f"need 0 <= responded <= invited, got responded={responded}, invited={invited}"
+            )
+        return self.participations({0: [0]}, {0: invited}, {0: responded})[0]
+
+    def participations(
+        self,
+        aggregates: Mapping[Hashable, Iterable[Hashable]],
+        invited: Mapping[Hashable, int],
+        responded: Mapping[Hashable, int],
+    ) -> dict[Hashable, Participation]:
+        """Participation figures of every shown group, decided together.
+
+        ``aggregates`` are the shown groups (a laminar family: units, roll-ups and the
+        organisation, as :meth:`TreeDisclosure.aggregates` gives them) as the atoms they
+        cover; ``invited`` and ``responded`` count per atom. The headcount of every group is
+        taken to be known, so what a group's figures tell is how many of it did *not* answer.
 
         Decisions:
 
@@ -407,31 +439,58 @@ class Policy:
         * between 1 and k - 1 did not answer: the viewer knows the team, so an exact count or
           rate would say "exactly one of you did not answer", which invites finding out who.
           Only a lower bound on the rate is given, computed so that it is the same for every
-          number of non-respondents from 1 to k - 1;
+          number of non-respondents from 1 to k - 1; the group's n is not shown either, since
+          n and the headcount give the same count;
         * nobody, or at least k people, did not answer: exact figures (a rate of 100% points
-          at nobody).
+          at nobody), unless they would combine: a parent's exact count minus its children's
+          is the count of the rest. The rule of the unit tree applies to the non-respondents:
+          every residual of the groups with exact figures (a group's non-respondents outside
+          the exact groups inside it) holds 0 or at least k, and groups are withdrawn to
+          exact figures innermost and smallest first until it does (reason
+          ``count_combines`` for a withdrawn group with k or more non-respondents).
 
-        Call it only for groups shown in the tree disclosure, so that figures of a parent and
-        its shown children cannot be subtracted to give a hidden team's figures.
+        Respondent counts follow the same decision: show a group's n only where its
+        participation is exact (:attr:`Participation.count_shown`).
         """
-        if invited < 0 or responded < 0 or responded > invited:
-            raise ValueError(
-                f"need 0 <= responded <= invited, got responded={responded}, invited={invited}"
+        members = {key: list(atoms) for key, atoms in aggregates.items()}
+        for atom in set().union(*members.values()) if members else ():
+            n_invited, n = invited.get(atom, 0), responded.get(atom, 0)
+            if n_invited < 0 or n < 0:
+                raise ValueError(f"negative count for {atom!r}: invited={n_invited}, responded={n}")
+        # A unit with more respondents than invitations (an open link) has no one missing.
+        missing = {
+            atom: max(invited.get(atom, 0) - responded.get(atom, 0), 0)
+            for atoms in members.values()
+            for atom in atoms
+        }
+        totals = {
+            key: (
+                sum(max(invited.get(a, 0), responded.get(a, 0)) for a in atoms),
+                sum(responded.get(a, 0) for a in atoms),
             )
-        if not self.may_show(responded):
-            return Participation(REASON_BELOW_K)
-        missing = invited - responded
-        if 0 < missing < self.k:
-            # responded >= k and missing in 1..k-1 give responded >= max(k, invited - k + 1).
-            floor_responded = max(self.k, invited - self.k + 1)
-            return Participation(
-                REASON_FEW_NONRESPONDENTS,
-                invited=invited,
-                rate_at_least=math.floor(100 * floor_responded / invited),
-            )
-        return Participation(
-            REASON_SHOWN,
-            invited=invited,
-            responded=responded,
-            rate=round(100 * responded / invited),
-        )
+            for key, atoms in members.items()
+        }
+        candidates = [key for key, (_i, n) in totals.items() if self.may_show(n)]
+        exact = Forest({key: members[key] for key in candidates}, [missing]).withdraw(self.k)
+        out: dict[Hashable, Participation] = {}
+        for key, (n_invited, n) in totals.items():
+            if not self.may_show(n):
+                out[key] = Participation(REASON_BELOW_K)
+            elif key in exact:
+                out[key] = Participation(
+                    REASON_SHOWN,
+                    invited=n_invited,
+                    responded=n,
+                    rate=round(100 * n / n_invited),
+                )
+            elif 0 < n_invited - n < self.k:
+                # responded >= k and missing in 1..k-1 give responded >= max(k, invited - k + 1).
+                floor_responded = max(self.k, n_invited - self.k + 1)
+                out[key] = Participation(
+                    REASON_FEW_NONRESPONDENTS,
+                    invited=n_invited,
+                    rate_at_least=math.floor(100 * floor_responded / n_invited),
+                )
+            else:
+                out[key] = Participation(REASON_COUNT_COMBINES, invited=n_invited)
+        return out

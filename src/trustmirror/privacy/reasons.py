@@ -8,6 +8,7 @@ __all__ = [
     "REASON_CODES",
     "REASON_BELOW_K",
     "REASON_COMPLEMENTARY",
+    "REASON_COUNT_COMBINES",
     "REASON_FEW_NONRESPONDENTS",
     "REASON_ROLLED_UP",
     "REASON_SHOWN",
@@ -19,6 +20,7 @@ REASON_BELOW_K = "below_k"
 REASON_COMPLEMENTARY = "complementary"
 REASON_ROLLED_UP = "rolled_up"
 REASON_FEW_NONRESPONDENTS = "few_nonrespondents"
+REASON_COUNT_COMBINES = "count_combines"
 REASON_TOO_MANY_DIMENSIONS = "too_many_dimensions"
 
 #: Every code, for callers that must have a text for each (tests hold the wording to it).
@@ -29,6 +31,7 @@ REASON_CODES = frozenset(
         REASON_COMPLEMENTARY,
         REASON_ROLLED_UP,
         REASON_FEW_NONRESPONDENTS,
+        REASON_COUNT_COMBINES,
         REASON_TOO_MANY_DIMENSIONS,
     }
 )

@@ -81,7 +81,7 @@ class CellResult:
     """
 
     key: CellKey | None
-    n: int
+    n: int | None  # None where the organisation's count is withheld
     means: Mapping[str, float | None]
 
 
@@ -136,7 +136,8 @@ def breakdown_from(payload: Mapping, dimensions: Sequence[str]) -> Breakdown:
         if data is None:
             return None
         key = tuple(tuple(pair) for pair in data["key"]) if data["key"] is not None else None
-        return CellResult(key, int(data["n"]), dict(data["means"]))
+        n = data["n"]
+        return CellResult(key, None if n is None else int(n), dict(data["means"]))
 
     return Breakdown(
         dimensions=dimensions,

@@ -231,7 +231,11 @@ def breakdown_figure(
         themes = results.instrument.themes
         series = [
             Series(
-                label=f"{cell_label(cell.key)} (n = {cell.n})",
+                label=(
+                    cell_label(cell.key)
+                    if cell.n is None
+                    else f"{cell_label(cell.key)} (n = {cell.n})"
+                ),
                 values=[_mean(cell.means.get(theme.id)) for theme in themes],
             )
             for cell in cells

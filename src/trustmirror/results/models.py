@@ -46,8 +46,9 @@ class Publication(models.Model):
     final = models.BooleanField(default=False)
     k = models.PositiveSmallIntegerField()
     # Answers the published numbers include (released respondents); never a number of people
-    # who are waiting, which would tell when someone answered.
-    respondents = models.PositiveIntegerField(default=0)
+    # who are waiting, which would tell when someone answered. None when the organisation's
+    # count is withheld (it would tell how many did not answer: Policy.participations).
+    respondents = models.PositiveIntegerField(null=True, blank=True)
     instrument_id = models.CharField(max_length=50)
     instrument_version = models.CharField(max_length=20)
     # The scan the changes in this version are measured against (the previous published one).
@@ -92,7 +93,8 @@ class PublishedGroup(models.Model):
     shown = models.BooleanField(default=False)
     reason = models.CharField(max_length=30)
     rolled_into = models.CharField(max_length=40, blank=True)
-    # Respondents the group's numbers describe (shown groups only).
+    # Respondents the group's numbers describe: shown groups whose count may be shown only
+    # (a shown group's count is withheld where it would tell how many did not answer).
     n = models.PositiveIntegerField(null=True, blank=True)
     participation = models.JSONField(null=True, blank=True)
     # construct id -> {n, mean, sd, ci_low, ci_high, favourable, agreement, rwg_j}
@@ -101,6 +103,10 @@ class PublishedGroup(models.Model):
     change = models.JSONField(default=dict)
     # For a roll-up: the member unit ids and whether the parent's own people are included.
     rollup = models.JSONField(null=True, blank=True)
+    # Where the group's count is withheld: construct id -> [n, sd], what the next scan needs
+    # to compute the change since this one. An input to computations like Publication.meta:
+    # never rendered, exported or sent; the only reader is the next publication's builder.
+    change_basis = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["publication", "position"]

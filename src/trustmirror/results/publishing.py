@@ -39,6 +39,7 @@ from django.utils import timezone
 from trustmirror.analysis.change import change_from_summaries
 from trustmirror.analysis.scoring import answers_frame, scale_scores
 from trustmirror.analysis.teams import team_statistics
+from trustmirror.charts.svg import MEAN_DIGITS
 from trustmirror.instrument import Instrument, load_instrument
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import (
@@ -363,14 +364,24 @@ class _Builder:
         included = data.released | entering
         self.say("computing what may be shown")
         rows = self.group_rows(data, plan, included)
-        payload = {"respondents": int(included.sum())}
+        # Counts over the whole organisation (how many answers the numbers include, the
+        # quality page's and the breakdowns' respondents) add up to the organisation's count,
+        # and counts over all shown teams to theirs: each is printed only where those are.
+        org_count = rows[keys.ORG]["n"] is not None
+        every_count = all(row["n"] is not None for row in rows.values() if row["shown"])
+        payload = {"respondents": int(included.sum()) if org_count else None}
         previous_scan = None
         if self.results:
             previous_scan = self.add_statistics(rows, data, plan, included)
             if self.final or self.scan.interim_results:
-                payload["quality"] = self.quality(data, plan, included)
+                payload["quality"] = _quality_counts(
+                    self.quality(data, plan, included), organisation=org_count, teams=every_count
+                )
             if with_bands:
-                payload["breakdowns"] = self.breakdowns(data, plan, included)
+                breakdowns = self.breakdowns(data, plan, included)
+                payload["breakdowns"] = (
+                    breakdowns if org_count else self.breakdowns_without_counts(breakdowns)
+                )
         self.say("storing the new version")
         publication = self.write(plan, rows, payload, data, entering, previous_scan)
         lines = _explain(self.scan, publication, plan, data.units)
@@ -388,13 +399,20 @@ class _Builder:
         invited_subtree = _subtree_counts(data.units, dict(data.invited))
         rows: dict[str, dict] = {}
 
+        direct_included = _per_unit(data.unit_of, included)
+        # Participation and respondent counts of all shown groups are decided together:
+        # with the headcounts known, a parent's count minus its children's tells how many
+        # of the rest did not answer (Policy.participations).
+        decided = self.policy.participations(
+            aggregates,
+            {u: n for u, n in data.invited.items() if isinstance(u, int)},
+            direct_included,
+        )
+
         def participation(key: Hashable) -> dict | None:
-            members = aggregates.get(key)
-            if members is None:
+            figures = decided.get(key)
+            if figures is None:
                 return None
-            n_invited = sum(data.invited.get(u, 0) for u in members if isinstance(u, int))
-            n = sum(subtree_direct(u) for u in members)
-            figures = self.policy.participation(max(n_invited, n), n)
             return {
                 "reason": figures.reason,
                 "invited": figures.invited,
@@ -403,10 +421,9 @@ class _Builder:
                 "rate_at_least": figures.rate_at_least,
             }
 
-        direct_included = _per_unit(data.unit_of, included)
-
-        def subtree_direct(unit: Hashable) -> int:
-            return direct_included.get(unit, 0)
+        def count(key: Hashable, n: int | None) -> int | None:
+            figures = decided.get(key)
+            return n if figures is not None and figures.count_shown else None
 
         position = 0
         org_shown = disclosure.organisation_n is not None
@@ -419,7 +436,7 @@ class _Builder:
             "position": position,
             "shown": org_shown,
             "reason": "shown" if org_shown else REASON_BELOW_K,
-            "n": disclosure.organisation_n,
+            "n": count(ORGANISATION, disclosure.organisation_n),
             "participation": participation(ORGANISATION) if org_shown else None,
             "members": aggregates.get(ORGANISATION, frozenset()),
         }
@@ -447,7 +464,7 @@ class _Builder:
                         if reason == REASON_ROLLED_UP and visibility.rolled_into is not None
                         else ""
                     ),
-                    "n": visibility.n_shown if visibility.shown else None,
+                    "n": count(unit.pk, visibility.n_shown) if visibility.shown else None,
                     "participation": participation(unit.pk) if visibility.shown else None,
                     "members": aggregates.get(unit.pk),
                     "invited": invited_subtree.get(unit.pk, 0),
@@ -465,7 +482,7 @@ class _Builder:
                     "position": position,
                     "shown": True,
                     "reason": "shown",
-                    "n": rollup.n,
+                    "n": count(rollup.id, rollup.n),
                     "participation": participation(rollup.id),
                     "members": aggregates[rollup.id],
                     "rollup": {
@@ -540,30 +557,55 @@ class _Builder:
                 "agreement": agreement[i] if isinstance(agreement[i], str) else None,
                 "rwg_j": _plain(rwg_of[i]),
             }
-        return self.add_change(rows)
+        previous = self.add_change(rows)
+        for row in rows.values():
+            if row["shown"] and row["n"] is None:
+                row["change_basis"] = {c: [v["n"], v["sd"]] for c, v in row["stats"].items()}
+                row["stats"] = {
+                    c: _without_count(v)
+                    for c, v in row["stats"].items()
+                    if len(keyed[c]) * self.policy.k >= 10**MEAN_DIGITS
+                }
+        return previous
 
     def add_change(self, rows: dict[str, dict]) -> Scan | None:
-        """Change since the previous published scan, for groups and constructs shown in both."""
+        """Change since the previous published scan, for groups and constructs shown in both.
+
+        A group whose count is withheld now or was then still gets its change, computed with
+        the counts the builder holds (the previous version's from its ``change_basis``), but
+        stored as printed only: means, difference and interval to a tenth and the effect
+        size as the conventional bound it reaches, so that no count follows from them.
+        """
         before = _previous_published(self.scan)
         for row in rows.values():
             row["change"] = {}
         if before is None:
             return None
-        previous_rows = {
-            g.key: {c: unpack_stat(v) for c, v in g.stats.items()}
-            for g in PublishedGroup.objects.filter(
-                publication=before, shown=True, key__in=list(rows)
-            ).only("key", "stats")
-        }
+        previous_rows = {}
+        for group in PublishedGroup.objects.filter(
+            publication=before, shown=True, key__in=list(rows)
+        ).only("key", "stats", "change_basis"):
+            published = {c: unpack_stat(v) for c, v in group.stats.items()}
+            basis = {
+                c: {**published[c], "n": n, "sd": sd}
+                for c, (n, sd) in group.change_basis.items()
+                if c in published
+            }
+            previous_rows[group.key] = (published, {**published, **basis}, bool(basis))
         strict = Policy(max(self.policy.k, before.k))
+        keyed = self.instrument.scoring_keys()
         for key, row in rows.items():
-            old = previous_rows.get(key)
-            if not old or not row["shown"]:
+            if key not in previous_rows or not row["shown"]:
                 continue
+            published, old, withheld_then = previous_rows[key]
+            withheld = withheld_then or row["n"] is None
             pairs = [
                 (c, old[c], new)
                 for c, new in row["stats"].items()
-                if c in old and strict.change_allowed(old[c]["n"], new["n"])
+                if c in old
+                and old[c]["n"] is not None
+                and strict.change_allowed(old[c]["n"], new["n"])
+                and (not withheld or len(keyed[c]) * self.policy.k >= 10**MEAN_DIGITS)
             ]
             if not pairs:
                 continue
@@ -575,17 +617,18 @@ class _Builder:
                 [n["mean"] for _c, _o, n in pairs],
                 [n["sd"] if n["sd"] is not None else np.nan for _c, _o, n in pairs],
             )
-            for (construct, old_stat, new_stat), values in zip(
+            for (construct, _old_stat, new_stat), values in zip(
                 pairs, frame.itertuples(index=False), strict=True
             ):
-                row["change"][construct] = {
-                    "before": old_stat,
+                change = {
+                    "before": published[construct],
                     "after": new_stat,
                     "difference": float(values.difference),
                     "ci_low": _finite(values.ci_low),
                     "ci_high": _finite(values.ci_high),
                     "hedges_g": _finite(values.hedges_g),
                 }
+                row["change"][construct] = _change_as_printed(change) if withheld else change
         return before.scan
 
     def quality(self, data: _Data, plan, included) -> dict:
@@ -618,6 +661,34 @@ class _Builder:
             max_dimensions=self.scan.max_cut_dimensions,
             families=plan.families,
         )
+
+    def breakdowns_without_counts(self, breakdowns: dict) -> dict:
+        """The breakdowns without cell counts, when the organisation's count is withheld.
+
+        The counts of a cut's cells and its "other" add up to the organisation's; the means
+        stay, to a tenth, as far as a rounded mean cannot tell a cell's count either (see
+        :func:`_without_count`).
+        """
+        items = {c: len(v) for c, v in self.instrument.scoring_keys().items()}
+
+        def cell(data: dict | None) -> dict | None:
+            if data is None:
+                return None
+            means = {
+                theme: (
+                    round(mean, MEAN_DIGITS)
+                    if mean is not None and items[theme] * self.policy.k >= 10**MEAN_DIGITS
+                    else None
+                )
+                for theme, mean in data["means"].items()
+            }
+            return {**data, "n": None, "means": means}
+
+        cuts = {
+            name: {**cut, "cells": [cell(c) for c in cut["cells"]], "other": cell(cut["other"])}
+            for name, cut in breakdowns.get("cuts", {}).items()
+        }
+        return {**breakdowns, "cuts": cuts}
 
     # -- storing --------------------------------------------------------------------------------
 
@@ -658,6 +729,7 @@ class _Builder:
                         stats={c: pack_stat(v) for c, v in row.get("stats", {}).items()},
                         change={c: pack_change(v) for c, v in row.get("change", {}).items()},
                         rollup=row.get("rollup"),
+                        change_basis=row.get("change_basis", {}),
                     )
                     for row in rows.values()
                 ],
@@ -675,7 +747,6 @@ class _Builder:
             publication.meta = _meta_from_step(plan.step)
             publication.save()
         return publication
-
 
     def mark_released(self, plan, newly: list) -> None:
         """Record the answers this version includes (one narrow row each).
@@ -709,6 +780,65 @@ class _Builder:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+# What stays of a statistic when its group's respondent count is withheld: the mean with its
+# interval and the share of answers that agree, each to a tenth, and the agreement in words.
+# The count, the standard deviation and r_wg(J) go: from any two of n, sd and the interval's
+# width the third follows, and r_wg(J) gives the variance. A mean or share to six decimals is
+# a fraction that tells its count too; a scale of q questions moves in steps of 1/(q n), and
+# to a tenth fits every count n >= k when q k >= 10, so a scale of fewer questions (one
+# question, at k = 5) is left out.
+
+
+def _without_count(stat: Mapping) -> dict:
+    kept = {"mean", "ci_low", "ci_high", "favourable", "agreement"}
+    out = {name: (value if name in kept else None) for name, value in stat.items()}
+    for name in ("mean", "ci_low", "ci_high", "favourable"):
+        if out[name] is not None:
+            out[name] = round(out[name], MEAN_DIGITS)
+    return out
+
+
+def _change_as_printed(change: Mapping) -> dict:
+    """A change stored no finer than a page prints it (a count is withheld on one side).
+
+    From the interval's exact width, the effect size and one side's n and sd, the other
+    side's n follows; to a tenth it does not. The effect size is cut (not rounded) to a
+    tenth, so that it stays in its conventional band (below 0.2, 0.5, 0.8 or above).
+    """
+
+    def tenth(value: float | None) -> float | None:
+        return None if value is None else round(value, MEAN_DIGITS)
+
+    g = change["hedges_g"]
+    scale = 10**MEAN_DIGITS
+    return {
+        "before": _without_count(change["before"]),
+        "after": _without_count(change["after"]),
+        "difference": tenth(change["difference"]),
+        "ci_low": tenth(change["ci_low"]),
+        "ci_high": tenth(change["ci_high"]),
+        "hedges_g": None if g is None else math.trunc(g * scale) / scale,
+    }
+
+
+def _quality_counts(quality: dict, *, organisation: bool, teams: bool) -> dict:
+    """The quality figures without the counts that would tell a withheld count.
+
+    Its respondents, each scale's and each model's cases count the organisation; an ICC's
+    respondents (and mean team size) count the teams shown on the scale.
+    """
+    out = dict(quality)
+    if not organisation:
+        out["respondents"] = None
+        out["scales"] = [{**scale, "n": None} for scale in quality.get("scales", [])]
+        out["fits"] = [{**fit, "n_complete": None} for fit in quality.get("fits", [])]
+    if not teams:
+        out["iccs"] = [
+            {**one, "n": None, "mean_team_size": None} for one in quality.get("iccs", [])
+        ]
+    return out
 
 
 def _plain(value: float) -> float | None:
@@ -833,7 +963,7 @@ def _explain(scan: Scan, publication: Publication, plan, units: list[Unit]) -> l
     shown = sum(1 for v in plan.disclosure.visible.values() if v.shown)
     lines = [
         f"Published {kind}{what} of scan {scan.pk} ({scan.name}), version {publication.version}: "
-        f"{publication.respondents} answers in the numbers, {shown} of {len(units)} units shown."
+        f"{_answers_in(publication)}, {shown} of {len(units)} units shown."
     ]
     path = {u.pk: u.path for u in units}
     for unit, n in sorted(plan.held_back.items(), key=lambda item: path.get(item[0], "")):
@@ -842,3 +972,9 @@ def _explain(scan: Scan, publication: Publication, plan, units: list[Unit]) -> l
             "a group of fewer than k be worked out from this and earlier versions."
         )
     return lines
+
+
+def _answers_in(publication: Publication) -> str:
+    if publication.respondents is None:
+        return "the number of answers withheld (it would tell how many did not answer)"
+    return f"{publication.respondents} answers in the numbers"

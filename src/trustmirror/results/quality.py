@@ -130,7 +130,7 @@ class FactorFit:
     factors: tuple[str, ...]
     left_out: tuple[str, ...]
     n_items: int
-    n_complete: int
+    n_complete: int | None  # None where withheld (see Policy.participations)
     status: str
     chi2: float | None = None
     df: int | None = None
@@ -158,7 +158,7 @@ class ScaleICC:
     construct_id: str
     status: str
     teams: int
-    n: int
+    n: int | None  # None where withheld (see Policy.participations)
     icc1: float | None = None
     icc2: float | None = None
     mean_team_size: float | None = None
@@ -276,6 +276,9 @@ def _reliability(
     try:
         result = alpha(block, keys=keys, scale_range=(1, scale_points))
     except ValueError:
+        return ScaleReliability(construct.id, len(items), FAILED, n=answered)
+    if _finite(result.raw_alpha) is None:
+        # The scale score does not vary (reversed questions cancel out): alpha is 0 / 0.
         return ScaleReliability(construct.id, len(items), FAILED, n=answered)
     omega = None
     if len(items) >= 3:

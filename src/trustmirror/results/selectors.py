@@ -45,9 +45,13 @@ EFFECT_SIZES = ((0.8, "large"), (0.5, "medium"), (0.2, "small"))
 
 @dataclass(frozen=True)
 class ScaleStat:
-    """The published statistics of one group on one construct."""
+    """The published statistics of one group on one construct.
 
-    n: int
+    ``n`` is None where the group's count is withheld (then so are ``sd``, ``favourable``
+    and ``rwg_j``, and the mean and interval are stored to a tenth).
+    """
+
+    n: int | None
     mean: float
     sd: float | None = None
     ci_low: float | None = None

@@ -18,6 +18,7 @@ from trustmirror.instrument import Instrument
 from trustmirror.privacy import (
     REASON_BELOW_K,
     REASON_COMPLEMENTARY,
+    REASON_COUNT_COMBINES,
     REASON_FEW_NONRESPONDENTS,
     REASON_ROLLED_UP,
     REASON_SHOWN,
@@ -58,6 +59,10 @@ REASONS = {
     REASON_FEW_NONRESPONDENTS: gettext_lazy(
         "At least %(rate)s%% answered. The exact figure is not shown because fewer than "
         "%(k)s people did not answer."
+    ),
+    REASON_COUNT_COMBINES: gettext_lazy(
+        "The exact figure is not shown: together with the figures of other groups it would "
+        "tell how many people of a smaller group did not answer."
     ),
     REASON_TOO_MANY_DIMENSIONS: gettext_lazy(
         "This scan allows at most %(max)s characteristics in one breakdown."
@@ -146,6 +151,11 @@ def participation_text(figures: Mapping | None, *, k: int) -> str:
         return _("Fewer than %(k)s responses: no figures are shown.") % {"k": k}
     if figures["reason"] == REASON_FEW_NONRESPONDENTS:
         return reason_text(REASON_FEW_NONRESPONDENTS, k=k, rate=figures["rate_at_least"])
+    if figures["reason"] == REASON_COUNT_COMBINES:
+        return _("%(invited)s invited. %(why)s") % {
+            "invited": figures["invited"],
+            "why": reason_text(REASON_COUNT_COMBINES, k=k),
+        }
     return _("%(rate)s%% (%(responded)s of %(invited)s)") % {
         "rate": figures["rate"],
         "responded": figures["responded"],
@@ -159,12 +169,14 @@ def participation_short(figures: Mapping | None) -> str:
         return ""
     if figures["reason"] == REASON_FEW_NONRESPONDENTS:
         return _("at least %(rate)s%%") % {"rate": figures["rate_at_least"]}
+    if figures["reason"] == REASON_COUNT_COMBINES:
+        return _("not shown exactly")
     return _("%(rate)s%%") % {"rate": figures["rate"]}
 
 
 def participation_share(figures: Mapping | None) -> int | None:
     """The whole percentage a participation bar may draw (the bound where only a bound is shown)."""
-    if not figures or figures.get("reason") == REASON_BELOW_K:
+    if not figures or figures.get("reason") in (REASON_BELOW_K, REASON_COUNT_COMBINES):
         return None
     if figures["reason"] == REASON_FEW_NONRESPONDENTS:
         return figures["rate_at_least"]

@@ -38,7 +38,7 @@ class CellLine:
     """One row of the breakdown table: the cell's label, n and a text per theme."""
 
     label: str
-    n: int
+    n: int | None  # None where the organisation's count is withheld
     values: list[str | None]
     is_other: bool = False
 

@@ -120,7 +120,12 @@ def change_lines(group: Group, constructs: Sequence[Construct], lang: str) -> li
                     if one.ci_low is not None and one.ci_high is not None
                     else ""
                 ),
-                hedges_g=wording.number(one.hedges_g, 2) if one.hedges_g is not None else "",
+                # Stored to a tenth where a count is withheld (see publishing).
+                hedges_g=(
+                    wording.number(one.hedges_g, 2 if one.after.n is not None else 1)
+                    if one.hedges_g is not None
+                    else ""
+                ),
                 verdict=wording.change_verdict(one.direction, one.size),
                 tone=wording.change_tone(one.direction, construct.id in HIGHER_IS_WORSE),
             )

@@ -83,7 +83,7 @@ class FitLine:
     factors: str
     left_out: str
     n_items: int
-    n_complete: int
+    n_complete: int | None
     shown: bool
     indices: tuple[Index, ...] = ()
     warning: str = ""
@@ -95,7 +95,7 @@ class ICCLine:
     label: str
     shown: bool
     teams: int
-    n: int
+    n: int | None
     icc1: str = ""
     icc2: str = ""
     meaning: str = ""
@@ -135,6 +135,9 @@ def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "reliability_chart": figures.quality_figure(results, numbers),
                 "fits": [_fit_line(f, instrument, lang) for f in numbers.fits],
                 "iccs": [_icc_line(i, instrument, numbers, lang) for i in numbers.iccs],
+                "icc_counts_withheld": any(
+                    i.n is None for i in numbers.iccs if i.status == quality.OK
+                ),
             }
         )
     return render(request, "results/quality.html", context)
@@ -216,6 +219,11 @@ def _fit_line(fit: FactorFit, instrument: Instrument, lang: str) -> FitLine:
             "Not testable: with one factor over three questions the model reproduces the "
             "answers exactly, whatever they are."
         )
+        return FitLine(**base, shown=False, note=note)
+    if fit.status == quality.TOO_FEW and fit.n_complete is None:
+        note = _(
+            "Not estimated: fewer than %(min)s respondents answered every question of this model."
+        ) % {"min": quality.MIN_CFA_CASES}
         return FitLine(**base, shown=False, note=note)
     if fit.status == quality.TOO_FEW:
         note = _(
