@@ -129,3 +129,5 @@ def test_the_pages_print_no_count_of_a_group_whose_count_is_withheld(client, sup
     assert "At least 55% answered" in text
     assert not re.search(r"n = 8\b", text) and " 8 of 9" not in text
     assert "n = " not in text.split("Organisation", 1)[0]
+    # Satisfaction is one question: its mean would tell IT's count in steps of 1/8, 1/7, ...
+    assert "not shown: one question would tell the number of respondents" in text

@@ -230,7 +230,9 @@ def test_answers_without_variation_give_a_clear_note_not_a_server_error(
     scan = make_scan(acme, name="Flat")
     for i in range(12):
         value = 1 + i % 5 if kind == "straight_lines" else 3
-        add_response(scan, acme.north if i < 6 else acme.south, dict.fromkeys(instrument.items, value))
+        add_response(
+            scan, acme.north if i < 6 else acme.south, dict.fromkeys(instrument.items, value)
+        )
     publish(scan)
     client.force_login(acme.carla)
     response = client.get(quality_url(scan))
@@ -242,8 +244,6 @@ def test_answers_without_variation_give_a_clear_note_not_a_server_error(
         assert all(not line.shown for line in lines)
         assert "everyone gave the same answer" in response.content.decode()
     else:
-        # Everyone answered every question of a scale alike: the questions agree perfectly.
-        shown = [line for line in lines if line.shown]
         # Each person answered every question alike: questions keyed the same way agree
         # perfectly (alpha 1), a reversed one disagrees; where the reversed questions cancel
         # out, the score does not vary and alpha is 0 / 0: said so, not shown as a number.

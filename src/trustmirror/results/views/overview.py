@@ -205,6 +205,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "theme_lines": lines(results, themes, None, lang),
                 "groups": construct_groups(results, None, lang),
                 "scale": wording.scale_text(results.instrument, lang),
+                "org_withheld": org_group.n is None,
                 **change_context(results, org_group, lang),
             }
         )

@@ -74,6 +74,9 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "theme_lines": lines(results, themes, group, lang),
             "groups": construct_groups(results, group, lang),
             "scale": wording.scale_text(results.instrument, lang),
+            # Whose count is withheld: their one-question scales are left out (publishing).
+            "unit_withheld": group.n is None,
+            "org_withheld": results.org is not None and results.org.n is None,
             **change_context(results, group, lang),
         }
     )
