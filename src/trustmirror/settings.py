@@ -17,7 +17,9 @@ from trustmirror.env import (
     data_dir,
     env_bool,
     env_int,
+    env_is_set,
     env_list,
+    env_networks,
     env_str,
     secret_from_file_or_dir,
 )
@@ -167,7 +169,41 @@ SECURE_SSL_REDIRECT = PRODUCTION
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-if PRODUCTION and env_bool("TRUSTMIRROR_BEHIND_PROXY", False):
+# Behind a reverse proxy every request's peer (REMOTE_ADDR) is the proxy, and the client's
+# address is in X-Forwarded-For, of which only the entries our own proxies appended can be
+# believed. Either count the proxies in front of the app (hops, default 1) or list their
+# addresses; without TRUSTMIRROR_BEHIND_PROXY the header is never read (trustmirror.proxies).
+TRUSTMIRROR_BEHIND_PROXY = env_bool("TRUSTMIRROR_BEHIND_PROXY", False)
+
+
+def _proxies() -> tuple[int, list]:
+    given = [
+        name
+        for name in ("TRUSTMIRROR_PROXY_HOPS", "TRUSTMIRROR_TRUSTED_PROXIES")
+        if env_is_set(name)
+    ]
+    if not TRUSTMIRROR_BEHIND_PROXY:
+        if given:
+            raise ImproperlyConfigured(
+                f"{given[0]} is set but TRUSTMIRROR_BEHIND_PROXY is off; set "
+                "TRUSTMIRROR_BEHIND_PROXY=1 to take client addresses from X-Forwarded-For, "
+                f"or remove {given[0]}"
+            )
+        return 1, []
+    if len(given) == 2:
+        raise ImproperlyConfigured(
+            "Set TRUSTMIRROR_PROXY_HOPS (how many proxies are in front of the app) or "
+            "TRUSTMIRROR_TRUSTED_PROXIES (their addresses), not both"
+        )
+    hops = env_int("TRUSTMIRROR_PROXY_HOPS", 1, minimum=1, maximum=5)
+    trusted = env_networks("TRUSTMIRROR_TRUSTED_PROXIES")
+    if given == ["TRUSTMIRROR_TRUSTED_PROXIES"] and not trusted:
+        raise ImproperlyConfigured("TRUSTMIRROR_TRUSTED_PROXIES lists no address")
+    return hops, trusted
+
+
+TRUSTMIRROR_PROXY_HOPS, TRUSTMIRROR_TRUSTED_PROXIES = _proxies()
+if PRODUCTION and TRUSTMIRROR_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
