@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the authentication (who may send more) and inside the headers above; the CSRF
+    # check reads the body only later, just before the view.
+    "trustmirror.middleware.RequestBodyLimitMiddleware",
     "trustmirror.ratelimit.RateLimitMiddleware",
 ]
 
@@ -226,6 +229,25 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Request bodies, refused before anything reads them (trustmirror.middleware): signed-in staff
+# send at most a people file (10 MB, orgs/forms.py) and its form; anyone else a survey page
+# (two open answers of 2,000 characters, up to 12 bytes each when percent-encoded: 48 KB) or
+# the login form. A proxy in front should refuse larger bodies too (README).
+TRUSTMIRROR_MAX_BODY_BYTES = 11 * 1024 * 1024
+TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES = 128 * 1024
+# Every upload that passes the limit stays in memory: a people file (names, e-mail addresses)
+# is never written to the temporary directory, where it would outlive a crash.
+FILE_UPLOAD_MAX_MEMORY_SIZE = TRUSTMIRROR_MAX_BODY_BYTES
+# Form fields read into memory: Django's default (2.5 MB); the largest form without a file is
+# the links export, which posts back one 22-character token per invitee (about 1.5 MB for
+# the import's 50,000 people).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Django's default. A survey page has fewer than 50 fields and a scan form fewer than 20; the
+# links export posts one field per invitee and needs more from 1,000 on (review M4).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# The people import is the only upload, of one file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # k for new scans (the smallest group whose numbers may be shown). A scan may raise it, never
 # go below the floor of trustmirror.privacy (3).
