@@ -200,27 +200,6 @@ def test_an_xlsx_with_too_many_columns_is_refused():
     assert "more than 50 columns" in _refusal("wide.xlsx", buffer.getvalue())
 
 
-def test_an_xlsx_without_a_worksheet_is_refused_with_a_clear_message():
-    assert "has no worksheet" in _refusal("empty.xlsx", xlsx_without_worksheet())
-
-
-def xlsx_without_worksheet() -> bytes:
-    """A workbook whose sheet list is empty (Excel never writes one; other tools may)."""
-    import re
-
-    template = io.BytesIO()
-    Workbook().save(template)
-    source = zipfile.ZipFile(template)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/workbook.xml":
-                data = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data)
-            archive.writestr(info.filename, data)
-    return out.getvalue()
-
-
 def test_a_broken_sheet_inside_a_valid_zip_is_refused():
     broken = xlsx(["<row r='2'><c t='inlineStr'><is><t>unclosed"])
     assert "not a readable .xlsx workbook" in _refusal("broken.xlsx", broken)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,7 +58,13 @@ LANGUAGES = {
 YES = {"yes", "y", "ja", "j", "true", "1", "x"}
 NO = {"no", "n", "nee", "false", "0", ""}
 MAX_ROWS = 50_000
+# The columns' limits (PostgreSQL refuses a longer value; SQLite would store it).
+NAME_MAX_LENGTH = Person._meta.get_field("name").max_length
+EMAIL_MAX_LENGTH = Person._meta.get_field("email").max_length
+UNIT_NAME_MAX_LENGTH = Unit._meta.get_field("name").max_length
+UNIT_PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length
 MAX_COLUMNS = 50
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Empty rows are skipped, but each still costs a read: ten megabytes of empty lines are ten
 # million rows. More empty rows than an import takes people is not a list of people.
 MAX_EMPTY_ROWS = MAX_ROWS
@@ -271,15 +278,27 @@ def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]
     seen_emails: dict[str, int] = {}
     for line, row in table:
         problems = []
+        if any(CONTROL_CHARACTER.search(value) for value in row.values()):
+            # Never meant (a NUL byte from a broken export); PostgreSQL refuses NUL outright.
+            problems.append(_("a value holds an invisible control character"))
         name = row.get("name", "")
         if not name:
             problems.append(_("the name is empty"))
+        elif len(name) > NAME_MAX_LENGTH:
+            problems.append(
+                _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
+            )
         email = row.get("email", "").lower()
         try:
             validate_email(email)
         except ValidationError:
             problems.append(_("%(email)s is not an e-mail address") % {"email": email or "''"})
         else:
+            if len(email) > EMAIL_MAX_LENGTH:
+                problems.append(
+                    _("the e-mail address is longer than %(max)d characters")
+                    % {"max": EMAIL_MAX_LENGTH}
+                )
             if email in seen_emails:
                 problems.append(
                     _("the e-mail %(email)s is also on line %(other)d")
@@ -324,7 +343,16 @@ def normalise_unit_path(raw: str) -> tuple[str, str | None]:
     segments = [segment.strip() for segment in raw.split(UNIT_PATH_SEPARATOR)]
     if any(not segment for segment in segments):
         return "", _("the unit path %(path)s has an empty segment") % {"path": raw}
-    return UNIT_PATH_SEPARATOR.join(segments), None
+    if any(len(segment) > UNIT_NAME_MAX_LENGTH for segment in segments):
+        return "", _("a unit name in the unit path is longer than %(max)d characters") % {
+            "max": UNIT_NAME_MAX_LENGTH
+        }
+    path = UNIT_PATH_SEPARATOR.join(segments)
+    if len(path) > UNIT_PATH_MAX_LENGTH:
+        return "", _("the unit path is longer than %(max)d characters") % {
+            "max": UNIT_PATH_MAX_LENGTH
+        }
+    return path, None
 
 
 def ensure_unit(organisation: Organisation, path: str, cache: dict[str, Unit]) -> tuple[Unit, int]:
