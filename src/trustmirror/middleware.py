@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from trustmirror.views import error_page
 
@@ -37,3 +38,22 @@ class RequestBodyLimitMiddleware:
         ):
             return error_page(request, 413)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No page is kept by a browser or a proxy: every response says ``Cache-Control: no-store``.
+
+    A survey draft shown filled in, a team's results, the links CSV: whatever a page held
+    would otherwise stay in the cache of a shared computer for the next person to open from
+    the history (threat model: "colleague"). Static files are answered before this
+    middleware (WhiteNoise) and stay cacheable. All pages rather than a list of them, so a
+    new page cannot be forgotten.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
