@@ -29,6 +29,8 @@ def check(tmp_path, **env: str) -> subprocess.CompletedProcess:
         ({"TRUSTMIRROR_DEBUG": "maybe"}, "TRUSTMIRROR_DEBUG must be one of"),
         ({"TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE": "2"}, "must be at least 3"),
         ({"TRUSTMIRROR_SECRET_KEY_FILE": "/nonexistent/key"}, "which is not a file"),
+        ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "1"}, "must be at least 5"),
+        ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "8h"}, "must be a whole number"),
         # The client address (rate limits) behind a proxy: never X-Forwarded-For by accident.
         (
             {"TRUSTMIRROR_PROXY_HOPS": "1"},
