@@ -28,7 +28,9 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 def client_address(request: HttpRequest) -> str:
     """The address of the client that sent ``request``, as a normalised string."""
-    peer = request.META.get("REMOTE_ADDR", "")
+    raw_peer = request.META.get("REMOTE_ADDR", "")
+    parsed_peer = _parse(raw_peer)
+    peer = str(parsed_peer) if parsed_peer is not None else raw_peer
     if not settings.TRUSTMIRROR_BEHIND_PROXY:
         return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
@@ -57,7 +59,11 @@ def _past_trusted_proxies(chain: list[str], trusted: list) -> str | None:
 
 
 def _parse(entry: str) -> Address | None:
-    """An address from a header entry; some proxies add a port (``1.2.3.4:5``, ``[::1]:5``)."""
+    """An address from a header entry; some proxies add a port (``1.2.3.4:5``, ``[::1]:5``).
+
+    An IPv4 client of a dual-stack server arrives as ``::ffff:1.2.3.4``; it is that IPv4
+    address (counted per /64 as IPv6, every IPv4 client would share one count).
+    """
     if entry.startswith("["):
         entry = entry[1:].split("]", 1)[0]
     elif entry.count(":") == 1:

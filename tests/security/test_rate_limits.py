@@ -84,6 +84,16 @@ def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(settings):
     assert client_address(_meta(PROXY, "198.51.100.7")) == PROXY
 
 
+def test_ipv4_clients_of_a_dual_stack_server_are_ipv4(client, db, settings, tight_limits):
+    """``::ffff:a.b.c.d`` is an IPv4 client; grouped per IPv6 /64, all of them would be one."""
+    settings.TRUSTMIRROR_BEHIND_PROXY = False
+    assert client_address(_meta("::ffff:198.51.100.7")) == "198.51.100.7"
+    for _ in range(3):
+        assert client.get("/s/" + "A" * 22, REMOTE_ADDR="::ffff:6.6.6.6").status_code == 404
+    assert client.get("/s/" + "A" * 22, REMOTE_ADDR="::ffff:6.6.6.6").status_code == 429
+    assert client.get("/s/" + "A" * 22, REMOTE_ADDR="::ffff:198.51.100.7").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("hops", "forwarded", "expected"),
     [
