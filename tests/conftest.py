@@ -110,6 +110,28 @@ def publish_now(scan, *, again: bool = False):
 
 
 @pytest.fixture
+def xlsx_without_worksheet() -> bytes:
+    """A workbook whose list of sheets is empty (Excel never writes one; other tools may)."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    template = io.BytesIO()
+    Workbook().save(template)
+    source = zipfile.ZipFile(template)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data)
+            archive.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.fixture
 def frozen_today(monkeypatch):
     """``frozen_today(date)``: from now on the local date (phases, actions, forms) is ``date``.
 

@@ -29,6 +29,41 @@ def check(tmp_path, **env: str) -> subprocess.CompletedProcess:
         ({"TRUSTMIRROR_DEBUG": "maybe"}, "TRUSTMIRROR_DEBUG must be one of"),
         ({"TRUSTMIRROR_DEFAULT_MIN_GROUP_SIZE": "2"}, "must be at least 3"),
         ({"TRUSTMIRROR_SECRET_KEY_FILE": "/nonexistent/key"}, "which is not a file"),
+        ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "1"}, "must be at least 5"),
+        ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "8h"}, "must be a whole number"),
+        # The client address (rate limits) behind a proxy: never X-Forwarded-For by accident.
+        (
+            {"TRUSTMIRROR_PROXY_HOPS": "1"},
+            "TRUSTMIRROR_PROXY_HOPS is set but TRUSTMIRROR_BEHIND_PROXY is off",
+        ),
+        (
+            {"TRUSTMIRROR_TRUSTED_PROXIES": "10.0.0.2"},
+            "TRUSTMIRROR_TRUSTED_PROXIES is set but TRUSTMIRROR_BEHIND_PROXY is off",
+        ),
+        (
+            {
+                "TRUSTMIRROR_BEHIND_PROXY": "1",
+                "TRUSTMIRROR_PROXY_HOPS": "2",
+                "TRUSTMIRROR_TRUSTED_PROXIES": "10.0.0.2",
+            },
+            "Set TRUSTMIRROR_PROXY_HOPS (how many proxies",
+        ),
+        (
+            {"TRUSTMIRROR_BEHIND_PROXY": "1", "TRUSTMIRROR_PROXY_HOPS": "0"},
+            "TRUSTMIRROR_PROXY_HOPS must be at least 1",
+        ),
+        (
+            {"TRUSTMIRROR_BEHIND_PROXY": "1", "TRUSTMIRROR_PROXY_HOPS": "two"},
+            "TRUSTMIRROR_PROXY_HOPS must be a whole number",
+        ),
+        (
+            {"TRUSTMIRROR_BEHIND_PROXY": "1", "TRUSTMIRROR_TRUSTED_PROXIES": "10.0.0.1/8"},
+            "'10.0.0.1/8' is neither",
+        ),
+        (
+            {"TRUSTMIRROR_BEHIND_PROXY": "1", "TRUSTMIRROR_TRUSTED_PROXIES": "proxy.internal"},
+            "TRUSTMIRROR_TRUSTED_PROXIES must list IP addresses or networks",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_named(tmp_path, env, message):
@@ -66,3 +101,26 @@ def test_postgresql_url_selects_postgresql(tmp_path):
         timeout=60,
     )
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
+
+
+def test_proxy_settings_are_read(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TRUSTMIRROR_BEHIND_PROXY, s.TRUSTMIRROR_PROXY_HOPS, "
+        "[str(n) for n in s.TRUSTMIRROR_TRUSTED_PROXIES])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
+            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+            "TRUSTMIRROR_BEHIND_PROXY": "1",
+            "TRUSTMIRROR_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "True 1 ['10.0.0.0/8', '2001:db8::1/128']", result.stderr

@@ -17,7 +17,9 @@ from trustmirror.env import (
     data_dir,
     env_bool,
     env_int,
+    env_is_set,
     env_list,
+    env_networks,
     env_str,
     secret_from_file_or_dir,
 )
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files stay cacheable), above everything that answers a page.
+    "trustmirror.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the authentication (who may send more) and inside the headers above; the CSRF
+    # check reads the body only later, just before the view.
+    "trustmirror.middleware.RequestBodyLimitMiddleware",
     "trustmirror.ratelimit.RateLimitMiddleware",
 ]
 
@@ -135,9 +142,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 4.0 level 2, 2.1.1: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A staff session ends after this long without a request; every request starts the time
+# again (sliding expiry). Respondents have no session at all.
+SESSION_COOKIE_AGE = 60 * env_int("TRUSTMIRROR_SESSION_IDLE_MINUTES", 8 * 60, minimum=5)
+SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -167,10 +182,45 @@ SECURE_SSL_REDIRECT = PRODUCTION
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-if PRODUCTION and env_bool("TRUSTMIRROR_BEHIND_PROXY", False):
+# Behind a reverse proxy every request's peer (REMOTE_ADDR) is the proxy, and the client's
+# address is in X-Forwarded-For, of which only the entries our own proxies appended can be
+# believed. Either count the proxies in front of the app (hops, default 1) or list their
+# addresses; without TRUSTMIRROR_BEHIND_PROXY the header is never read (trustmirror.proxies).
+TRUSTMIRROR_BEHIND_PROXY = env_bool("TRUSTMIRROR_BEHIND_PROXY", False)
+
+
+def _proxies() -> tuple[int, list]:
+    given = [
+        name
+        for name in ("TRUSTMIRROR_PROXY_HOPS", "TRUSTMIRROR_TRUSTED_PROXIES")
+        if env_is_set(name)
+    ]
+    if not TRUSTMIRROR_BEHIND_PROXY:
+        if given:
+            raise ImproperlyConfigured(
+                f"{given[0]} is set but TRUSTMIRROR_BEHIND_PROXY is off; set "
+                "TRUSTMIRROR_BEHIND_PROXY=1 to take client addresses from X-Forwarded-For, "
+                f"or remove {given[0]}"
+            )
+        return 1, []
+    if len(given) == 2:
+        raise ImproperlyConfigured(
+            "Set TRUSTMIRROR_PROXY_HOPS (how many proxies are in front of the app) or "
+            "TRUSTMIRROR_TRUSTED_PROXIES (their addresses), not both"
+        )
+    hops = env_int("TRUSTMIRROR_PROXY_HOPS", 1, minimum=1, maximum=5)
+    trusted = env_networks("TRUSTMIRROR_TRUSTED_PROXIES")
+    if given == ["TRUSTMIRROR_TRUSTED_PROXIES"] and not trusted:
+        raise ImproperlyConfigured("TRUSTMIRROR_TRUSTED_PROXIES lists no address")
+    return hops, trusted
+
+
+TRUSTMIRROR_PROXY_HOPS, TRUSTMIRROR_TRUSTED_PROXIES = _proxies()
+if PRODUCTION and TRUSTMIRROR_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "trustmirror.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -189,6 +239,25 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Request bodies, refused before anything reads them (trustmirror.middleware): signed-in staff
+# send at most a people file (10 MB, orgs/forms.py) and its form; anyone else a survey page
+# (two open answers of 2,000 characters, up to 12 bytes each when percent-encoded: 48 KB) or
+# the login form. A proxy in front should refuse larger bodies too (README).
+TRUSTMIRROR_MAX_BODY_BYTES = 11 * 1024 * 1024
+TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES = 128 * 1024
+# Every upload that passes the limit stays in memory: a people file (names, e-mail addresses)
+# is never written to the temporary directory, where it would outlive a crash.
+FILE_UPLOAD_MAX_MEMORY_SIZE = TRUSTMIRROR_MAX_BODY_BYTES
+# Form fields read into memory: Django's default (2.5 MB); the largest form without a file is
+# the links export, which posts back one 22-character token per invitee (about 1.5 MB for
+# the import's 50,000 people).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Django's default. A survey page has fewer than 50 fields and a scan form fewer than 20; the
+# links export posts one field per invitee and needs more from 1,000 on (review M4).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# The people import is the only upload, of one file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # k for new scans (the smallest group whose numbers may be shown). A scan may raise it, never
 # go below the floor of trustmirror.privacy (3).

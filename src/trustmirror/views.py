@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from trustmirror.orgs.access import organisations_for
@@ -29,17 +30,51 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Each error page's title (also the page's <title>: words, not only a number) and text.
+ERRORS = {
+    400: (_("Bad request"), _("The request could not be understood.")),
+    403: (_("No access"), _("You do not have access to this page.")),
+    404: (_("Not found"), _("This page does not exist, or you have no access to it.")),
+    413: (
+        _("Too large"),
+        _("What you sent is larger than this site accepts. A file to import may be at most 10 MB."),
+    ),
+    500: (
+        _("Something went wrong"),
+        _("An unexpected error occurred. Nothing you entered was half-saved; please try again."),
+    ),
+}
+
+
+def error_page(request: HttpRequest, status: int, template: str = "error.html") -> HttpResponse:
+    title, text = ERRORS[status]
+    context = {
+        "status": status,
+        "title": title,
+        "text": text,
+        # The server error page asks nothing of the session or the database, which may be
+        # what failed; the others show who is signed in, with the way to sign out.
+        "with_account": status != 500,
+    }
+    return render(request, template, context, status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "error.html", {"status": 400}, status=400)
+    return error_page(request, 400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "error.html", {"status": 403}, status=403)
+    return error_page(request, 403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (``CSRF_FAILURE_VIEW``) in the app's layout and language."""
+    return error_page(request, 403, "403_csrf.html")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "error.html", {"status": 404}, status=404)
+    return error_page(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "error.html", {"status": 500}, status=500)
+    return error_page(request, 500)

@@ -99,6 +99,32 @@ def test_xlsx_upload(org):
         (["Anna,anna@zorg.test,fr,Ops/North,no,"], HEADER, "Line 3: language fr is not nl or en"),
         (["Anna,anna@zorg.test,nl,Ops/North,maybe,"], HEADER, "Line 3: lead maybe is not yes"),
         ([",anna@zorg.test,nl,Ops/North,no,"], HEADER, "Line 3: the name is empty"),
+        # Longer than the columns hold: PostgreSQL refused these with a server error.
+        (
+            ["A" * 300 + ",anna@zorg.test,nl,Ops/North,no,"],
+            HEADER,
+            "Line 3: the name is longer than 200 characters.",
+        ),
+        (
+            ["Anna," + "a" * 290 + "@zorg.test,nl,Ops/North,no,"],
+            HEADER,
+            "Line 3: the e-mail address is longer than 254 characters.",
+        ),
+        (
+            ["Anna,anna@zorg.test,nl,Ops/" + "U" * 300 + ",no,"],
+            HEADER,
+            "Line 3: a unit name in the unit path is longer than 200 characters.",
+        ),
+        (
+            ["Anna,anna@zorg.test,nl," + "/".join(["U" * 199] * 6) + ",no,"],
+            HEADER,
+            "Line 3: the unit path is longer than 1000 characters.",
+        ),
+        (
+            ["Anna\x00,anna@zorg.test,nl,Ops/North,no,band\x1b"],
+            HEADER,
+            "Line 3: a value holds an invisible control character.",
+        ),
     ],
 )
 def test_bad_rows_are_named_and_nothing_is_written(org, rows, header, expected):
@@ -154,3 +180,25 @@ def test_other_file_types_are_refused(org):
 def test_broken_xlsx_is_refused(org):
     with pytest.raises(ImportFailed, match="not a readable .xlsx"):
         people_import(organisation=org, filename="people.xlsx", content=b"not a zip")
+
+
+def test_xlsx_without_a_worksheet_is_refused(org, xlsx_without_worksheet):
+    with pytest.raises(ImportFailed) as failure:
+        people_import(organisation=org, filename="p.xlsx", content=xlsx_without_worksheet)
+    assert failure.value.errors == [
+        "The workbook has no worksheet. Put the people on its first sheet."
+    ]
+    assert not Person.objects.exists()
+
+
+def test_longest_values_the_columns_hold_are_imported(org):
+    """The limits are the columns' own: 200 characters for a name, 254 for an address."""
+    name, email = "N" * 200, "e" * 244 + "@zorg.test"
+    unit = "/".join(["U" * 200] * 4)
+    people_import(
+        organisation=org,
+        filename="p.csv",
+        content=csv_bytes(f"{name},{email},nl,{unit},no,"),
+    )
+    person = Person.objects.get()
+    assert (person.name, person.email, person.unit.path) == (name, email, unit)

@@ -19,3 +19,16 @@ class PeopleImportForm(forms.Form):
                 _("The file is larger than %(mb)d MB."), code="too_large", params={"mb": 10}
             )
         return upload
+
+    def import_failed(self, errors_id: str) -> None:
+        """Mark the file field invalid and point it at the import's problems (``errors_id``).
+
+        Those are listed above the form, not as the field's own errors, so Django does not
+        link them; a screen reader then reads them when the field gets focus.
+        """
+        self.fields["file"].widget.attrs.update(
+            {
+                "aria-invalid": "true",
+                "aria-describedby": f"{errors_id} {self['file'].auto_id}_helptext",
+            }
+        )

@@ -19,9 +19,12 @@ only shows cuts whose every cell reaches the minimum group size.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Iterable
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -55,6 +58,20 @@ LANGUAGES = {
 YES = {"yes", "y", "ja", "j", "true", "1", "x"}
 NO = {"no", "n", "nee", "false", "0", ""}
 MAX_ROWS = 50_000
+# The columns' limits (PostgreSQL refuses a longer value; SQLite would store it).
+NAME_MAX_LENGTH = Person._meta.get_field("name").max_length
+EMAIL_MAX_LENGTH = Person._meta.get_field("email").max_length
+UNIT_NAME_MAX_LENGTH = Unit._meta.get_field("name").max_length
+UNIT_PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length
+MAX_COLUMNS = 50
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Empty rows are skipped, but each still costs a read: ten megabytes of empty lines are ten
+# million rows. More empty rows than an import takes people is not a list of people.
+MAX_EMPTY_ROWS = MAX_ROWS
+# What a workbook may unpack to. 50,000 people in seven wide columns unpack to 27 MB
+# (measured; inline strings, the larger way to store them); a zip bomb of 2 MB that unpacks
+# to hundreds of megabytes is refused before anything is parsed.
+MAX_XLSX_UNPACKED_BYTES = 64_000_000
 
 
 class ImportFailed(Exception):
@@ -89,7 +106,12 @@ def _normalise_header(raw: str) -> str:
 
 
 def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Read a CSV or XLSX upload into (line number, row dict) pairs with normalised headers."""
+    """Read a CSV or XLSX upload into (line number, row dict) pairs with normalised headers.
+
+    Rows are read one at a time and reading stops as soon as the file holds more people (or
+    more empty rows) than an import takes, so a file's cost is bounded by these limits, not
+    by what it claims to hold.
+    """
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         rows = _read_xlsx(content)
@@ -99,9 +121,46 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
         raise ImportFailed(
             [_("Upload a .csv or .xlsx file; %(name)s is neither.") % {"name": filename}]
         )
-    if not rows:
-        raise ImportFailed([_("The file is empty.")])
-    header = [_normalise_header(h) for h in rows[0][1]]
+    with contextlib.closing(rows):
+        first = next(rows, None)
+        if first is None:
+            raise ImportFailed([_("The file is empty.")])
+        header = _read_header(first[1])
+        table = []
+        empty = 0
+        for line, values in rows:
+            if not any(v.strip() for v in values):
+                empty += 1
+                if empty > MAX_EMPTY_ROWS:
+                    raise ImportFailed(
+                        [
+                            _(
+                                "Line %(line)d: the file has more than %(max)d empty rows. "
+                                "Delete them and upload it again."
+                            )
+                            % {"line": line, "max": MAX_EMPTY_ROWS}
+                        ]
+                    )
+                continue
+            if len(table) == MAX_ROWS:
+                raise ImportFailed(
+                    [_("The file has more than %(max)d people.") % {"max": MAX_ROWS}]
+                )
+            padded = list(values) + [""] * (len(header) - len(values))
+            table.append((line, {h: v.strip() for h, v in zip(header, padded, strict=False) if h}))
+    return table
+
+
+def _read_header(values: list[str]) -> list[str]:
+    header = [_normalise_header(h) for h in values]
+    while header and not header[-1]:  # spreadsheets often save trailing empty columns
+        header.pop()
+    if len(header) > MAX_COLUMNS:
+        raise ImportFailed(
+            [
+                _("Line 1: the header has more than %(max)d columns.") % {"max": MAX_COLUMNS},
+            ]
+        )
     missing = [col for col in REQUIRED if col not in header]
     if missing:
         raise ImportFailed(
@@ -126,20 +185,13 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
                 % {"columns": ", ".join(duplicates)}
             ]
         )
-    table = []
-    for line, values in rows[1:]:
-        if not any(v.strip() for v in values):
-            continue
-        padded = list(values) + [""] * (len(header) - len(values))
-        table.append((line, {h: v.strip() for h, v in zip(header, padded, strict=False) if h}))
-    if len(table) > MAX_ROWS:
-        raise ImportFailed([_("The file has more than %(max)d people.") % {"max": MAX_ROWS}])
-    return table
+    return header
 
 
-def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
+def _read_csv(content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
-        text = content.decode("utf-8-sig")
+        # Decoded once whole only to name the first bad line; the reader decodes as it goes.
+        content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise ImportFailed(
@@ -151,30 +203,72 @@ def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
                 % {"line": line}
             ]
         ) from None
-    first_line = text.split("\n", 1)[0]
+    end = content.find(b"\n")
+    first_line = content[: end if end >= 0 else len(content)].decode("utf-8-sig")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # A text stream over the bytes, not one string: a str of ten million empty lines held
+    # in a StringIO costs 50 MB before the first row is read.
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     try:
-        return [(reader.line_num, row) for row in reader]
+        for row in reader:
+            yield reader.line_num, row
     except csv.Error as exc:
         raise ImportFailed(
             [_("Line %(line)d: %(problem)s") % {"line": reader.line_num, "problem": exc}]
         ) from None
 
 
-def _read_xlsx(content: bytes) -> list[tuple[int, list[str]]]:
+def _read_xlsx(content: bytes) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    _refuse_large_xlsx(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a broken file
         raise ImportFailed([_("The file is not a readable .xlsx workbook.")]) from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((number, ["" if v is None else str(v) for v in row]))
-    workbook.close()
-    return rows
+    try:
+        if not workbook.worksheets:
+            raise ImportFailed(
+                [_("The workbook has no worksheet. Put the people on its first sheet.")]
+            )
+        sheet = workbook.worksheets[0]
+        # The sheet's own claim about its size is not believed: a stated range of a million
+        # rows or 16,384 columns would be padded out cell by cell.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            yield number, ["" if v is None else str(v) for v in row]
+    except (ImportFailed, GeneratorExit):
+        raise
+    except Exception:  # a sheet can be broken below its first rows as well
+        raise ImportFailed([_("The file is not a readable .xlsx workbook.")]) from None
+    finally:
+        workbook.close()
+
+
+def _refuse_large_xlsx(content: bytes) -> None:
+    """Refuse a workbook that would unpack to more than MAX_XLSX_UNPACKED_BYTES.
+
+    The sizes come from the zip's directory, before anything is unpacked. A file that
+    understates them gains nothing: Python's zipfile, which openpyxl reads through, stops
+    at the stated size and then fails the checksum.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ImportFailed([_("The file is not a readable .xlsx workbook.")]) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFailed(
+            [
+                _(
+                    "The workbook unpacks to more than %(mb)d MB, more than a list of "
+                    "%(max)d people needs. Save only the list of people, or save it as CSV."
+                )
+                % {"mb": MAX_XLSX_UNPACKED_BYTES // 1_000_000, "max": MAX_ROWS}
+            ]
+        )
 
 
 def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]:
@@ -184,15 +278,27 @@ def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]
     seen_emails: dict[str, int] = {}
     for line, row in table:
         problems = []
+        if any(CONTROL_CHARACTER.search(value) for value in row.values()):
+            # Never meant (a NUL byte from a broken export); PostgreSQL refuses NUL outright.
+            problems.append(_("a value holds an invisible control character"))
         name = row.get("name", "")
         if not name:
             problems.append(_("the name is empty"))
+        elif len(name) > NAME_MAX_LENGTH:
+            problems.append(
+                _("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH}
+            )
         email = row.get("email", "").lower()
         try:
             validate_email(email)
         except ValidationError:
             problems.append(_("%(email)s is not an e-mail address") % {"email": email or "''"})
         else:
+            if len(email) > EMAIL_MAX_LENGTH:
+                problems.append(
+                    _("the e-mail address is longer than %(max)d characters")
+                    % {"max": EMAIL_MAX_LENGTH}
+                )
             if email in seen_emails:
                 problems.append(
                     _("the e-mail %(email)s is also on line %(other)d")
@@ -237,7 +343,16 @@ def normalise_unit_path(raw: str) -> tuple[str, str | None]:
     segments = [segment.strip() for segment in raw.split(UNIT_PATH_SEPARATOR)]
     if any(not segment for segment in segments):
         return "", _("the unit path %(path)s has an empty segment") % {"path": raw}
-    return UNIT_PATH_SEPARATOR.join(segments), None
+    if any(len(segment) > UNIT_NAME_MAX_LENGTH for segment in segments):
+        return "", _("a unit name in the unit path is longer than %(max)d characters") % {
+            "max": UNIT_NAME_MAX_LENGTH
+        }
+    path = UNIT_PATH_SEPARATOR.join(segments)
+    if len(path) > UNIT_PATH_MAX_LENGTH:
+        return "", _("the unit path is longer than %(max)d characters") % {
+            "max": UNIT_PATH_MAX_LENGTH
+        }
+    return path, None
 
 
 def ensure_unit(organisation: Organisation, path: str, cache: dict[str, Unit]) -> tuple[Unit, int]:

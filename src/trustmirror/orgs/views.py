@@ -20,6 +20,7 @@ from trustmirror.orgs.importing import ImportFailed, people_import
 from trustmirror.orgs.models import Person, Role, Unit
 
 UNIT_ROLES = (Role.LEAD, Role.MEMBER)
+IMPORT_ERRORS_ID = "import-errors"  # the list of an import's problems (people_import.html)
 
 
 def unit_tree(units: list[Unit], counts: dict[int, int]) -> list[dict]:
@@ -75,6 +76,7 @@ def people_import_view(request: HttpRequest, org: str) -> HttpResponse:
             )
         except ImportFailed as failure:
             errors = failure.errors
+            form.import_failed(IMPORT_ERRORS_ID)
         else:
             audit_record(
                 user=request.user,
@@ -98,5 +100,10 @@ def people_import_view(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request,
         "orgs/people_import.html",
-        {"organisation": organisation, "form": form, "errors": errors},
+        {
+            "organisation": organisation,
+            "form": form,
+            "errors": errors,
+            "errors_id": IMPORT_ERRORS_ID,
+        },
     )

@@ -1,0 +1,59 @@
+"""Small site-wide middleware: what may come in (body size), what may be kept (caching)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from trustmirror.views import error_page
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request whose body is larger than it may be, before anything reads it.
+
+    Django's own limits count only form fields held in memory (``DATA_UPLOAD_MAX_MEMORY_SIZE``)
+    and apply when a view reads ``request.POST``; an uploaded file is not counted, and the
+    CSRF check reads the body first. So a 200 MB upload from anyone with a self-made CSRF
+    cookie was read whole. This looks at the declared length only: a WSGI server hands Django
+    no more than ``Content-Length`` bytes, and a body without one is read as empty.
+
+    Signed-in staff may send ``TRUSTMIRROR_MAX_BODY_BYTES`` (a people file and its form),
+    everyone else ``TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES`` (a survey page, the login form).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Only a body over the anonymous limit needs to know who sent it (a session look-up).
+        if length > settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES and (
+            length > settings.TRUSTMIRROR_MAX_BODY_BYTES or not request.user.is_authenticated
+        ):
+            return error_page(request, 413)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No page is kept by a browser or a proxy: every response says ``Cache-Control: no-store``.
+
+    A survey draft shown filled in, a team's results, the links CSV: whatever a page held
+    would otherwise stay in the cache of a shared computer for the next person to open from
+    the history (threat model: "colleague"). Static files are answered before this
+    middleware (WhiteNoise) and stay cacheable. All pages rather than a list of them, so a
+    new page cannot be forgotten.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
