@@ -157,6 +157,18 @@ def test_unknown_and_malformed_links_get_the_same_friendly_404(client, survey, t
     assert COOKIE_NAME not in response.cookies
 
 
+def test_pages_shown_at_a_link_address_send_it_nowhere(client, survey):
+    """The bad-link page is shown at /s/<what was typed>, which may be a near miss of a real
+    token: its style sheets and links are requested without a Referer."""
+    near_miss = survey.tokens["Ann"][:-1]
+    html = client.get(link(near_miss)).content.decode()
+    sheets = re.findall(r"<link [^>]*>", html)
+    assert sheets and all('referrerpolicy="no-referrer"' in sheet for sheet in sheets)
+    anchors = re.findall(r"<a [^>]*>", html)
+    assert anchors and all("noreferrer" in anchor for anchor in anchors)
+    assert '<meta name="referrer" content="same-origin">' in html  # forms keep their Origin
+
+
 def test_a_double_slash_gets_the_quiet_survey_404(client, survey):
     response = client.get("/s//" + survey.tokens["Ann"])
     assert response.status_code == 404
