@@ -5,7 +5,6 @@ the privacy page. Here Ann answers in the browser while every request the browse
 recorded (``context.on("request")``). After the link itself, no request URL and no Referer
 holds her token: not while answering, not after a language switch, not after "save and
 continue later", and not when she resumes in a second browser with only the link.
-
 """
 
 from __future__ import annotations

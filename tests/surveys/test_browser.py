@@ -152,3 +152,59 @@ def test_ann_answers_leaves_resumes_and_submits_once(
     assert response.language == "nl"
     # Answering wrote nothing to any invitation: nobody can tell who answered.
     assert list(Invitation.objects.filter(scan=scan).values()) == invitations_before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_error_summary_focus_and_phone_tab_order(chromium_browser, live_server, acme):
+    """Accessibility review, items 4 and 9: after a failed POST focus is on the error summary,
+    which leads to the question; on a phone Tab follows the page actions as they are shown."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.surveys.services import scan_create
+
+    instrument = load_instrument()
+    today = timezone.localdate()
+    scan, links = scan_create(
+        organisation=acme.org,
+        name="Autumn",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=9),
+    )
+    token = next(link.token for link in links if link.person.name == "Ann")
+    phone = chromium_browser.new_context(locale="en-GB", viewport=PHONE, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/s/{token}")
+        page.goto(f"{live_server.url}/s/p/2")
+
+        # Tab order of the actions = the order shown, top to bottom: next, save, previous.
+        items = instrument.pages[1].item_ids
+        page.locator(f'input[name="item-{items[-1]}"][value="0"]').focus()
+        order = []
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            order.append(page.evaluate("document.activeElement.value"))
+        assert order == ["next", "save", "back"]
+        tops = [
+            page.locator(f'.page-actions button[value="{value}"]').bounding_box()["y"]
+            for value in order
+        ]
+        assert tops == sorted(tops) and len(set(tops)) == 3
+
+        # A tampered answer: after the POST, focus is on the summary, which leads to it.
+        page.evaluate(
+            "name => { const r = document.querySelector(`input[name='${name}']`);"
+            " r.value = '7'; r.checked = true; }",
+            f"item-{items[1]}",
+        )
+        page.locator(".page-actions button.primary").click()
+        page.wait_for_selector("#page-errors")
+        assert page.evaluate("document.activeElement.id") == "page-errors"
+        assert page.title().startswith("Error: ")
+        page.locator(f'#page-errors a[href="#q-{items[1]}"]').click()
+        assert page.url.endswith(f"#q-{items[1]}")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.name") == f"item-{items[1]}"
+    finally:
+        phone.close()

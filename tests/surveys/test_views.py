@@ -446,6 +446,69 @@ def test_answer_off_the_scale_names_the_question_and_saves_nothing(
     assert Response.objects.get().answers == before
 
 
+def _error_summary(html):
+    match = re.search(
+        r'<div class="errors error-summary" id="page-errors"([^>]*)>(.*?)</div>', html, re.S
+    )
+    assert match, "no error summary"
+    return match.group(1), match.group(2)
+
+
+def test_the_error_summary_takes_focus_and_leads_to_each_question(client, ann, instrument):
+    """Accessibility review, item 4: focus on the summary without script, links, title."""
+    html = client.get(page_url(1)).content.decode()
+    assert 'id="page-errors"' not in html and "autofocus" not in html
+    assert (
+        re.search(r"<title>(.*?)</title>", html)
+        .group(1)
+        .startswith(instrument.pages[0].title["en"])
+    )
+
+    answers = all_of_page(instrument, 1, 3)
+    first, third = instrument.pages[0].item_ids[0], instrument.pages[0].item_ids[2]
+    answers[first], answers[third] = "7", "abc"
+    foreign = instrument.pages[4].item_ids[0]
+    html = post_page(client, ann, 1, answers | {foreign: 3}, go="next").content.decode()
+    attributes, summary = _error_summary(html)
+    assert 'tabindex="-1"' in attributes and "autofocus" in attributes
+    assert 'aria-labelledby="page-errors-title"' in attributes
+    links = re.findall(r'<li><a href="#q-([^"]+)">', summary)
+    assert links == [first, third]
+    for item_id in links:
+        assert f'id="q-{item_id}"' in html
+    # The answer to a question of another page is about the page as a whole: no link.
+    assert re.search(r"<li>An answer was sent for “[^<]*</li>", summary)
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert title.startswith("Error: " + instrument.pages[0].title["en"][:20].replace("'", "&#x27;"))
+    assert "<script" not in html  # the strict CSP allows none inline; none is needed
+
+
+def test_the_error_summary_links_to_an_open_question(client, ann, instrument):
+    last = len(instrument.pages)
+    question = instrument.pages[-1].open_question_ids[0]
+    response = client.post(
+        page_url(last),
+        {f"open-{question}": "x" * 2001, "go": "next", "survey": form_guard(ann)},
+    )
+    _attributes, summary = _error_summary(response.content.decode())
+    assert re.findall(r'<a href="#q-([^"]+)">', summary) == [question]
+
+
+def test_page_actions_come_in_the_order_they_are_shown(client, ann):
+    """Accessibility review, item 9: the next step first in the document, at every width."""
+    html = client.get(page_url(2)).content.decode()
+    actions = re.search(r'<div class="page-actions">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r'name="go" value="(\w+)"', actions) == ["next", "save", "back"]
+    html = client.get(REVIEW).content.decode()
+    actions = re.search(r'<div class="page-actions">(.*?)</div>', html, re.S).group(1)
+    assert actions.index('id="submit-answers"') < actions.index(">Previous page<")
+    from django.contrib.staticfiles import finders
+
+    css = open(finders.find("trustmirror/survey.css"), encoding="utf-8").read()
+    rules = re.findall(r"\.page-actions[^{]*\{([^}]*)\}", css)
+    assert rules and not any("reverse" in rule or "order:" in rule for rule in rules)
+
+
 def test_answer_to_a_question_of_another_page_is_refused(client, survey, ann, instrument):
     foreign = instrument.pages[4].item_ids[0]
     answers = all_of_page(instrument, 1, 3) | {foreign: 3}
