@@ -17,6 +17,12 @@ from django.utils import timezone
 PHONE = {"width": 390, "height": 844}
 
 
+def assert_no_sideways_scroll(page):
+    """Nothing on the page is wider than the screen (WCAG 1.4.10 at 390 px)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
+
+
 def answer(page, item_id, value, expected):
     """Click the label (not the tiny radio) of one option, as a person would."""
     page.locator(f'label.option:has(input[name="item-{item_id}"][value="{value}"])').click()
@@ -127,9 +133,11 @@ def test_ann_answers_leaves_resumes_and_submits_once(
 
         # Review: a gentle note about the skipped statement, then submit (double-clicked).
         mobile.wait_for_url(re.compile(r"/review$"))
+        assert_no_sideways_scroll(mobile)
         assert "1" in mobile.locator("#skipped-note").inner_text()
         mobile.locator("#submit-answers").dblclick()
         mobile.wait_for_selector("#thanks")
+        assert_no_sideways_scroll(mobile)
         assert mobile.locator("html").get_attribute("lang") == "nl"
 
         # The link now only says thank you; the answers cannot be read back.
@@ -176,7 +184,9 @@ def test_error_summary_focus_and_phone_tab_order(chromium_browser, live_server, 
         page = phone.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/s/{token}")
+        assert_no_sideways_scroll(page)  # the promise
         page.goto(f"{live_server.url}/s/p/2")
+        assert_no_sideways_scroll(page)
 
         # Tab order of the actions = the order shown, top to bottom: next, save, previous.
         items = instrument.pages[1].item_ids
@@ -202,6 +212,7 @@ def test_error_summary_focus_and_phone_tab_order(chromium_browser, live_server, 
         page.wait_for_selector("#page-errors")
         assert page.evaluate("document.activeElement.id") == "page-errors"
         assert page.title().startswith("Error: ")
+        assert_no_sideways_scroll(page)
         page.locator(f'#page-errors a[href="#q-{items[1]}"]').click()
         assert page.url.endswith(f"#q-{items[1]}")
         page.keyboard.press("Tab")
