@@ -88,8 +88,10 @@ def test_demo_seeds_once_serves_and_prints_logins_and_links(tmp_path):
     links_ok = []
     try:
         for link in links[:2]:
-            with urllib.request.urlopen(link, timeout=10) as r:
-                links_ok.append(r.status)
+            # A browser of its own per link: the link sets the survey cookie, then redirects.
+            browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+            with browser.open(link, timeout=10) as r:
+                links_ok.append((r.status, r.url.removeprefix(f"http://127.0.0.1:{port}")))
         # A second demo side by side, on its own port and data.
         other_port = free_port()
         other, _ = start_demo(tmp_path / "b", other_port)
@@ -103,7 +105,7 @@ def test_demo_seeds_once_serves_and_prints_logins_and_links(tmp_path):
     assert "Creating the demo organisation" in first
     assert "Creating the demo organisation" not in second
     assert LINK.findall(second) == links
-    assert links_ok == [200, 200]
+    assert links_ok == [(200, "/s/start"), (200, "/s/start")]
     assert elapsed < 30, f"second start took {elapsed:.1f} s"
     assert "Creating the demo organisation" in other_out
     assert set(LINK.findall(other_out)).isdisjoint(links)

@@ -17,7 +17,7 @@ from django.core.management import get_commands
 from django.db import models
 
 from trustmirror import privacy
-from trustmirror.surveys import tokens
+from trustmirror.surveys import session, tokens
 from trustmirror.surveys.models import MIN_GROUP_SIZE_FLOOR, Invitation, Response
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "privacy.md"
@@ -32,6 +32,11 @@ FLOOR_K = {
 }
 TOKEN_BITS = {"English": r"\b(\d+) random bits", "Nederlands": r"\b(\d+) willekeurige bits"}
 REMINDERS_TO_EVERYONE = {"English": "go to everyone", "Nederlands": "naar iedereen"}
+# How long the survey cookie lasts without use (trustmirror.surveys.session).
+COOKIE_IDLE_HOURS = {
+    "English": r"\bafter (\d+) hours\s+without\s+use",
+    "Nederlands": r"\bna (\d+) uur\s+zonder\s+gebruik",
+}
 # What the document said while invitations still had a status; none of it is true now.
 NO_LONGER_TRUE = {
     "English": [
@@ -94,6 +99,12 @@ def test_token_bits_match_the_tokens_the_code_makes(sections, lang):
     assert _numbers(TOKEN_BITS[lang], sections[lang]) == {bits}
     token = tokens.new_token()
     assert len(base64.urlsafe_b64decode(token + "==")) * 8 == bits
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_survey_cookie_lifetime_matches_the_code(sections, lang):
+    assert session.IDLE_SECONDS % 3600 == 0
+    assert _numbers(COOKIE_IDLE_HOURS[lang], sections[lang]) == {session.IDLE_SECONDS // 3600}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

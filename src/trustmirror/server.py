@@ -2,8 +2,9 @@
 
 ``trustmirror serve`` and ``trustmirror demo`` start :class:`Server`. Settings come from the
 environment as everywhere (``TRUSTMIRROR_PRODUCTION=1`` for HTTPS-only cookies and HSTS);
-the access log goes through the same token redaction as every other log and never records
-the Referer header, which may hold the survey page a browser came from.
+the access log never records the Referer header or cookies, and what it records of a request
+goes through the same token redaction as every other log (``trustmirror.logfilters``): a
+survey link is written as ``/s/[token]`` however it was spelled.
 """
 
 from __future__ import annotations
@@ -12,12 +13,39 @@ import os
 from collections.abc import Mapping
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
-__all__ = ["ACCESS_LOG_FORMAT", "Server", "default_workers", "logconfig"]
+from trustmirror.logfilters import redact
 
-# Like gunicorn's default, without the Referer and the user agent; the request line goes
-# through trustmirror.logfilters, which replaces survey tokens.
+__all__ = ["ACCESS_LOG_FORMAT", "RedactingLogger", "Server", "default_workers", "logconfig"]
+
+# Like gunicorn's default, without the Referer and the user agent. The request line is
+# redacted twice: as an atom (RedactingLogger) and as a line (the log filter).
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Atoms that carry the survey cookie (the token in clear) or the Referer: never written,
+# whatever access_log_format an operator sets.
+_WITHHELD_ATOMS = (
+    "f",
+    "{referer}i",
+    "{cookie}i",
+    "{set-cookie}o",
+    "{http_referer}e",
+    "{http_cookie}e",
+)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger whose access-log atoms hold no survey token, cookie or Referer."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                atoms[key] = redact(value)
+        for key in _WITHHELD_ATOMS:
+            if key in atoms:
+                atoms[key] = "-"
+        return atoms
 
 
 def default_workers() -> int:
@@ -84,6 +112,7 @@ def serve(*, host: str, port: int, workers: int | None = None, access_log: bool 
             "graceful_timeout": 20,
             "accesslog": "-" if access_log else None,
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": RedactingLogger,
             "logconfig_dict": logconfig(access_log),
             "preload_app": True,
             "proc_name": "trustmirror",

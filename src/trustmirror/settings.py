@@ -297,6 +297,13 @@ LOGGING = {
         },
     },
     "loggers": {
+        # Django's own "django" handlers (a console in DEBUG) do not redact; these replace them,
+        # so django.security.csrf ("Forbidden (...): <path>") and the rest go through the filter.
+        "django": {
+            "handlers": ["console"],
+            "level": env_str("TRUSTMIRROR_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

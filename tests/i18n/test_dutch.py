@@ -326,7 +326,7 @@ def bob_link(acme) -> str:
 
 def test_survey_of_a_dutch_speaker_opens_in_dutch(client, bob_link):
     """Bob's language comes from his person record, not from an English browser."""
-    html = client.get(bob_link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(bob_link, HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
     _assert_reads(
         html,
         [
@@ -341,7 +341,8 @@ def test_survey_of_a_dutch_speaker_opens_in_dutch(client, bob_link):
 
 
 def test_survey_page_of_a_dutch_speaker_in_dutch(client, bob_link):
-    html = client.get(f"{bob_link}/p/1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.get(bob_link)  # the link gives this browser its survey session
+    html = client.get("/s/p/1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     _assert_reads(
         html,
         [

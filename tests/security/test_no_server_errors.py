@@ -1,7 +1,9 @@
 """No request ends in a server error: every URL, every persona, valid and hostile input.
 
 The crawl fills each URL pattern with real ids, ids of another organisation, ids that do not
-exist and garbage, then sends GET, an empty POST and a POST of junk fields. Anything but a
+exist and garbage, then sends GET, an empty POST and a POST of junk fields. The survey's
+pages are crawled twice: in a browser that never opened a link, and in one that has just
+opened a valid link (whose form guard the junk then carries). Anything but a
 4xx/2xx/3xx answer (or an exception, which the test client re-raises) fails the test, and so
 does an HTML page that prints template comment text.
 """
@@ -22,6 +24,7 @@ from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Person, Unit
 from trustmirror.surveys.models import Response
 from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.session import COOKIE_NAME, form_guard
 
 JUNK = {
     "name": "x" * 5000,
@@ -129,24 +132,40 @@ def test_no_url_answers_with_a_server_error(client, crawl_world):
     users = [None, acme.carla, acme.alex, acme.dana, acme.eli, acme.olga]
     urls = sorted(set(_urls(values)))
     assert len(urls) > 100, urls
+    survey_urls = [url for url in urls if url.startswith("/s/")]
+    valid = values["token"][0]
+    # Junk that gets past the survey forms' guard of the link this browser opened.
+    survey_junk = {**JUNK, "survey": form_guard(valid)}
     failures = []
+
+    def crawl(who, url, queries, junk, before=lambda: None):
+        for query in queries:
+            for method, data in (("get", None), ("post", {}), ("post", junk)):
+                before()
+                response = getattr(client, method)(url + query, data or {})
+                if response.status_code >= 500:
+                    failures.append(f"{who} {method.upper()} {url}{query}: {response.status_code}")
+                elif "html" in response.get("Content-Type", "") and (
+                    b"{#" in response.content or b"#}" in response.content
+                ):
+                    failures.append(f"{who} {method.upper()} {url}{query}: comment text")
+
     for user in users:
         client.logout()
         if user is not None:
             client.force_login(user)
+        who = user.username if user else "anonymous"
         for url in urls:
-            for query in QUERIES if "/s/" not in url else ["", "?lang=xx"]:
-                for method, data in (("get", None), ("post", {}), ("post", JUNK)):
-                    response = getattr(client, method)(url + query, data or {})
-                    who = user.username if user else "anonymous"
-                    if response.status_code >= 500:
-                        failures.append(
-                            f"{who} {method.upper()} {url}{query}: {response.status_code}"
-                        )
-                    elif "html" in response.get("Content-Type", "") and (
-                        b"{#" in response.content or b"#}" in response.content
-                    ):
-                        failures.append(f"{who} {method.upper()} {url}{query}: comment text")
+            if url.startswith("/s/"):
+                # A browser that never opened a survey link.
+                crawl(
+                    who, url, ["", "?lang=xx"], JUNK, lambda: client.cookies.pop(COOKIE_NAME, None)
+                )
+            else:
+                crawl(who, url, QUERIES, JUNK)
+        # The survey's pages again in a browser that has just opened a valid link.
+        for url in survey_urls:
+            crawl(who, url, ["", "?lang=xx"], survey_junk, lambda: client.get(f"/s/{valid}"))
     assert not failures, "\n".join(failures[:30])
     assert reverse("home") in urls
 

@@ -17,6 +17,12 @@ from django.utils import timezone
 PHONE = {"width": 390, "height": 844}
 
 
+def assert_no_sideways_scroll(page):
+    """Nothing on the page is wider than the screen (WCAG 1.4.10 at 390 px)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
+
+
 def answer(page, item_id, value, expected):
     """Click the label (not the tiny radio) of one option, as a person would."""
     page.locator(f'label.option:has(input[name="item-{item_id}"][value="{value}"])').click()
@@ -127,9 +133,11 @@ def test_ann_answers_leaves_resumes_and_submits_once(
 
         # Review: a gentle note about the skipped statement, then submit (double-clicked).
         mobile.wait_for_url(re.compile(r"/review$"))
+        assert_no_sideways_scroll(mobile)
         assert "1" in mobile.locator("#skipped-note").inner_text()
         mobile.locator("#submit-answers").dblclick()
         mobile.wait_for_selector("#thanks")
+        assert_no_sideways_scroll(mobile)
         assert mobile.locator("html").get_attribute("lang") == "nl"
 
         # The link now only says thank you; the answers cannot be read back.
@@ -152,3 +160,62 @@ def test_ann_answers_leaves_resumes_and_submits_once(
     assert response.language == "nl"
     # Answering wrote nothing to any invitation: nobody can tell who answered.
     assert list(Invitation.objects.filter(scan=scan).values()) == invitations_before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_error_summary_focus_and_phone_tab_order(chromium_browser, live_server, acme):
+    """Accessibility review, items 4 and 9: after a failed POST focus is on the error summary,
+    which leads to the question; on a phone Tab follows the page actions as they are shown."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.surveys.services import scan_create
+
+    instrument = load_instrument()
+    today = timezone.localdate()
+    scan, links = scan_create(
+        organisation=acme.org,
+        name="Autumn",
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=9),
+    )
+    token = next(link.token for link in links if link.person.name == "Ann")
+    phone = chromium_browser.new_context(locale="en-GB", viewport=PHONE, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/s/{token}")
+        assert_no_sideways_scroll(page)  # the promise
+        page.goto(f"{live_server.url}/s/p/2")
+        assert_no_sideways_scroll(page)
+
+        # Tab order of the actions = the order shown, top to bottom: next, save, previous.
+        items = instrument.pages[1].item_ids
+        page.locator(f'input[name="item-{items[-1]}"][value="0"]').focus()
+        order = []
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            order.append(page.evaluate("document.activeElement.value"))
+        assert order == ["next", "save", "back"]
+        tops = [
+            page.locator(f'.page-actions button[value="{value}"]').bounding_box()["y"]
+            for value in order
+        ]
+        assert tops == sorted(tops) and len(set(tops)) == 3
+
+        # A tampered answer: after the POST, focus is on the summary, which leads to it.
+        page.evaluate(
+            "name => { const r = document.querySelector(`input[name='${name}']`);"
+            " r.value = '7'; r.checked = true; }",
+            f"item-{items[1]}",
+        )
+        page.locator(".page-actions button.primary").click()
+        page.wait_for_selector("#page-errors")
+        assert page.evaluate("document.activeElement.id") == "page-errors"
+        assert page.title().startswith("Error: ")
+        assert_no_sideways_scroll(page)
+        page.locator(f'#page-errors a[href="#q-{items[1]}"]').click()
+        assert page.url.endswith(f"#q-{items[1]}")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.name") == f"item-{items[1]}"
+    finally:
+        phone.close()

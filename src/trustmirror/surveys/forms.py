@@ -38,6 +38,14 @@ class ScaleQuestion:
 
 
 @dataclass(frozen=True)
+class PageError:
+    """One message of the error summary; ``question_id`` is the question it is about."""
+
+    message: str
+    question_id: str | None
+
+
+@dataclass(frozen=True)
 class OpenQuestionField:
     question_id: str
     name: str
@@ -208,11 +216,16 @@ class PageForm(forms.Form):
             )
         return fields
 
-    def error_summary(self) -> list[str]:
-        """All messages of the page, each naming its question, for the box at the top."""
+    def error_summary(self) -> list[PageError]:
+        """All messages of the page, each naming its question, for the box at the top.
+
+        A message about one question of the page links to it (``#q-<id>``); one about the
+        page as a whole (an answer to a question that is not on it) links nowhere.
+        """
         if not self.is_bound:
             return []
-        messages = list(self.non_field_errors())
+        summary = [PageError(str(message), None) for message in self.non_field_errors()]
         for name in self.fields:
-            messages.extend(self.errors.get(name, []))
-        return messages
+            question_id = name.removeprefix(ITEM_PREFIX).removeprefix(OPEN_PREFIX)
+            summary.extend(PageError(str(m), question_id) for m in self.errors.get(name, []))
+        return summary

@@ -4,13 +4,17 @@ from trustmirror.surveys import views
 
 app_name = "surveys"
 urlpatterns = [
-    path("<str:token>", views.survey_start, name="start"),
-    # Some mail programs add a slash to a link; it is still the same link.
-    path("<str:token>/", views.survey_start, name="start-slash"),
-    path("<str:token>/p/<str:number>", views.survey_page, name="page"),
-    path("<str:token>/review", views.survey_review, name="review"),
-    path("<str:token>/thanks", views.survey_thanks, name="thanks"),
-    # Anything else under /s/ gets the survey's own quiet 404 rather than the site's, whose
-    # request log line would contain the token.
-    path("<str:token>/<path:rest>", views.survey_not_found, name="not-found"),
+    # The pages after the link: their addresses never hold the token (see surveys/session.py).
+    path("start", views.survey_start, name="start"),
+    path("p/<str:number>", views.survey_page, name="page"),
+    path("review", views.survey_review, name="review"),
+    path("thanks", views.survey_thanks, name="thanks"),
+    # The link from the invitation. Some mail programs add a slash to a link, and a link may
+    # have been bookmarked on a page when every page address held the token: all the same link.
+    path("<str:token>", views.survey_link, name="link"),
+    path("<str:token>/", views.survey_link, name="link-slash"),
+    path("<str:token>/<path:rest>", views.survey_link, name="link-rest"),
+    # Anything else under /s/ (such as /s//<token>) gets the survey's own quiet 404 rather
+    # than the site's, whose request log line would contain the path.
+    path("<path:rest>", views.survey_not_found, name="not-found"),
 ]

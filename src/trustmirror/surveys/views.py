@@ -1,22 +1,31 @@
-"""The respondent's pages: /s/<token> (promise), /p/<n> (questions), /review, /thanks.
+"""The respondent's pages: /s/<token> (the link), then /s/start, /s/p/<n>, /s/review, /s/thanks.
 
-The token in the URL is the respondent's only credential. It is never put in the session or a
-cookie. Django logs the path (which holds the token) of every 4xx response; these views mark
-theirs as logged and raise no ``Http404``, so they add nothing to the log even where the
-site's redacting log filter (``trustmirror.logfilters``) is not configured.
+The link's token is the respondent's only credential. Opening the link exchanges it for a
+cookie in that browser (:mod:`trustmirror.surveys.session`, which says why that design) and
+redirects to pages whose URLs hold no token; the server never stores it. A token-free page
+opened without that cookie asks the visitor to open the link from their invitation.
 
-CSRF protection applies here as everywhere (Django's CSRF cookie and form token). The 128-bit
-token in the URL already keeps a cross-site form from posting to someone's survey; the CSRF
-check is a second lock, not the only one. The CSRF cookie is random, lives only in the
-browser and is never stored or logged by the server, so it links nothing to anyone.
+Django logs the path of every 4xx response. These views mark theirs as logged and raise no
+``Http404``, so they add nothing to the log even where the site's redacting log filter
+(``trustmirror.logfilters``) is not configured. Every survey response is private and never
+cached (``no-store``, ``Vary: Cookie``): the same URL shows each browser its own survey.
+
+CSRF protection applies here as everywhere (Django's CSRF cookie and form token); the survey
+cookie is SameSite=Lax, so a cross-site form does not carry it either. The CSRF cookie is
+random, lives only in the browser and is never stored or logged by the server.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from trustmirror.surveys.answering import (
     LANGUAGES,
@@ -37,21 +46,43 @@ from trustmirror.surveys.answering import (
 )
 from trustmirror.surveys.forms import PageForm
 from trustmirror.surveys.models import Invitation, Response
+from trustmirror.surveys.session import (
+    COOKIE_NAME,
+    form_guard,
+    form_guard_matches,
+    survey_cookie_clear,
+    survey_cookie_set,
+    survey_token,
+)
 
 READ_METHODS = ("GET", "HEAD")
+# The name of the hidden field that says which link a form was rendered for.
+GUARD_FIELD = "survey"
 
 
-def _quiet(response: HttpResponse) -> HttpResponse:
-    # Django's request logger writes the path of every 4xx response, and the path holds the
-    # token; this flag is how Django itself marks a response as already logged.
-    response._has_been_logged = True
-    return response
+def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Quiet, private, never cached; renews the survey cookie of a valid session."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        token = getattr(request, "_survey_token", None)
+        if token is not None and COOKIE_NAME not in response.cookies:
+            survey_cookie_set(response, token)  # a fresh time stamp: idle time starts again
+        # Django's request logger writes the path of every 4xx response; this flag is how
+        # Django itself marks a response as already logged.
+        response._has_been_logged = True
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    return wrapped
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, language: str, status=200):
     with translation.override(language):
         context = {"survey_language": language, **context}
-        return _quiet(render(request, template, context, status=status))
+        return render(request, template, context, status=status)
 
 
 def _request_language(request: HttpRequest) -> str:
@@ -75,6 +106,17 @@ def _method_not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpR
     )
     response["Allow"] = ", ".join(allowed)
     return response
+
+
+def _no_session(request: HttpRequest, *, switched: bool = False) -> HttpResponse:
+    """No survey cookie (never opened here, idle too long), or a form of an earlier link."""
+    return _render(
+        request,
+        "surveys/no_session.html",
+        {"switched": switched},
+        language=_request_language(request),
+        status=409 if switched else 403,
+    )
 
 
 def _language(request: HttpRequest, invitation: Invitation, response: Response | None) -> str:
@@ -119,26 +161,39 @@ def _not_open(request: HttpRequest, invitation: Invitation, token: str, state: s
     )
 
 
-def _gate(request: HttpRequest, token: str) -> tuple[Invitation | None, HttpResponse | None]:
-    """The invitation if it may answer now, else the page to show instead.
+def _gate(request: HttpRequest) -> tuple[str, Invitation | None, HttpResponse | None]:
+    """This browser's token and invitation if it may answer now, else the page to show.
 
-    Checked again under a row lock by every write; this early check only chooses the page.
+    A POST must carry the guard of the link this browser holds now: a form rendered for a
+    link opened earlier is refused before anything is read or written. Checked again under a
+    row lock by every write; this early check only chooses the page.
     """
+    token = survey_token(request)
+    if token is None:
+        return "", None, _no_session(request)
+    if request.method == "POST" and not form_guard_matches(request.POST.get(GUARD_FIELD), token):
+        return "", None, _no_session(request, switched=True)
     try:
         invitation = invitation_for_token(token)
-    except LinkInvalid:
-        return None, _link_invalid(request)
+    except LinkInvalid:  # reissued since this browser opened it
+        response = _link_invalid(request)
+        survey_cookie_clear(response)
+        return "", None, response
+    request._survey_token = token
     if response_is_submitted(invitation=invitation, token=token):
-        return None, _thanks(request, invitation, token)
+        return token, None, _thanks(request, invitation, token)
     state = scan_availability(invitation.scan)
     if state != OPEN:
-        return None, _not_open(request, invitation, token, state)
-    return invitation, None
+        return token, None, _not_open(request, invitation, token, state)
+    return token, invitation, None
 
 
-def _page_url(token: str, number: int, *, language: str | None = None) -> str:
-    url = reverse("surveys:page", kwargs={"token": token, "number": str(number)})
-    return f"{url}?lang={language}" if language else url
+def _with_language(url: str, language: str | None) -> str:
+    return f"{url}?{urlencode({'lang': language})}" if language in LANGUAGES else url
+
+
+def _page_url(number: int, *, language: str | None = None) -> str:
+    return _with_language(reverse("surveys:page", kwargs={"number": str(number)}), language)
 
 
 def _parse_page_number(number: str, page_count: int) -> int | None:
@@ -148,11 +203,34 @@ def _parse_page_number(number: str, page_count: int) -> int | None:
     return value if 1 <= value <= page_count else None
 
 
-def survey_start(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the invitation: the privacy promise, or straight back to where one was."""
+@survey_view
+def survey_link(request: HttpRequest, token: str, rest: str = "") -> HttpResponse:
+    """The link from the invitation: swap its token for the survey cookie, then drop it.
+
+    ``rest`` is whatever followed the token (a mail program's slash, or a page address of
+    the time when every address held the token); the survey continues where it was anyway.
+    """
     if request.method not in READ_METHODS:
         return _method_not_allowed(request, READ_METHODS)
-    invitation, early = _gate(request, token)
+    try:
+        invitation_for_token(token)
+    except LinkInvalid:
+        return _link_invalid(request)
+    response = HttpResponseRedirect(
+        _with_language(reverse("surveys:start"), request.GET.get("lang"))
+    )
+    survey_cookie_set(response, token)
+    # The next request needs no Referer at all, not even the mail program's.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@survey_view
+def survey_start(request: HttpRequest) -> HttpResponse:
+    """The privacy promise, or straight back to where the respondent was."""
+    if request.method not in READ_METHODS:
+        return _method_not_allowed(request, READ_METHODS)
+    token, invitation, early = _gate(request)
     if early is not None:
         return early
     instrument = instrument_for(invitation.scan)
@@ -161,31 +239,28 @@ def survey_start(request: HttpRequest, token: str) -> HttpResponse:
     if answered_page_numbers(instrument, response):
         number = resume_page_number(instrument, response)
         if number > len(instrument.pages):
-            return HttpResponseRedirect(reverse("surveys:review", kwargs={"token": token}))
-        asked = request.GET.get("lang")
-        return HttpResponseRedirect(
-            _page_url(token, number, language=asked if asked in LANGUAGES else None)
-        )
+            return HttpResponseRedirect(reverse("surveys:review"))
+        return HttpResponseRedirect(_page_url(number, language=request.GET.get("lang")))
     return _render(
         request,
         "surveys/start.html",
         {
-            "token": token,
             "scan": invitation.scan,
             "intro": instrument.intro[language],
             "page_count": len(instrument.pages),
-            "first_page_url": _page_url(token, 1, language=language),
+            "first_page_url": _page_url(1, language=language),
             "other_language": _other_language(language),
         },
         language=language,
     )
 
 
-def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
+@survey_view
+def survey_page(request: HttpRequest, number: str) -> HttpResponse:
     """One page of questions. POST saves it, then moves on, back, or switches language."""
     if request.method not in (*READ_METHODS, "POST"):
         return _method_not_allowed(request, (*READ_METHODS, "POST"))
-    invitation, early = _gate(request, token)
+    token, invitation, early = _gate(request)
     if early is not None:
         return early
     instrument = instrument_for(invitation.scan)
@@ -197,7 +272,7 @@ def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
         return _render(
             request,
             "surveys/page_not_found.html",
-            {"token": token, "scan": invitation.scan},
+            {"scan": invitation.scan},
             language=language,
             status=404,
         )
@@ -226,7 +301,7 @@ def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
             except SurveyNotOpen as closed:
                 return _not_open(request, invitation, token, closed.state)
             return HttpResponseRedirect(
-                _next_url(token, page_number, page_count, request.POST.get("go"), switch)
+                _next_url(page_number, page_count, request.POST.get("go"), switch)
             )
     else:
         form = PageForm(
@@ -239,9 +314,9 @@ def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
         request,
         "surveys/page.html",
         {
-            "token": token,
             "scan": invitation.scan,
             "form": form,
+            "guard": form_guard(token),
             "page": page,
             "page_title": page.title[language],
             "page_number": page_number,
@@ -257,26 +332,27 @@ def survey_page(request: HttpRequest, token: str, number: str) -> HttpResponse:
     )
 
 
-def _next_url(token: str, number: int, page_count: int, go: str | None, switch: str | None):
+def _next_url(number: int, page_count: int, go: str | None, switch: str | None) -> str:
     if switch in LANGUAGES or go == "save":
         # Stay on the page: after a language switch to read it again, after "save" to confirm.
-        url = _page_url(token, number)
+        url = _page_url(number)
         return url if switch in LANGUAGES else f"{url}?saved=1"
     if go == "back":
-        return _page_url(token, max(1, number - 1))
+        return _page_url(max(1, number - 1))
     if number >= page_count:
-        return reverse("surveys:review", kwargs={"token": token})
-    return _page_url(token, number + 1)
+        return reverse("surveys:review")
+    return _page_url(number + 1)
 
 
-def survey_review(request: HttpRequest, token: str) -> HttpResponse:
+@survey_view
+def survey_review(request: HttpRequest) -> HttpResponse:
     """The last step: what was answered and skipped, and the one submit button."""
     if request.method not in (*READ_METHODS, "POST"):
         return _method_not_allowed(request, (*READ_METHODS, "POST"))
-    invitation, early = _gate(request, token)
+    token, invitation, early = _gate(request)
     if early is not None:
         return early
-    review_url = reverse("surveys:review", kwargs={"token": token})
+    review_url = reverse("surveys:review")
     if request.method == "POST":
         try:
             switch = request.POST.get("lang")
@@ -285,7 +361,7 @@ def survey_review(request: HttpRequest, token: str) -> HttpResponse:
                 return HttpResponseRedirect(review_url)
             if "submit" in request.POST:
                 response_submit(invitation=invitation, token=token)
-                return HttpResponseRedirect(reverse("surveys:thanks", kwargs={"token": token}))
+                return HttpResponseRedirect(reverse("surveys:thanks"))
         except AlreadySubmitted:
             return _thanks(request, invitation, token)
         except SurveyNotOpen as closed:
@@ -304,7 +380,7 @@ def survey_review(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "number": number,
                 "title": page.title[language],
-                "url": _page_url(token, number),
+                "url": _page_url(number),
                 "answered": answered,
                 "total": len(page.item_ids),
                 "skipped": len(page.item_ids) - answered,
@@ -318,29 +394,31 @@ def survey_review(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "surveys/review.html",
         {
-            "token": token,
             "scan": invitation.scan,
+            "guard": form_guard(token),
             "pages": pages,
             "total": total,
             "answered_total": answered_total,
             "skipped_total": total - answered_total,
-            "last_page_url": _page_url(token, len(instrument.pages)),
+            "last_page_url": _page_url(len(instrument.pages)),
             "other_language": _other_language(language),
         },
         language=language,
     )
 
 
-def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
+@survey_view
+def survey_thanks(request: HttpRequest) -> HttpResponse:
     """The thank-you page; before submission it sends the visitor back to the start."""
     if request.method not in READ_METHODS:
         return _method_not_allowed(request, READ_METHODS)
-    invitation, early = _gate(request, token)
+    _token, _invitation, early = _gate(request)
     if early is not None:
         return early
-    return HttpResponseRedirect(reverse("surveys:start", kwargs={"token": token}))
+    return HttpResponseRedirect(reverse("surveys:start"))
 
 
-def survey_not_found(request: HttpRequest, token: str, rest: str = "") -> HttpResponse:
-    """Any other path under /s/: the same friendly page as a bad link, and nothing logged."""
+@survey_view
+def survey_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /s/ (``/s//<token>`` too): the bad-link page, nothing logged."""
     return _link_invalid(request)
