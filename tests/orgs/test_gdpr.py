@@ -26,7 +26,7 @@ from trustmirror.orgs.models import Person, Role, Unit
 from trustmirror.surveys.answering import LinkInvalid, invitation_for_token, page_save
 from trustmirror.surveys.answering import response_submit as submit
 from trustmirror.surveys.models import Invitation, Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 NORTH_RESPONDENTS = ("Ann", "Bob", "Cas", "Evi", "Fay")
 
@@ -49,18 +49,19 @@ def _answer_everything(invitation: Invitation, token: str, value: int) -> None:
 def scans(acme):
     """A closed spring scan and an open autumn scan, every Acme person invited to both."""
     today = timezone.localdate()
-    spring, _ = scan_create(
+    spring = scan_create(
         organisation=acme.org,
         name="Spring trust scan",
         opens_on=today - dt.timedelta(days=200),
         closes_on=today - dt.timedelta(days=180),
     )
-    autumn, links = scan_create(
+    autumn = scan_create(
         organisation=acme.org,
         name="Autumn trust scan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
     )
+    links = links_issue(scan=autumn)
     tokens = {link.person.name: link.token for link in links}
     for value, name in enumerate(NORTH_RESPONDENTS, start=1):
         invitation = Invitation.objects.get(scan=autumn, person=acme.people[name])

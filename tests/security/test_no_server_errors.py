@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Unit
 from trustmirror.surveys.models import Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 JUNK = {
     "name": "x" * 5000,
@@ -73,12 +73,13 @@ def crawl_world(acme, settings):
     settings.TRUSTMIRROR_RATE_LIMITS = {"survey": (10**9, 60), "login": (10**9, 60)}
     cache.clear()
     instrument = load_instrument()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Crawl",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
     )
+    links = links_issue(scan=scan)
     for _ in range(6):
         Response.objects.create(
             scan=scan,
@@ -93,7 +94,7 @@ def crawl_world(acme, settings):
     Person.objects.create(
         organisation=acme.globex, name="Gil", email="gil@g.test", language="en", unit=g_unit
     )
-    g_scan, _ = scan_create(
+    g_scan = scan_create(
         organisation=acme.globex,
         name="G",
         opens_on=dt.date(2026, 1, 1),

@@ -45,7 +45,7 @@ def _names(patterns, prefix=""):
 @pytest.fixture
 def world(acme):
     """Acme with a scan; Globex with its own unit and scan, for cross-tenant attempts."""
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Acme scan",
         opens_on=dt.date(2026, 1, 1),
@@ -57,7 +57,7 @@ def world(acme):
     Person.objects.create(
         organisation=acme.globex, name="Gil", email="gil@globex.test", language="en", unit=g_unit
     )
-    g_scan, _ = scan_create(
+    g_scan = scan_create(
         organisation=acme.globex,
         name="Globex scan",
         opens_on=dt.date(2026, 1, 1),

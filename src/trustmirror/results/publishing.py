@@ -676,7 +676,6 @@ class _Builder:
             publication.save()
         return publication
 
-
     def mark_released(self, plan, newly: list) -> None:
         """Record the answers this version includes (one narrow row each).
 
