@@ -33,6 +33,10 @@ JUNK = {
     "extend-closes_on": "2027-02-30",
     "close-confirm": "yes",
     "delete-confirm": "yes",
+    "remind-confirm": "yes",
+    "letters-confirm": "yes",
+    "new-link-invitation": ["12x", "-1", "99999999999999999999"],
+    "email": ["not an address", "x" * 400 + "@example.org"],
     "file": "not a file",
     "token": ["<script>", "A" * 22, ""],
     "item-saf1": "7",
@@ -94,11 +98,13 @@ def crawl_world(acme, settings):
     Person.objects.create(
         organisation=acme.globex, name="Gil", email="gil@g.test", language="en", unit=g_unit
     )
+    # Globex's scan goes out as printed letters: its letter file is downloaded in the crawl.
     g_scan = scan_create(
         organisation=acme.globex,
         name="G",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
+        delivery="letters",
     )
     values = {
         "org": ["acme", "globex", "nope"],
@@ -107,6 +113,7 @@ def crawl_world(acme, settings):
         "token": [links[0].token, "A" * 22, "short", "x" * 300],
         "number": ["1", "0", "99", "abc", "1" * 30],
         "rest": ["x/y", "p/1/extra"],
+        "key": ["1.M1P1.host", "..", "x" * 300],
     }
     yield acme, values
     cache.clear()
