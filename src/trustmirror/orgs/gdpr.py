@@ -4,10 +4,10 @@ What exists about a person is small: the :class:`~trustmirror.orgs.models.Person
 :class:`~trustmirror.surveys.models.Invitation` per scan (which scan, and the hash of their
 link) with the e-mails sent to them about it (:class:`~trustmirror.delivery.models.Message`:
 what kind, how far it got, the day it was sent), and, for people who log in, their user
-account's roles and the audit entries of what that account viewed. Their answers are not among it: a response carries no person, and the
-only bridge to it needs the person's token, which is stored nowhere. So the export cannot
-contain answers and erasure cannot (and need not) delete them; they stay part of their
-group's results. See ``docs/privacy.md``, "Your rights".
+account's roles and the audit entries of what that account viewed. Their answers are not
+among it: a response carries no person, and the only bridge to it needs the person's token,
+which is stored nowhere. So the export cannot contain answers and erasure cannot (and need
+not) delete them; they stay part of their group's results. See ``docs/privacy.md``, "Your rights".
 
 Both services write an audit entry without the person's name or e-mail address: the entry
 must outlive the erasure without keeping what was erased.
