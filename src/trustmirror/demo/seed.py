@@ -338,6 +338,11 @@ def describe(info: DemoInfo, *, base_url: str) -> str:
         lines.append("All demo survey links have been used.")
     lines += [
         "",
+        f"Every e-mail of the demo (invitations, reminders, new links) is in its mailbox: "
+        f"{base_url}/demo/mailbox/",
+    ]
+    lines += [
+        "",
         f"Data: {info.data_dir} (the SQLite database; logins and links in {INFO_FILE}).",
         "The story to look for is in docs/demo.md. To start afresh, stop the server and "
         "delete that directory.",
