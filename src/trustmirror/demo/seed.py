@@ -247,7 +247,7 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
             scan_close(scan=scan1)
             # The open scan shares interim results, so that its story is on the pages now
             # and a demo visitor's answers enter on the worker's schedule. Its invitations
-            # went out by e-mail on its first day, into the demo's mailbox.
+            # go out by e-mail, into the demo's mailbox.
             scan2 = scan_create(
                 organisation=organisation,
                 name=_scan_name(scan2_opens),
@@ -614,11 +614,12 @@ def _showcase_links(links: list[IssuedLink], answered: set[str]) -> list[SurveyL
 
 
 def _send_invitations(scan: Scan, mailbox: Path, people: list[Person]) -> list[IssuedLink]:
-    """Send the scan's invitations into the demo's mailbox, on the day it opened, exactly as
-    the worker does; then read each person's link back from their message, as they would."""
-    report = messages_send(
-        connection=MailboxBackend(directory=mailbox), today=scan.opens_on, scan=scan
-    )
+    """Send the scan's invitations into the demo's mailbox, exactly as the worker does; then
+    read each person's link back from their message, as they would.
+
+    They are dated today, like the mailbox's files, so that a reminder sent in the demo
+    quotes the date the visitor sees in the mailbox."""
+    report = messages_send(connection=MailboxBackend(directory=mailbox), scan=scan)
     if report.sent != len(people):
         raise RuntimeError(f"the demo's invitations were not all sent: {report.as_dict()}")
     mailbox.chmod(0o700)
