@@ -293,8 +293,8 @@ def test_new_scan_page_in_dutch(client, acme):
     html = client.get(reverse("scans:create", kwargs={"org": "acme"})).content.decode()
     _assert_reads(
         html,
-        ["Nieuwe scan", "Opent op", "Sluit op", "Minimale groepsgrootte", "Scan en links aanmaken"],
-        ["New scan", "Opens on", "Closes on", "Minimum group size", "Create scan and links"],
+        ["Nieuwe scan", "Opent op", "Sluit op", "Minimale groepsgrootte", "Scan aanmaken"],
+        ["New scan", "Opens on", "Closes on", "Minimum group size", "Create scan"],
     )
 
 
