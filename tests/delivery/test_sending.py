@@ -144,15 +144,21 @@ def test_a_temporary_refusal_is_tried_again_then_reported(acme, open_scan, smtp_
 
 
 def test_rate_limit_holds(acme, open_scan, smtp_server):
-    """600 a minute: the server sees a message at most every tenth of a second."""
+    """600 a minute: the worker starts a message at most every tenth of a second.
+
+    Measured at the server, each arrival may be late by up to about one interval (the
+    database and the SMTP exchange take their time), never early: so any j - i + 1
+    consecutive messages span at least (j - i - 1) tenths of a second.
+    """
     report = messages_send(pacer=Pacer(600))
     assert report.sent == 14
     arrivals = sorted(item.at for item in smtp_server.received)
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
-    assert min(gaps) > 0.08, gaps
-    assert arrivals[-1] - arrivals[0] >= 13 * 0.1 - 0.05
-    # In any second, at most the rate's share (10) plus the one at its edge.
-    assert max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals) <= 11
+    for i, earlier in enumerate(arrivals):
+        for j in range(i + 2, len(arrivals)):
+            assert arrivals[j] - earlier >= (j - i - 1) * 0.1 - 0.01, (i, j, arrivals)
+    assert arrivals[-1] - arrivals[0] >= 12 * 0.1
+    # In any second, at most the rate's share (10), and one more at each edge.
+    assert max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals) <= 12
 
 
 def test_the_pacer_spaces_messages_evenly():
