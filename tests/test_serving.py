@@ -40,7 +40,7 @@ team = ensure_unit(org, "Ops/Team A", cache)[0]
 for i in range(6):
     Person.objects.create(organisation=org, name=f"P{i}", email=f"p{i}@prod.test",
                           language="en", unit=team)
-scan, _ = scan_create(organisation=org, name="Closed scan", opens_on=dt.date(2026, 9, 1),
+scan = scan_create(organisation=org, name="Closed scan", opens_on=dt.date(2026, 9, 1),
                       closes_on=dt.date(2026, 9, 30))
 for i in range(6):
     Response.objects.create(scan=scan, unit=team, resume_key=secrets.token_hex(32),

@@ -64,6 +64,19 @@ def check(tmp_path, **env: str) -> subprocess.CompletedProcess:
             {"TRUSTMIRROR_BEHIND_PROXY": "1", "TRUSTMIRROR_TRUSTED_PROXIES": "proxy.internal"},
             "TRUSTMIRROR_TRUSTED_PROXIES must list IP addresses or networks",
         ),
+        ({"TRUSTMIRROR_EMAIL_PORT": "smtp"}, "TRUSTMIRROR_EMAIL_PORT must be a whole number"),
+        ({"TRUSTMIRROR_EMAIL_TLS": "maybe"}, "TRUSTMIRROR_EMAIL_TLS must be one of"),
+        ({"TRUSTMIRROR_EMAIL_FROM": "not an address"}, "TRUSTMIRROR_EMAIL_FROM must be an e-mail"),
+        ({"TRUSTMIRROR_EMAIL_PER_MINUTE": "0"}, "TRUSTMIRROR_EMAIL_PER_MINUTE must be at least 1"),
+        ({"TRUSTMIRROR_EMAIL_PASSWORD_FILE": "/nonexistent/pw"}, "which is not a file"),
+        ({"TRUSTMIRROR_BASE_URL": "trust.example.org"}, "TRUSTMIRROR_BASE_URL must be a URL"),
+        ({"TRUSTMIRROR_BASE_URL": "https://x.org/app"}, "TRUSTMIRROR_BASE_URL must be a URL"),
+        ({"TRUSTMIRROR_EMAIL_HOST": "smtp.example.org"}, "set TRUSTMIRROR_EMAIL_FROM and"),
+        ({"TRUSTMIRROR_EMAIL_USER": "trust"}, "Set both TRUSTMIRROR_EMAIL_USER and"),
+        (
+            {"TRUSTMIRROR_DEMO_MAILBOX": "1", "TRUSTMIRROR_PRODUCTION": "1"},
+            "TRUSTMIRROR_DEMO_MAILBOX is for the demo",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_named(tmp_path, env, message):
@@ -80,6 +93,71 @@ def test_defaults_work_and_generate_private_secrets(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
         assert len(path.read_text()) >= 32
     assert (tmp_path / "secret-key").read_text() != (tmp_path / "resume-secret").read_text()
+
+
+def test_smtp_settings_come_from_the_environment(tmp_path):
+    password = tmp_path / "smtp-password"
+    password.write_text("s3cret\n")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+        "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL, "
+        "s.TRUSTMIRROR_BASE_URL, s.TRUSTMIRROR_EMAIL_PER_MINUTE, sep='|')"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
+            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+            "TRUSTMIRROR_EMAIL_HOST": "smtp.example.org",
+            "TRUSTMIRROR_EMAIL_PORT": "465",
+            "TRUSTMIRROR_EMAIL_TLS": "tls",
+            "TRUSTMIRROR_EMAIL_USER": "trust",
+            "TRUSTMIRROR_EMAIL_PASSWORD_FILE": str(password),
+            "TRUSTMIRROR_EMAIL_FROM": "Trustmirror <trust@example.org>",
+            "TRUSTMIRROR_BASE_URL": "https://trust.example.org/",
+            "TRUSTMIRROR_EMAIL_PER_MINUTE": "30",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("|") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "465",
+        "trust",
+        "s3cret",
+        "False",
+        "True",
+        "Trustmirror <trust@example.org>",
+        "https://trust.example.org",
+        "30",
+    ]
+
+
+def test_without_a_mail_server_nothing_is_sent_anywhere(tmp_path):
+    """Not the console backend: it would print every link to the log."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
+            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "trustmirror.delivery.mailbox.NotConfiguredBackend"
 
 
 def test_postgresql_url_selects_postgresql(tmp_path):

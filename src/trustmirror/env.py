@@ -9,9 +9,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -74,6 +77,55 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
                 f"separated by commas; {part!r} is neither (a network's host bits must be zero)"
             ) from None
     return networks
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {'/'.join(choices)}, got {raw!r}")
+    return value
+
+
+def env_file_text(name: str) -> str:
+    """The contents of the file named by ``name`` (stripped), or "" when it is not set."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    path = Path(raw)
+    if not path.is_file():
+        raise ImproperlyConfigured(f"{name} points to {path}, which is not a file")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) URL with a host and no path, query or fragment, without a trailing slash."""
+    raw = os.environ.get(name, "").strip() or default
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be a URL like https://trust.example.org (no path), got {raw!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def env_email(name: str, default: str) -> str:
+    """An e-mail address, optionally with a display name: ``Trustmirror <trust@example.org>``."""
+    raw = os.environ.get(name, "").strip() or default
+    _display, address = parseaddr(raw)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ImproperlyConfigured(f"{name} must be an e-mail address, got {raw!r}") from None
+    return raw
 
 
 def data_dir() -> Path:

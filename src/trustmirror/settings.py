@@ -16,11 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from trustmirror.env import (
     data_dir,
     env_bool,
+    env_choice,
+    env_email,
+    env_file_text,
     env_int,
     env_is_set,
     env_list,
     env_networks,
     env_str,
+    env_url,
     secret_from_file_or_dir,
 )
 from trustmirror.privacy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "trustmirror.orgs",
     "trustmirror.surveys",
+    "trustmirror.delivery",
     "trustmirror.results",
     "trustmirror.audit",
 ]
@@ -274,6 +279,46 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES = env_int(
     "TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES", 15, minimum=1
 )
+
+# E-mail: the worker sends each invited person their survey link, reminders and new links
+# (trustmirror.delivery). Without TRUSTMIRROR_EMAIL_HOST nothing is sent, and no link is ever
+# printed to a console or a log instead: the messages wait, and the scan's page says so.
+EMAIL_HOST = env_str("TRUSTMIRROR_EMAIL_HOST", "").strip()
+EMAIL_PORT = env_int("TRUSTMIRROR_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("TRUSTMIRROR_EMAIL_USER", "").strip()
+EMAIL_HOST_PASSWORD = env_file_text("TRUSTMIRROR_EMAIL_PASSWORD_FILE")
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    raise ImproperlyConfigured(
+        "Set both TRUSTMIRROR_EMAIL_USER and TRUSTMIRROR_EMAIL_PASSWORD_FILE, or neither"
+    )
+# starttls (port 587), tls (implicit TLS, port 465) or off (only for a relay on this machine).
+EMAIL_SECURITY = env_choice("TRUSTMIRROR_EMAIL_TLS", "starttls", ("starttls", "tls", "off"))
+EMAIL_USE_TLS = EMAIL_SECURITY == "starttls"
+EMAIL_USE_SSL = EMAIL_SECURITY == "tls"
+EMAIL_TIMEOUT = env_int("TRUSTMIRROR_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_email("TRUSTMIRROR_EMAIL_FROM", "trustmirror@localhost")
+# The worker sends at most this many messages a minute (most mail services set a limit).
+TRUSTMIRROR_EMAIL_PER_MINUTE = env_int("TRUSTMIRROR_EMAIL_PER_MINUTE", 60, minimum=1)
+# Links in e-mails are made without a request, so the site needs to know its own address.
+TRUSTMIRROR_BASE_URL = env_url("TRUSTMIRROR_BASE_URL", "http://127.0.0.1:8000")
+if EMAIL_HOST:
+    missing = [
+        name for name in ("TRUSTMIRROR_EMAIL_FROM", "TRUSTMIRROR_BASE_URL") if not env_str(name, "")
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"With TRUSTMIRROR_EMAIL_HOST, set {' and '.join(missing)}")
+# The demo, and only the demo (`trustmirror demo` sets this), keeps its e-mail in a mailbox in
+# the data directory and shows it on /demo/mailbox/: every link of the demo is readable there.
+TRUSTMIRROR_DEMO_MAILBOX = env_bool("TRUSTMIRROR_DEMO_MAILBOX", False)
+if TRUSTMIRROR_DEMO_MAILBOX and PRODUCTION:
+    raise ImproperlyConfigured("TRUSTMIRROR_DEMO_MAILBOX is for the demo: never with PRODUCTION")
+TRUSTMIRROR_MAILBOX_DIR = DATA_DIR / "mailbox"
+if TRUSTMIRROR_DEMO_MAILBOX:
+    EMAIL_BACKEND = "trustmirror.delivery.mailbox.MailboxBackend"
+elif EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "trustmirror.delivery.mailbox.NotConfiguredBackend"
 
 # Every handler redacts survey tokens: a token next to a time in a log would open that
 # person's survey to whoever reads the log.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("trustmirror.delivery.urls")),
     path("s/", include("trustmirror.surveys.urls")),
     path("o/<slug:org>/", include("trustmirror.orgs.urls")),
     path("o/<slug:org>/", include("trustmirror.surveys.admin_urls")),

@@ -360,3 +360,29 @@ def test_the_story_is_visible_in_the_published_results(seeded):
     submitted = Response.objects.filter(scan=scan2, submitted=True)
     held = submitted.filter(unit__path=story.SMALL_TEAM).count()
     assert second.publication.respondents == submitted.count() - held
+
+
+def test_the_open_scan_invited_everyone_by_e_mail_into_the_demo_mailbox(seeded, tmp_path):
+    """The open scan's invitations went out through the worker's own code into the demo's
+    mailbox; the first scan went out as letters. The demo's links are the mailbox's links."""
+    from trustmirror.delivery.mailbox import mailbox_messages
+    from trustmirror.delivery.models import Message
+
+    first, second = Scan.objects.order_by("opens_on")
+    assert (first.delivery, second.delivery) == (Scan.LETTERS, Scan.EMAIL)
+    assert not Message.objects.filter(scan=first).exists()
+    messages = Message.objects.filter(scan=second)
+    assert set(messages.values_list("kind", "state", "sent_on")) == {
+        (Message.INVITATION, Message.SENT, timezone.localdate())
+    }
+    mailbox = tmp_path / "mailbox"
+    assert oct(mailbox.stat().st_mode & 0o777) == "0o700"
+    entries = mailbox_messages(mailbox)
+    people = Person.objects.filter(organisation__slug=seeded.organisation_slug)
+    assert sorted(entry.to for entry in entries) == sorted(people.values_list("email", flat=True))
+    tokens = {re.search(r"/s/([A-Za-z0-9_-]{22})", entry.text).group(1) for entry in entries}
+    assert {token_hash(t) for t in tokens} == set(
+        Invitation.objects.filter(scan=second).values_list("token_hash", flat=True)
+    )
+    assert {link.token for link in seeded.links} <= tokens
+    assert "/demo/mailbox/" in demo.describe(seeded, base_url=BASE_URL)

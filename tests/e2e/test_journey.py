@@ -1,5 +1,6 @@
-"""The whole journey in real Chromium: a consultant starts a scan, employees answer (one of
-them leaving and coming back), and the team lead reads her team's profile.
+"""The whole journey in real Chromium: a consultant starts a scan, the worker e-mails each
+employee their link, employees answer (one of them leaving and coming back), and the team
+lead reads her team's profile.
 
 Personas (tests/conftest.py): Carla is the consultant (organisation admin), Dana leads Team
 North, Fay is a member of Team North who answers in the browser.
@@ -13,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 PASSWORD = "correct-horse-battery"
-LINK = re.compile(r"/s/([A-Za-z0-9_-]{22})$")
+LINK_ANYWHERE = re.compile(r"/s/([A-Za-z0-9_-]{22})\b")
 
 
 def sign_in(page, base_url: str, username: str) -> None:
@@ -31,15 +32,20 @@ def answer_page(page, item_ids, value) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_scan_answer_resume_and_team_lead_profile(chromium_browser, live_server, acme):
+def test_scan_answer_resume_and_team_lead_profile(chromium_browser, live_server, acme, settings):
+    from django.core import mail
+
+    from trustmirror.delivery.sending import messages_send
     from trustmirror.instrument import load_instrument
     from trustmirror.surveys.answering import invitation_for_token, page_save, response_submit
     from trustmirror.surveys.models import Response, Scan
 
     instrument = load_instrument()
     base = live_server.url
+    settings.TRUSTMIRROR_BASE_URL = base
 
-    # 1. Carla creates the scan in the browser and reads the links off the one-time page.
+    # 1. Carla creates the scan in the browser; nobody is shown a link. The worker e-mails
+    #    everyone theirs, and the scan's page shows the sending done.
     consultant = chromium_browser.new_context(locale="en-GB")
     page = consultant.new_page()
     page.set_default_timeout(20_000)
@@ -49,13 +55,17 @@ def test_scan_answer_resume_and_team_lead_profile(chromium_browser, live_server,
     page.fill("#id_opens_on", "2026-01-01")
     page.fill("#id_closes_on", "2099-12-31")
     page.click("main button[type=submit]")
-    page.wait_for_selector("#links")
-    rows = page.locator("#links tbody tr")
+    page.wait_for_selector("#delivery")
+    assert not LINK_ANYWHERE.search(page.content())
+    assert page.locator('[data-count="to-send"]').inner_text() == "14"
+    assert messages_send().sent == 14
     links = {}
-    for i in range(rows.count()):
-        cells = rows.nth(i).locator("td")
-        links[cells.nth(0).inner_text()] = LINK.search(cells.nth(3).inner_text()).group(1)
+    for message in mail.outbox:
+        (person,) = [p for p in acme.people.values() if p.email in message.to]
+        links[person.name] = LINK_ANYWHERE.search(message.body).group(1)
     assert set(links) == set(acme.people)
+    page.reload()
+    assert page.locator('[data-count="sent"]').inner_text() == "14"
     scan = Scan.objects.get(name="Autumn scan")
 
     # 2. Four of Fay's colleagues answer (through the same services the pages use).

@@ -293,8 +293,8 @@ def test_new_scan_page_in_dutch(client, acme):
     html = client.get(reverse("scans:create", kwargs={"org": "acme"})).content.decode()
     _assert_reads(
         html,
-        ["Nieuwe scan", "Opent op", "Sluit op", "Minimale groepsgrootte", "Scan en links aanmaken"],
-        ["New scan", "Opens on", "Closes on", "Minimum group size", "Create scan and links"],
+        ["Nieuwe scan", "Opent op", "Sluit op", "Minimale groepsgrootte", "Scan aanmaken"],
+        ["New scan", "Opens on", "Closes on", "Minimum group size", "Create scan"],
     )
 
 
@@ -311,16 +311,17 @@ def test_privacy_page_in_dutch(client, db):
 
 @pytest.fixture
 def bob_link(acme) -> str:
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     today = timezone.localdate()
-    _, links = scan_create(
+    scan_ = scan_create(
         organisation=acme.org,
         name="Najaarsscan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
         min_group_size=5,
     )
+    links = links_issue(scan=scan_)
     return next(link.path for link in links if link.person.name == "Bob")
 
 
@@ -364,7 +365,7 @@ def answered_scan(acme, publish):
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Najaarsscan",
         opens_on=dt.date(2026, 10, 1),

@@ -26,7 +26,7 @@ from trustmirror.orgs.models import Person, Role, Unit
 from trustmirror.surveys.answering import LinkInvalid, invitation_for_token, page_save
 from trustmirror.surveys.answering import response_submit as submit
 from trustmirror.surveys.models import Invitation, Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 NORTH_RESPONDENTS = ("Ann", "Bob", "Cas", "Evi", "Fay")
 
@@ -49,18 +49,19 @@ def _answer_everything(invitation: Invitation, token: str, value: int) -> None:
 def scans(acme):
     """A closed spring scan and an open autumn scan, every Acme person invited to both."""
     today = timezone.localdate()
-    spring, _ = scan_create(
+    spring = scan_create(
         organisation=acme.org,
         name="Spring trust scan",
         opens_on=today - dt.timedelta(days=200),
         closes_on=today - dt.timedelta(days=180),
     )
-    autumn, links = scan_create(
+    autumn = scan_create(
         organisation=acme.org,
         name="Autumn trust scan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
     )
+    links = links_issue(scan=autumn)
     tokens = {link.person.name: link.token for link in links}
     for value, name in enumerate(NORTH_RESPONDENTS, start=1):
         invitation = Invitation.objects.get(scan=autumn, person=acme.people[name])
@@ -98,11 +99,18 @@ def test_export_holds_the_person_their_invitations_and_their_login(acme, scans):
                 "scan": "Spring trust scan",
                 "opens_on": spring.opens_on.isoformat(),
                 "closes_on": spring.closes_on.isoformat(),
+                # The e-mails about it: its invitation never went out (the scan closed).
+                "messages": [
+                    {"kind": "invitation", "state": "pending", "sent_on": None, "reason": ""}
+                ],
             },
             {
                 "scan": "Autumn trust scan",
                 "opens_on": autumn.opens_on.isoformat(),
                 "closes_on": autumn.closes_on.isoformat(),
+                "messages": [
+                    {"kind": "invitation", "state": "pending", "sent_on": None, "reason": ""}
+                ],
             },
         ],
     }
@@ -123,7 +131,7 @@ def test_export_contains_no_answers_and_no_link_hashes(acme, scans):
     for item_id in response.answers:
         assert item_id not in text
     assert "comment" not in text
-    for invitation in Invitation.objects.filter(person=ann):
+    for invitation in Invitation.objects.filter(person=ann, token_hash__isnull=False):
         assert invitation.token_hash not in text
     assert tokens["Ann"] not in text
 

@@ -70,7 +70,7 @@ def test_web_import_success(client, acme):
 def test_dashboard_sends_leads_and_members_to_their_own_unit(client, acme):
     from trustmirror.surveys.services import scan_create
 
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Spring",
         opens_on=dt.date(2026, 1, 1),

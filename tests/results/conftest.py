@@ -40,7 +40,7 @@ def scan(acme, instrument, publish):
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Autumn 2026",
         opens_on=dt.date(2026, 10, 1),

@@ -34,7 +34,7 @@ from trustmirror.surveys.answering import (
     response_submit,
 )
 from trustmirror.surveys.models import Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 from .conftest import random_answers
 
@@ -110,13 +110,14 @@ def small_k_scan(acme):
         acme.people[name].bands = {"tenure": tenure, "location": "Utrecht"}
         acme.people[name].save()
     today = dt.date.today()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Small k",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=7),
         min_group_size=3,
     )
+    links = links_issue(scan=scan)
     return scan, {link.person.name: link.token for link in links}
 
 
@@ -171,7 +172,7 @@ def beta(db):
 
 def make_scan(beta, instrument, bands_per_unit: dict[str, list[dict]], *, max_dims: int = 1):
     """A scan whose respondents per unit carry the given stored bands (one dict each)."""
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=beta["org"],
         name="Breakdown scan",
         opens_on=dt.date(2026, 10, 1),

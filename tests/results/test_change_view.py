@@ -44,7 +44,7 @@ def earlier_scan(acme, instrument, sizes: dict[str, int], *, k: int = K, seed: i
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Spring 2026",
         opens_on=dt.date(2026, 4, 1),
@@ -206,27 +206,27 @@ def test_the_previous_scan_is_the_latest_published_one_that_opened_before(
     from trustmirror.surveys.services import scan_create
 
     spring = earlier_scan(acme, instrument, {"north": 5})
-    winter, _ = scan_create(
+    winter = scan_create(
         organisation=acme.org,
         name="Winter 2025",
         opens_on=dt.date(2025, 12, 1),
         closes_on=dt.date(2025, 12, 31),
     )
     publish(winter)  # published, but nobody answered: the organisation shows nothing
-    test_scan, _ = scan_create(
+    test_scan = scan_create(
         organisation=acme.org,
         name="A test without answers",
         opens_on=dt.date(2026, 9, 1),
         closes_on=dt.date(2026, 9, 2),
     )
     publish(test_scan)
-    unpublished, _ = scan_create(
+    unpublished = scan_create(
         organisation=acme.org,
         name="Not yet published",
         opens_on=dt.date(2026, 9, 15),
         closes_on=dt.date(2026, 9, 20),
     )
-    later, _ = scan_create(
+    later = scan_create(
         organisation=acme.org,
         name="Spring 2027",
         opens_on=dt.date(2027, 4, 1),

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 def open_scan(acme, *, interim: bool, name="Open"):
     today = timezone.localdate()
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name=name,
         opens_on=today - dt.timedelta(days=1),
@@ -60,7 +60,7 @@ def add(scan, unit, n: int) -> None:
 
 def test_what_is_due_follows_the_scans_phase(acme):
     today = timezone.localdate()
-    scheduled, _ = scan_create(
+    scheduled = scan_create(
         organisation=acme.org,
         name="Next year",
         opens_on=today + dt.timedelta(days=30),

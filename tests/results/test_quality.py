@@ -60,7 +60,7 @@ def quality_url(scan, org="acme"):
 def make_scan(acme, name="Spring 2026"):
     from trustmirror.surveys.services import scan_create
 
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name=name,
         opens_on=dt.date(2026, 3, 1),

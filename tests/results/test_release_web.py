@@ -22,7 +22,7 @@ from trustmirror.privacy.audit import find_disclosure
 from trustmirror.results.models import IncludedResponse, Publication, PublishedGroup
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.surveys.answering import invitation_for_token, page_save, response_submit
-from trustmirror.surveys.services import scan_close, scan_create
+from trustmirror.surveys.services import links_issue, scan_close, scan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def main_part(html: str) -> str:
 @pytest.fixture
 def interim(acme):
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Open with interim results",
         opens_on=today - dt.timedelta(days=2),
@@ -75,6 +75,7 @@ def interim(acme):
         max_cut_dimensions=0,
         interim_results=True,
     )
+    links = links_issue(scan=scan)
     tokens = {link.person.name: link.token for link in links}
     return scan, tokens
 
@@ -158,13 +159,14 @@ def test_the_organisation_and_the_closing_version_keep_the_sixth_out_too(client,
 
 def test_without_interim_results_the_pages_show_participation_until_close(client, acme):
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Open, results at close",
         opens_on=today - dt.timedelta(days=2),
         closes_on=today + dt.timedelta(days=12),
         min_group_size=K,
     )
+    links = links_issue(scan=scan)
     tokens = {link.person.name: link.token for link in links}
     rng = np.random.default_rng(13)
     for name in ("Ann", "Bob", "Cas", "Dana", "Evi", "Fay"):
@@ -185,13 +187,14 @@ def test_without_interim_results_the_pages_show_participation_until_close(client
 def test_participation_moves_in_steps_too(client, acme):
     """A participation figure that rose by one would tell who has just answered."""
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Participation in steps",
         opens_on=today - dt.timedelta(days=2),
         closes_on=today + dt.timedelta(days=12),
         min_group_size=K,
     )
+    links = links_issue(scan=scan)
     tokens = {link.person.name: link.token for link in links}
     rng = np.random.default_rng(14)
     for name in ("Eli", "Gus", "Hal", "Ivo", "Jet"):  # all five of South

@@ -155,7 +155,7 @@ def test_a_construct_few_people_could_rate_is_hidden_for_that_unit(
     from trustmirror.surveys.models import Response
     from trustmirror.surveys.services import scan_create
 
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Spring",
         opens_on=dt.date(2026, 3, 1),
@@ -305,7 +305,7 @@ def test_a_scan_without_responses_shows_no_results_yet(client, acme, publish):
 
     from trustmirror.surveys.services import scan_create
 
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Empty",
         opens_on=dt.date(2026, 3, 1),

@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Person, Unit
 from trustmirror.surveys.models import Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 from trustmirror.surveys.session import COOKIE_NAME, form_guard
 
 JUNK = {
@@ -37,6 +37,10 @@ JUNK = {
     "extend-closes_on": "2027-02-30",
     "close-confirm": "yes",
     "delete-confirm": "yes",
+    "remind-confirm": "yes",
+    "letters-confirm": "yes",
+    "new-link-invitation": ["12x", "-1", "99999999999999999999"],
+    "email": ["not an address", "x" * 400 + "@example.org"],
     "file": "not a file",
     "token": ["<script>", "A" * 22, ""],
     "item-saf1": "7",
@@ -77,12 +81,13 @@ def crawl_world(acme, settings):
     settings.TRUSTMIRROR_RATE_LIMITS = {"survey": (10**9, 60), "login": (10**9, 60)}
     cache.clear()
     instrument = load_instrument()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Crawl",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
     )
+    links = links_issue(scan=scan)
     for _ in range(6):
         Response.objects.create(
             scan=scan,
@@ -97,11 +102,13 @@ def crawl_world(acme, settings):
     Person.objects.create(
         organisation=acme.globex, name="Gil", email="gil@g.test", language="en", unit=g_unit
     )
-    g_scan, _ = scan_create(
+    # Globex's scan goes out as printed letters: its letter file is downloaded in the crawl.
+    g_scan = scan_create(
         organisation=acme.globex,
         name="G",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
+        delivery="letters",
     )
     values = {
         "org": ["acme", "globex", "nope"],
@@ -110,6 +117,7 @@ def crawl_world(acme, settings):
         "token": [links[0].token, "A" * 22, "short", "x" * 300],
         "number": ["1", "0", "99", "abc", "1" * 30],
         "rest": ["x/y", "p/1/extra"],
+        "key": ["1.M1P1.host", "..", "x" * 300],
     }
     yield acme, values
     cache.clear()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from trustmirror.instrument import load_instrument
 from trustmirror.surveys.answering import invitation_for_token, page_save, response_submit
 from trustmirror.surveys.models import Invitation, Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 RESPONSE_COLUMNS = {
     "id",
@@ -45,12 +45,13 @@ def _answer_and_submit(token: str) -> None:
 @pytest.fixture
 def answered_scan(acme):
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Unlinkable",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=7),
     )
+    links = links_issue(scan=scan)
     return scan, links
 
 

@@ -112,18 +112,30 @@ def test_csrf_is_enforced(acme):
 
 
 def test_audit_log_records_exports_without_secrets(client, acme):
+    """The letter file holds every link; its audit event, like every other, holds none."""
     client.force_login(acme.carla)
     response = client.post(
         reverse("scans:create", kwargs={"org": "acme"}),
-        {"name": "Audit", "opens_on": "2026-01-01", "closes_on": "2030-01-01", "min_group_size": 5},
+        {
+            "name": "Audit",
+            "opens_on": "2026-01-01",
+            "closes_on": "2030-01-01",
+            "min_group_size": 5,
+            "delivery": "letters",
+        },
     )
-    assert response.status_code == 200
-    events = list(AuditEvent.objects.values_list("user__username", "action", "target"))
-    assert events[0][:2] == ("carla", AuditEvent.CREATE_SCAN)
-    html = response.content.decode()
+    assert response.status_code == 302
+    scan_id = int(response["Location"].rstrip("/").split("/")[-2])
+    download = client.post(
+        reverse("scans:letters", kwargs={"org": "acme", "scan_id": scan_id}),
+        {"letters-confirm": "on"},
+    )
+    letters = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert letters.count("/s/") == 14
+    events = list(AuditEvent.objects.order_by("pk").values_list("user__username", "action"))
+    assert events == [("carla", AuditEvent.CREATE_SCAN), ("carla", AuditEvent.EXPORT_LETTERS)]
     for event in AuditEvent.objects.all():
         assert "/s/" not in event.target and event.target not in ("",)
-    assert "/s/" in html
 
 
 def test_rate_limit_counters_work_on_redis(client, db, settings):

@@ -21,16 +21,17 @@ def instrument():
 
 @pytest.fixture
 def survey(acme):
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Autumn trust scan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
         min_group_size=5,
     )
+    links = links_issue(scan=scan)
 
     class Survey:
         pass

@@ -42,17 +42,18 @@ def test_ann_answers_leaves_resumes_and_submits_once(
 ):
     from trustmirror.instrument import load_instrument
     from trustmirror.surveys.models import Invitation, Response
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     instrument = load_instrument()
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Autumn trust scan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
         min_group_size=5,
     )
+    links = links_issue(scan=scan)
     token = next(link.token for link in links if link.person.name == "Ann")
     invitations_before = list(Invitation.objects.filter(scan=scan).values())
     link = f"{live_server.url}/s/{token}"

@@ -1,5 +1,6 @@
-"""The consultant's scan pages: creation, the one-time links and their CSV download, a scan's
-own page with its settings and actions, and the scans on the organisation's dashboard.
+"""The consultant's scan pages: creation (which shows no link to anyone), a scan's own page
+with its settings and actions, and the scans on the organisation's dashboard. The delivery of
+the links has its own tests (tests/delivery).
 
 Personas from tests/conftest.py: Carla is Acme's admin; Dana leads Team North, Eli is a member
 of Team South and Olga is admin of Globex: none of them may manage Acme's scans.
@@ -7,9 +8,7 @@ of Team South and Olga is admin of Globex: none of them may manage Acme's scans.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import secrets
 
@@ -17,10 +16,10 @@ import pytest
 from django.urls import reverse
 
 from trustmirror.audit.models import AuditEvent
+from trustmirror.delivery.models import Message
 from trustmirror.orgs.models import Person
 from trustmirror.results.models import Publication
 from trustmirror.surveys.models import Invitation, Response, Scan
-from trustmirror.surveys.tokens import token_hash
 
 LINK = re.compile(r"/s/([A-Za-z0-9_-]{22})\b")
 
@@ -31,7 +30,9 @@ def test_only_admins_create_scans(client, acme, user):
     assert client.get(reverse("scans:create", kwargs={"org": "acme"})).status_code == 404
 
 
-def test_scan_creation_shows_each_link_once_and_stores_only_hashes(client, acme):
+def test_creating_a_scan_shows_no_link_to_anyone_and_stores_none(client, acme):
+    """Review H2: the consultant no longer receives the links. The invitations wait for the
+    worker, which makes each link when it sends it."""
     client.force_login(acme.carla)
     response = client.post(
         reverse("scans:create", kwargs={"org": "acme"}),
@@ -40,30 +41,24 @@ def test_scan_creation_shows_each_link_once_and_stores_only_hashes(client, acme)
             "opens_on": "2026-01-01",
             "closes_on": "2030-01-01",
             "min_group_size": 5,
+            "delivery": "email",
         },
+        follow=True,
     )
-    assert response.status_code == 200
-    tokens = set(LINK.findall(response.content.decode()))
     scan = Scan.objects.get(name="Spring")
+    assert response.redirect_chain == [(manage_url(scan), 302)]
+    html = response.content.decode()
+    assert not LINK.search(html)
+    assert "The scan is created. Its 14 invitations are being sent by e-mail now." in html
     invitations = Invitation.objects.filter(scan=scan)
-    assert (
-        len(tokens) == invitations.count() == Person.objects.filter(organisation=acme.org).count()
-    )
-    assert {token_hash(t) for t in tokens} == set(invitations.values_list("token_hash", flat=True))
-    # No column anywhere holds a token in clear.
-    for invitation in invitations:
-        assert invitation.token_hash not in tokens and len(invitation.token_hash) == 64
-
-    # The CSV download takes the tokens back from the page and ignores forged ones.
-    forged = "A" * 22
-    download = client.post(
-        reverse("scans:links", kwargs={"org": "acme", "scan_id": scan.pk}),
-        {"token": [*sorted(tokens), forged, "<script>"]},
-    )
-    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert rows[0] == ["name", "email", "language", "unit", "link"]
-    assert len(rows) == 1 + len(tokens)
-    assert {LINK.search(row[4]).group(1) for row in rows[1:]} == tokens
+    assert invitations.count() == Person.objects.filter(organisation=acme.org).count() == 14
+    assert set(invitations.values_list("token_hash", flat=True)) == {None}
+    assert Message.objects.filter(scan=scan, kind=Message.INVITATION, state="pending").count() == 14
+    assert _audit() == [
+        ("carla", AuditEvent.CREATE_SCAN, f"scan {scan.pk}: 14 invitations by email")
+    ]
+    # The old one-time links page and its CSV endpoint are gone.
+    assert client.post(f"/o/acme/scans/{scan.pk}/links/").status_code == 404
 
 
 def test_scan_form_refuses_k_below_three_and_reversed_dates(client, acme):
@@ -107,7 +102,7 @@ def test_interim_results_with_breakdowns_is_a_field_error_not_a_server_error(cli
     assert not Scan.objects.exists()
 
     # Breakdowns left empty: with interim results their default is none.
-    assert client.post(url, _new_scan(interim_results="on")).status_code == 200
+    assert client.post(url, _new_scan(interim_results="on")).status_code == 302
     scan = Scan.objects.get()
     assert (scan.interim_results, scan.max_cut_dimensions) == (True, 0)
 
@@ -123,7 +118,7 @@ def test_new_scans_take_k_from_the_setting(client, acme, settings):
 
     client.post(url, _new_scan(name="Through the form"))
     assert Scan.objects.get(name="Through the form").min_group_size == 7
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Through the service",
         opens_on=dt.date(2027, 1, 11),
@@ -144,7 +139,7 @@ def test_dutch_date_fields_show_and_accept_iso_dates(client, acme, frozen_today,
     assert re.search(r'<input type="date" name="closes_on" value="2027-02-10"', html)
 
     response = client.post(url, _new_scan(name="Winterscan", min_group_size=5))
-    assert response.status_code == 200 and "#links" not in response.content.decode()
+    assert response.status_code == 302
     scan = Scan.objects.get(name="Winterscan")
     assert (scan.opens_on, scan.closes_on) == (dt.date(2027, 1, 11), dt.date(2027, 1, 31))
 
@@ -163,7 +158,7 @@ def winter(acme):
     """Acme's winter scan: 11 to 31 January 2027, k = 5, 14 invitations."""
     from trustmirror.surveys.services import scan_create
 
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Winter",
         opens_on=dt.date(2027, 1, 11),
@@ -496,7 +491,7 @@ def test_the_dashboard_shows_each_scans_phase_period_and_results(client, acme, f
     frozen_today(JAN_20)
 
     def scan(name, opens, closes, **kwargs):
-        created, _links = scan_create(
+        created = scan_create(
             organisation=acme.org, name=name, opens_on=opens, closes_on=closes, **kwargs
         )
         return created

@@ -37,7 +37,7 @@ AFTER = dt.date(2027, 2, 3)  # closed by its date
 
 @pytest.fixture
 def winter(acme):
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=acme.org, name="Winter", opens_on=OPENS, closes_on=CLOSES, min_group_size=5
     )
     return scan

@@ -16,6 +16,9 @@ class AuditEvent(models.Model):
     CLOSE_SCAN = "close_scan"
     EXTEND_SCAN = "extend_scan"
     DELETE_SCAN = "delete_scan"
+    SEND_REMINDER = "send_reminder"
+    SEND_NEW_LINK = "send_new_link"
+    EXPORT_LETTERS = "export_letters"
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASE = "gdpr_erase"
     ACTION_CHOICES = [
@@ -28,6 +31,9 @@ class AuditEvent(models.Model):
         (CLOSE_SCAN, "closed a scan"),
         (EXTEND_SCAN, "extended a scan"),
         (DELETE_SCAN, "deleted a scan"),
+        (SEND_REMINDER, "sent a reminder to everyone invited"),
+        (SEND_NEW_LINK, "sent a person a new survey link"),
+        (EXPORT_LETTERS, "downloaded the letter file with survey links"),
         (GDPR_EXPORT, "exported a person's data (GDPR)"),
         (GDPR_ERASE, "erased a person (GDPR)"),
     ]

@@ -79,6 +79,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return 2
     data_dir.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{args.port}"
+    # The demo's e-mail (invitations, reminders, new links) goes into a mailbox in its data
+    # directory, shown on /demo/mailbox/; the worker it starts inherits both settings.
+    os.environ["TRUSTMIRROR_DEMO_MAILBOX"] = "1"
+    os.environ["TRUSTMIRROR_BASE_URL"] = url
     _setup_django(data_dir)
     from django.core.management import call_command
 
@@ -89,7 +94,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if info is None:
         print(f"Creating the demo organisation in {data_dir} ...")
         info = demo.seed_demo(data_dir=data_dir, progress=True)
-    url = f"http://127.0.0.1:{args.port}"
     print(demo.describe(info, base_url=url))
     # The worker publishes new answers to the open scan on its schedule.
     worker = _start_worker(data_dir)

@@ -5,10 +5,14 @@ from :func:`trustmirror.surveys.services.scan_create` (random tokens, only their
 stored), a response carries the unit, the resume key and only the bands that k invited people
 of its unit share (the rule of a real submission), but no person and no time, and the
 responses are inserted in random order, so the database's own row order links nothing either.
+The first scan went out as printed letters; the open scan's invitations are sent by e-mail
+through the worker's own code, into the demo's mailbox (``mailbox/`` in the data directory,
+shown on ``/demo/mailbox/``), and the people who "answered" did so with the link in their
+message.
 
 What production never does: ``demo-info.json`` keeps the demo's passwords and a few survey
-links (tokens) so that whoever runs the demo can log in and answer. It is readable by its
-owner only, and it is demo data.
+links (tokens) so that whoever runs the demo can log in and answer, and the mailbox keeps
+every message with its link. Both are readable by their owner only, and both are demo data.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import secrets
+import shutil
 import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -29,6 +35,8 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from trustmirror.delivery.mailbox import MailboxBackend, mailbox_messages
+from trustmirror.delivery.sending import messages_send
 from trustmirror.demo import generate, story
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
@@ -38,7 +46,7 @@ from trustmirror.results.figures import draw_lead_charts, draw_organisation_char
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
 from trustmirror.surveys.models import Invitation, Response, Scan
-from trustmirror.surveys.services import IssuedLink, scan_close, scan_create
+from trustmirror.surveys.services import IssuedLink, links_issue, scan_close, scan_create
 from trustmirror.surveys.tokens import resume_key, token_hash
 
 __all__ = [
@@ -55,6 +63,8 @@ __all__ = [
 
 DEFAULT_SEED = 20261127
 INFO_FILE = "demo-info.json"
+MAILBOX_DIR = "mailbox"
+LINK_IN_MESSAGE = re.compile(r"/s/([A-Za-z0-9_-]{22})\b")
 #: Scan 2 opened this many days ago and closes this many days from today.
 SCAN2_OPENED_DAYS_AGO = 9
 SCAN2_OPEN_DAYS = 21
@@ -192,6 +202,7 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
     with tqdm(total=steps, desc="Demo", unit="step", disable=not progress) as bar:
         with transaction.atomic():
             _remove_previous_demo()
+            shutil.rmtree(data_dir / MAILBOX_DIR, ignore_errors=True)
             organisation = Organisation.objects.create(
                 name=story.ORGANISATION_NAME, slug=story.ORGANISATION_SLUG, default_language="nl"
             )
@@ -219,21 +230,25 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
             bar.update()
 
             answering = _Answering(rng, scale, item_offsets, team_random, open_question_ids, bar)
-            scan1, links1 = scan_create(
+            # The first scan went out as printed letters: its links came from the letter file.
+            scan1 = scan_create(
                 organisation=organisation,
                 name=_scan_name(scan1_opens),
                 opens_on=scan1_opens,
                 closes_on=scan1_opens + dt.timedelta(days=SCAN1_OPEN_DAYS),
                 min_group_size=story.MIN_GROUP_SIZE,
+                delivery=Scan.LETTERS,
                 people=[
                     p for p, plan in zip(people, plans, strict=True) if not plan.joined_after_scan1
                 ],
             )
+            links1 = sorted(links_issue(scan=scan1), key=lambda link: row_of[link.person.pk])
             answered1 = answering.answer(scan1, 1, links1, traits1, row_of)
             scan_close(scan=scan1)
             # The open scan shares interim results, so that its story is on the pages now
-            # and a demo visitor's answers enter on the worker's schedule.
-            scan2, links2 = scan_create(
+            # and a demo visitor's answers enter on the worker's schedule. Its invitations
+            # go out by e-mail, into the demo's mailbox.
+            scan2 = scan_create(
                 organisation=organisation,
                 name=_scan_name(scan2_opens),
                 opens_on=scan2_opens,
@@ -243,6 +258,7 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 interim_results=True,
                 people=people,
             )
+            links2 = _send_invitations(scan2, data_dir / MAILBOX_DIR, people)
             answered2 = answering.answer(scan2, 2, links2, traits2, row_of)
 
             logins = _create_logins(organisation, units, people)
@@ -320,6 +336,11 @@ def describe(info: DemoInfo, *, base_url: str) -> str:
             )
     else:
         lines.append("All demo survey links have been used.")
+    lines += [
+        "",
+        f"Every e-mail of the demo (invitations, reminders, new links) is in its mailbox: "
+        f"{base_url}/demo/mailbox/",
+    ]
     lines += [
         "",
         f"Data: {info.data_dir} (the SQLite database; logins and links in {INFO_FILE}).",
@@ -590,6 +611,28 @@ def _showcase_links(links: list[IssuedLink], answered: set[str]) -> list[SurveyL
         SurveyLink(link.token, link.person.name, link.person.unit.path, link.person.language)
         for link in chosen[:LINKS_KEPT]
     ]
+
+
+def _send_invitations(scan: Scan, mailbox: Path, people: list[Person]) -> list[IssuedLink]:
+    """Send the scan's invitations into the demo's mailbox, exactly as the worker does; then
+    read each person's link back from their message, as they would.
+
+    They are dated today, like the mailbox's files, so that a reminder sent in the demo
+    quotes the date the visitor sees in the mailbox."""
+    report = messages_send(connection=MailboxBackend(directory=mailbox), scan=scan)
+    if report.sent != len(people):
+        raise RuntimeError(f"the demo's invitations were not all sent: {report.as_dict()}")
+    mailbox.chmod(0o700)
+    by_email = {person.email: person for person in people}
+    links = []
+    for entry in mailbox_messages(mailbox):
+        match = LINK_IN_MESSAGE.search(entry.text)
+        if match and entry.to in by_email:
+            links.append(IssuedLink(person=by_email[entry.to], token=match.group(1)))
+    # In the order of the people, whatever order the mailbox lists them in (the same seed
+    # gives the same answers).
+    order = {person.pk: row for row, person in enumerate(people)}
+    return sorted(links, key=lambda link: order[link.person.pk])
 
 
 def _remove_previous_demo() -> None:

@@ -2,11 +2,12 @@
 
 What exists about a person is small: the :class:`~trustmirror.orgs.models.Person` row, one
 :class:`~trustmirror.surveys.models.Invitation` per scan (which scan, and the hash of their
-link), and, for people who log in, their user account's roles and the audit entries of what
-that account viewed. Their answers are not among it: a response carries no person, and the
-only bridge to it needs the person's token, which is stored nowhere. So the export cannot
-contain answers and erasure cannot (and need not) delete them; they stay part of their
-group's results. See ``docs/privacy.md``, "Your rights".
+link) with the e-mails sent to them about it (:class:`~trustmirror.delivery.models.Message`:
+what kind, how far it got, the day it was sent), and, for people who log in, their user
+account's roles and the audit entries of what that account viewed. Their answers are not
+among it: a response carries no person, and the only bridge to it needs the person's token,
+which is stored nowhere. So the export cannot contain answers and erasure cannot (and need
+not) delete them; they stay part of their group's results. See ``docs/privacy.md``, "Your rights".
 
 Both services write an audit entry without the person's name or e-mail address: the entry
 must outlive the erasure without keeping what was erased.
@@ -18,10 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.translation import gettext
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.delivery.models import Message
 from trustmirror.orgs.models import Person, Role
 
 __all__ = [
@@ -64,7 +67,8 @@ def person_export(*, person: Person, user=None) -> dict[str, Any]:
 
     Keys: ``organisation`` (name, slug), ``name``, ``email``, ``language``, ``unit`` (the
     unit's path), ``is_lead``, ``bands``, ``invitations`` (scan name and dates, oldest
-    first), ``account`` (``None``, or the login's name, e-mail, dates, roles in this
+    first, each with the e-mails sent about it: kind, state, day sent, a refusal's reason),
+    ``account`` (``None``, or the login's name, e-mail, dates, roles in this
     organisation and the audit entries of what it did there) and ``answers`` (a sentence,
     in the person's language, saying why answers are not included). Hashes (of each survey
     link, of the password) are left out: they cannot be read back and are of no use to anyone.
@@ -72,7 +76,11 @@ def person_export(*, person: Person, user=None) -> dict[str, Any]:
     ``user`` is whoever asked for the export, for the audit log (``None`` on the command line).
     """
     organisation = person.organisation
-    invitations = person.invitations.select_related("scan").order_by("scan__opens_on", "scan_id")
+    invitations = (
+        person.invitations.select_related("scan")
+        .prefetch_related(Prefetch("messages", queryset=Message.objects.order_by("pk")))
+        .order_by("scan__opens_on", "scan_id")
+    )
     data: dict[str, Any] = {
         "organisation": {"name": organisation.name, "slug": organisation.slug},
         "name": person.name,
@@ -86,6 +94,15 @@ def person_export(*, person: Person, user=None) -> dict[str, Any]:
                 "scan": invitation.scan.name,
                 "opens_on": invitation.scan.opens_on.isoformat(),
                 "closes_on": invitation.scan.closes_on.isoformat(),
+                "messages": [
+                    {
+                        "kind": message.kind,
+                        "state": message.state,
+                        "sent_on": message.sent_on.isoformat() if message.sent_on else None,
+                        "reason": message.reason,
+                    }
+                    for message in invitation.messages.all()
+                ],
             }
             for invitation in invitations
         ],

@@ -91,15 +91,18 @@ class Scheduler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            try:
-                enqueued = enqueue_due()
-                if enqueued:
-                    logger.info("publications enqueued for scans %s", enqueued)
-            except Exception:  # the scheduler must outlive a database hiccup
-                logger.exception("looking for due publications failed")
-            finally:
-                close_old_connections()
+            self.look()
             self.stopped.wait(self.interval)
+
+    def look(self) -> None:
+        try:
+            enqueued = enqueue_due()
+            if enqueued:
+                logger.info("publications enqueued for scans %s", enqueued)
+        except Exception:  # the scheduler must outlive a database hiccup
+            logger.exception("looking for due publications failed")
+        finally:
+            close_old_connections()
 
     def stop(self) -> None:
         self.stopped.set()

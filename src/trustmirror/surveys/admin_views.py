@@ -1,5 +1,6 @@
-"""The consultant's scan pages: create a scan, its one-time links and their CSV download, and
-the scan's own page with its settings and the actions of its life (close, extend, delete).
+"""The consultant's scan pages: create a scan, and the scan's own page with its settings, the
+delivery of its links (:mod:`trustmirror.delivery.views`) and the actions of its life (close,
+extend, delete). Nobody is ever shown a survey link here.
 
 Only organisation admins reach these pages; another organisation's scan answers 404. Every
 action is a POST (with Django's CSRF check) and leaves an audit event.
@@ -12,8 +13,6 @@ the ``scan_results`` template tag).
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,13 +20,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.delivery.page import delivery_context
 from trustmirror.orgs.access import MANAGE, organisation_or_404
 from trustmirror.orgs.models import Organisation
 from trustmirror.results.selectors import has_published
-from trustmirror.surveys.models import Invitation, Response, Scan
+from trustmirror.surveys.models import Response, Scan
 from trustmirror.surveys.scan_forms import (
     ScanCloseForm,
     ScanCreateForm,
@@ -36,14 +37,12 @@ from trustmirror.surveys.scan_forms import (
     ScanExtendForm,
 )
 from trustmirror.surveys.services import (
-    IssuedLink,
     scan_close,
     scan_create,
     scan_delete,
     scan_extend,
     scan_update,
 )
-from trustmirror.surveys.tokens import looks_like_token, token_hash
 
 
 @login_required
@@ -57,80 +56,63 @@ def scan_create_view(request: HttpRequest, org: str) -> HttpResponse:
                 None, _("Import people first: a scan invites everyone in the organisation.")
             )
         else:
-            scan, links = scan_create(organisation=organisation, **form.cleaned_data)
+            # Nobody is shown a link here: e-mail goes from the worker to each person, and
+            # letters are downloaded once from the scan's page.
+            scan = scan_create(organisation=organisation, **form.cleaned_data)
+            invitations = scan.invitations.count()
             audit_record(
                 user=request.user,
                 organisation=organisation,
                 action=AuditEvent.CREATE_SCAN,
-                target=f"scan {scan.pk}: {len(links)} invitations",
+                target=f"scan {scan.pk}: {invitations} invitations by {scan.delivery}",
             )
-            # The links are shown exactly once, in this response: only their hashes are stored.
-            return _links_page(request, scan, links, created=True)
+            messages.success(request, _created_message(scan, invitations))
+            return back_to_scan(scan)
     return render(request, "surveys/scan_create.html", {"organisation": organisation, "form": form})
 
 
-def _links_page(
-    request: HttpRequest, scan: Scan, links: list[IssuedLink], *, created: bool
-) -> HttpResponse:
-    base = request.build_absolute_uri("/").rstrip("/")
-    rows = sorted(
-        ({"person": link.person, "url": base + link.path, "token": link.token} for link in links),
-        key=lambda row: (row["person"].unit.path, row["person"].name),
-    )
-    return render(
-        request,
-        "surveys/scan_links.html",
-        {"organisation": scan.organisation, "scan": scan, "rows": rows, "created": created},
-    )
-
-
-@login_required
-@require_POST
-def scan_links_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    """Turn the links shown on the page back into a CSV download for a mail merge.
-
-    The server has no copy of the tokens: the browser posts them back from the page it was
-    shown, and each is checked against the scan's stored hashes before it is written out.
-    """
-    organisation, _roles = organisation_or_404(request.user, org, kinds=MANAGE)
-    scan = get_object_or_404(Scan, pk=scan_id, organisation=organisation)
-    tokens = [t for t in request.POST.getlist("token") if looks_like_token(t)]
-    invitations = Invitation.objects.filter(
-        scan=scan, token_hash__in=[token_hash(t) for t in tokens]
-    ).select_related("person__unit")
-    by_hash = {inv.token_hash: inv for inv in invitations}
-    base = request.build_absolute_uri("/").rstrip("/")
-    audit_record(
-        user=request.user,
-        organisation=organisation,
-        action=AuditEvent.EXPORT_LINKS,
-        target=f"scan {scan.pk}: {len(by_hash)} links",
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="trustmirror-links-scan-{scan.pk}.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["name", "email", "language", "unit", "link"])
-    for token in tokens:
-        invitation = by_hash.get(token_hash(token))
-        if invitation is None:
-            continue
-        person = invitation.person
-        writer.writerow(
-            [person.name, person.email, person.language, person.unit.path, f"{base}/s/{token}"]
+def _created_message(scan: Scan, invitations: int) -> str:
+    params = {"count": invitations, "date": date_format(scan.opens_on, "j F Y")}
+    if scan.delivery == Scan.LETTERS:
+        return (
+            ngettext(
+                "The scan is created with %(count)s invitation. Download the letter file below.",
+                "The scan is created with %(count)s invitations. Download the letter file below.",
+                invitations,
+            )
+            % params
         )
-    return response
+    if scan.phase() == Scan.OPEN:
+        return (
+            ngettext(
+                "The scan is created. Its %(count)s invitation is being sent by e-mail now.",
+                "The scan is created. Its %(count)s invitations are being sent by e-mail now.",
+                invitations,
+            )
+            % params
+        )
+    return (
+        ngettext(
+            "The scan is created. Its %(count)s invitation goes out by e-mail when the scan "
+            "opens on %(date)s.",
+            "The scan is created. Its %(count)s invitations go out by e-mail when the scan "
+            "opens on %(date)s.",
+            invitations,
+        )
+        % params
+    )
 
 
 # -- a scan's own page and its actions -----------------------------------------------------------
 
 
-def _managed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
+def managed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
+    """The scan ``scan_id`` of ``org`` for one of its admins; 404 for anyone else."""
     organisation, _roles = organisation_or_404(request.user, org, kinds=MANAGE)
     return organisation, get_object_or_404(Scan, pk=scan_id, organisation=organisation)
 
 
-def _manage_page(
+def manage_page(
     request: HttpRequest,
     scan: Scan,
     *,
@@ -138,12 +120,15 @@ def _manage_page(
     extend_form: ScanExtendForm | None = None,
     close_form: ScanCloseForm | None = None,
     delete_form: ScanDeleteForm | None = None,
+    delivery_forms: dict | None = None,
 ) -> HttpResponse:
+    """The scan's page, with the forms given (bound, with their errors) or fresh ones."""
     phase = scan.phase()
     return render(
         request,
         "surveys/scan_manage.html",
         {
+            **delivery_context(scan, **(delivery_forms or {})),
             "organisation": scan.organisation,
             "scan": scan,
             "phase": phase,
@@ -159,27 +144,27 @@ def _manage_page(
     )
 
 
-def _back_to_scan(scan: Scan) -> HttpResponse:
+def back_to_scan(scan: Scan) -> HttpResponse:
     return redirect("scans:manage", org=scan.organisation.slug, scan_id=scan.pk)
 
 
-def _refused(request: HttpRequest, scan: Scan, error: ValidationError) -> HttpResponse:
+def refused(request: HttpRequest, scan: Scan, error: ValidationError) -> HttpResponse:
     for message in error.messages:
         messages.error(request, message)
-    return _back_to_scan(scan)
+    return back_to_scan(scan)
 
 
 @login_required
 @require_GET
 def scan_manage_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    _organisation, scan = _managed_scan(request, org, scan_id)
-    return _manage_page(request, scan)
+    _organisation, scan = managed_scan(request, org, scan_id)
+    return manage_page(request, scan)
 
 
 @login_required
 @require_POST
 def scan_edit_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, scan = _managed_scan(request, org, scan_id)
+    organisation, scan = managed_scan(request, org, scan_id)
     form = ScanEditForm(request.POST, scan=scan)
     if form.is_valid():
         try:
@@ -189,7 +174,7 @@ def scan_edit_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse
         else:
             if not changes:
                 messages.info(request, _("Nothing changed."))
-                return _back_to_scan(scan)
+                return back_to_scan(scan)
             audit_record(
                 user=request.user,
                 organisation=organisation,
@@ -198,21 +183,21 @@ def scan_edit_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse
                 + ", ".join(f"{name} {old} -> {new}" for name, (old, new) in changes.items()),
             )
             messages.success(request, _("The scan's settings are saved."))
-            return _back_to_scan(scan)
-    return _manage_page(request, scan, edit_form=form)
+            return back_to_scan(scan)
+    return manage_page(request, scan, edit_form=form)
 
 
 @login_required
 @require_POST
 def scan_close_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, scan = _managed_scan(request, org, scan_id)
+    organisation, scan = managed_scan(request, org, scan_id)
     form = ScanCloseForm(request.POST, prefix="close")
     if not form.is_valid():
-        return _manage_page(request, scan, close_form=form)
+        return manage_page(request, scan, close_form=form)
     try:
         scan = scan_close(scan=scan)
     except ValidationError as error:
-        return _refused(request, scan, error)
+        return refused(request, scan, error)
     audit_record(
         user=request.user,
         organisation=organisation,
@@ -226,13 +211,13 @@ def scan_close_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespons
             "published in the background; they appear within a few minutes."
         ),
     )
-    return _back_to_scan(scan)
+    return back_to_scan(scan)
 
 
 @login_required
 @require_POST
 def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, scan = _managed_scan(request, org, scan_id)
+    organisation, scan = managed_scan(request, org, scan_id)
     form = ScanExtendForm(request.POST, scan=scan, prefix="extend")
     if form.is_valid():
         before = scan.closes_on
@@ -240,7 +225,7 @@ def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespon
             scan = scan_extend(scan=scan, closes_on=form.cleaned_data["closes_on"])
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                return _refused(request, scan, error)
+                return refused(request, scan, error)
             form.add_error(None, error)
         else:
             audit_record(
@@ -255,22 +240,22 @@ def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespon
                 _("The scan now closes on %(date)s.")
                 % {"date": date_format(scan.closes_on, "j F Y")},
             )
-            return _back_to_scan(scan)
-    return _manage_page(request, scan, extend_form=form)
+            return back_to_scan(scan)
+    return manage_page(request, scan, extend_form=form)
 
 
 @login_required
 @require_POST
 def scan_delete_view(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
-    organisation, scan = _managed_scan(request, org, scan_id)
+    organisation, scan = managed_scan(request, org, scan_id)
     form = ScanDeleteForm(request.POST, prefix="delete")
     if not form.is_valid():
-        return _manage_page(request, scan, delete_form=form)
+        return manage_page(request, scan, delete_form=form)
     pk, name = scan.pk, scan.name
     try:
         invitations = scan_delete(scan=scan)
     except ValidationError as error:
-        return _refused(request, scan, error)
+        return refused(request, scan, error)
     audit_record(
         user=request.user,
         organisation=organisation,

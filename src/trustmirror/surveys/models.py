@@ -86,6 +86,16 @@ class Scan(models.Model):
         ),
     )
 
+    # How the links reach people. By e-mail (the default) the worker sends each person their
+    # link and nobody else ever sees it; printed letters put every link in one file for the
+    # consultant, whoever holds the letters can open them (docs/privacy.md).
+    EMAIL = "email"
+    LETTERS = "letters"
+    DELIVERY_CHOICES = [(EMAIL, _("by e-mail")), (LETTERS, _("printed letters"))]
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=DELIVERY_CHOICES, default=EMAIL
+    )
+
     class Meta:
         ordering = ["-opens_on", "name"]
         constraints = [
@@ -136,7 +146,9 @@ class Invitation(models.Model):
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
     # SHA-256 of the random token; the token itself exists only in the link the person got.
-    token_hash = models.CharField(max_length=64, unique=True)
+    # None until a link is made: when the worker sends the invitation e-mail, or when the
+    # letter file is downloaded (trustmirror.delivery).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         constraints = [

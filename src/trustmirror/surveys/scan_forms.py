@@ -67,6 +67,16 @@ class ScanSettingsForm(forms.Form):
 
 
 class ScanCreateForm(ScanSettingsForm):
+    # Chosen once, at creation: by e-mail nobody sees the links; with letters the consultant
+    # holds them all (scan_create.html says so where the choice is made).
+    delivery = forms.ChoiceField(
+        label=_("How people get their link"),
+        choices=Scan.DELIVERY_CHOICES,
+        initial=Scan.EMAIL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
@@ -79,6 +89,9 @@ class ScanCreateForm(ScanSettingsForm):
     def clean_min_group_size(self):
         value = self.cleaned_data.get("min_group_size")
         return default_min_group_size() if value is None else value
+
+    def clean_delivery(self):
+        return self.cleaned_data.get("delivery") or Scan.EMAIL
 
 
 class ScanEditForm(ScanSettingsForm):

@@ -56,18 +56,23 @@ def scan_create(
     min_group_size: int | None = None,
     max_cut_dimensions: int = 1,
     interim_results: bool = False,
+    delivery: str = Scan.EMAIL,
     people: list[Person] | None = None,
-) -> tuple[Scan, list[IssuedLink]]:
-    """Create an open scan and one invitation per person.
+) -> Scan:
+    """Create an open scan and one invitation per person, with no link yet.
 
     ``max_cut_dimensions`` is how many characteristics one breakdown may combine (0 to
     :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
     keeps bands out of the responses). ``interim_results`` publishes results in steps while
     the scan is open; it needs breakdowns off.
 
-    The tokens are returned once, for the consultant to print or mail; only their hashes
-    are stored, so they can never be shown again (a lost link is reissued instead).
+    Nobody gets a link here. With ``delivery`` by e-mail every invitation gets a message to
+    send, and the worker makes each link when it sends it, from the day the scan opens
+    (:mod:`trustmirror.delivery.sending`); with printed letters the links are made when the
+    letter file is downloaded (:mod:`trustmirror.delivery.letters`).
     """
+    from trustmirror.delivery.services import invitation_messages_plan
+
     if min_group_size is None:
         min_group_size = default_min_group_size()
     if min_group_size < MIN_GROUP_SIZE_FLOOR:
@@ -80,6 +85,8 @@ def scan_create(
         # Across versions a breakdown would need to know when each answer came in, which is
         # deliberately not stored (trustmirror.results.breakdown).
         raise ValueError("interim results and breakdowns exclude each other")
+    if delivery not in (Scan.EMAIL, Scan.LETTERS):
+        raise ValueError(f"delivery must be {Scan.EMAIL!r} or {Scan.LETTERS!r}")
     scan = Scan.objects.create(
         organisation=organisation,
         name=name,
@@ -88,35 +95,53 @@ def scan_create(
         min_group_size=min_group_size,
         max_cut_dimensions=max_cut_dimensions,
         interim_results=interim_results,
+        delivery=delivery,
         status=Scan.OPEN,
     )
     if people is None:
-        people = list(organisation.people.select_related("unit"))
-    links = invitations_create(scan=scan, people=people)
-    return scan, links
-
-
-def invitations_create(*, scan: Scan, people: list[Person]) -> list[IssuedLink]:
-    links = [IssuedLink(person=person, token=new_token()) for person in people]
+        people = list(organisation.people.all())
     Invitation.objects.bulk_create(
-        [
-            Invitation(scan=scan, person=link.person, token_hash=token_hash(link.token))
-            for link in links
-        ]
+        [Invitation(scan=scan, person=person) for person in people], batch_size=2000
     )
+    if delivery == Scan.EMAIL:
+        invitation_messages_plan(scan=scan)
+    return scan
+
+
+def links_issue(*, scan: Scan, limit: int | None = None) -> list[IssuedLink]:
+    """Make a link for invitations of ``scan`` that have none yet; return them, once.
+
+    The returned tokens are the only copy anywhere: only their hashes are stored. The letter
+    file calls this a chunk (``limit``) at a time, in the order of the file (unit, name);
+    tests and the demo call it to answer as a respondent would. An invitation that already
+    has a link is never given another here, so two callers never hand out the same person.
+    """
+    pending = Invitation.objects.filter(scan=scan, token_hash__isnull=True).order_by(
+        "person__unit__path", "person__name", "pk"
+    )
+    if limit is not None:
+        pending = pending[:limit]
+    with transaction.atomic():
+        chosen = list(pending.select_related("person__unit").select_for_update(of=("self",)))
+        links = []
+        for invitation in chosen:
+            token = new_token()
+            invitation.token_hash = token_hash(token)
+            links.append(IssuedLink(person=invitation.person, token=token))
+        Invitation.objects.bulk_update(chosen, ["token_hash"], batch_size=1000)
     return links
 
 
-@transaction.atomic
 def invitation_reissue(*, invitation: Invitation) -> IssuedLink:
-    """Give a person a new link; the old one stops working.
+    """Give a person a new link; the old one stops working. Returns the token, once.
 
     A draft saved under the old link cannot be found with the new one: the draft is keyed by
-    the old token, which nobody but the respondent ever had.
+    the old token, which nobody but the respondent ever had. The worker calls this when it
+    sends a message with a link, inside the transaction that marks the message as sending.
     """
     token = new_token()
     invitation.token_hash = token_hash(token)
-    invitation.save(update_fields=["token_hash"])
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=invitation.token_hash)
     return IssuedLink(person=invitation.person, token=token)
 
 

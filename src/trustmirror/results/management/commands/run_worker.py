@@ -1,15 +1,22 @@
-"""``trustmirror worker``: the background worker (tasks) and its publication scheduler."""
+"""``trustmirror worker``: the background worker (tasks), its publication scheduler and its
+e-mail scheduler."""
 
 from __future__ import annotations
+
+import logging
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from trustmirror.delivery.sending import messages_interrupted
+from trustmirror.delivery.tasks import DeliveryScheduler
 from trustmirror.results.tasks import Scheduler
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: publishes results on schedule (and runs other tasks)."
+    help = "Run the background worker: publishes results on schedule and sends the e-mail."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,8 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="task poll interval")
 
     def handle(self, *args, schedule_every: float, interval: float, **options):
-        scheduler = Scheduler(interval=schedule_every)
-        scheduler.start()
+        # Messages a stopped worker was sending may have arrived: never send them again.
+        interrupted = messages_interrupted()
+        if interrupted:
+            logger.warning(
+                "%d message(s) were being sent when the worker stopped: reported as unknown, "
+                "not resent",
+                interrupted,
+            )
+        schedulers = [Scheduler(schedule_every), DeliveryScheduler(schedule_every)]
+        for scheduler in schedulers:
+            scheduler.start()
         try:
             call_command(
                 "db_worker",
@@ -32,4 +48,5 @@ class Command(BaseCommand):
                 verbosity=options.get("verbosity", 1),
             )
         finally:
-            scheduler.stop()
+            for scheduler in schedulers:
+                scheduler.stop()

@@ -1,0 +1,54 @@
+"""Printed letters: one mail-merge file with every person's link, made once and never again.
+
+The tokens are made while the file is written, a thousand at a time, and only their hashes
+are kept: the file is the only copy of the links. An invitation that already has a link is
+never put in a file again, so a second download has nothing to offer and is refused. If a
+download breaks off halfway, the people it did not reach still have no link, and a new
+download gives theirs (and only theirs).
+
+Whoever holds the file, or the letters printed from it, can open those people's surveys:
+this is the weaker promise the consultant accepts by choosing letters (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trustmirror.csvexport import csv_lines
+from trustmirror.surveys.models import Invitation, Scan
+from trustmirror.surveys.services import links_issue
+
+__all__ = ["CHUNK", "HEADER", "letters_file", "letters_left"]
+
+CHUNK = 1000
+HEADER = ["name", "email", "language", "unit", "link"]
+
+
+def letters_left(scan: Scan) -> int:
+    """How many invited people of ``scan`` have no link yet."""
+    return Invitation.objects.filter(scan=scan, token_hash__isnull=True).count()
+
+
+def _rows(scan: Scan, base_url: str) -> Iterator[list[str]]:
+    while True:
+        links = links_issue(scan=scan, limit=CHUNK)
+        if not links:
+            return
+        for link in links:
+            person = link.person
+            yield [
+                person.name,
+                person.email,
+                person.language,
+                person.unit.path,
+                base_url + link.path,
+            ]
+
+
+def letters_file(scan: Scan, *, base_url: str) -> Iterator[str]:
+    """The letter file of ``scan``, a line at a time: name, e-mail, language, unit, link.
+
+    Sorted by unit and name. Every cell is safe to open in a spreadsheet
+    (:func:`trustmirror.csvexport.safe_cell`).
+    """
+    return csv_lines(HEADER, _rows(scan, base_url.rstrip("/")))

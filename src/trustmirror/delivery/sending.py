@@ -1,0 +1,332 @@
+"""The worker's side: send the messages that are due, one at a time, paced, at most once each.
+
+For each message, in this order:
+
+1. **claim** it in one transaction: ``pending`` becomes ``sending``; for a message with a link
+   a new token is made, its hash stored on the invitation, and the e-mail written; commit;
+2. **hand it over** to the mail server;
+3. **record** what the server said: ``sent``, ``failed`` (refused for good, with its answer),
+   or back to ``pending`` (refused for now: nothing was delivered, so it is tried again later).
+
+A worker that dies between 1 and 3 leaves the message ``sending``. When a worker starts, it
+turns every such message into ``unknown`` (:func:`messages_interrupted`): the person may have
+it, so it is never sent again, and the admin decides. The same goes for a connection that
+breaks while a message is on its way. The token exists only in this process's memory between
+1 and 2, and in the message: it is never logged, never stored, never returned.
+
+Only one worker is meant to run (README); two would not send anyone a message twice (a claim
+is a conditional update), but each would keep its own pace.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from trustmirror.delivery.compose import compose_message
+from trustmirror.delivery.models import Message
+from trustmirror.logfilters import redact
+from trustmirror.surveys.models import Scan
+from trustmirror.surveys.services import invitation_reissue
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "Pacer",
+    "SendReport",
+    "due_messages",
+    "messages_interrupted",
+    "messages_send",
+    "worker_pacer",
+]
+
+logger = logging.getLogger(__name__)
+
+#: A message the mail server refuses for the time being (4xx) is tried this many times.
+MAX_ATTEMPTS = 3
+
+
+class Pacer:
+    """Lets at most ``per_minute`` messages through a minute, evenly spaced."""
+
+    def __init__(
+        self,
+        per_minute: int | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute = per_minute
+        self.clock, self.sleep = clock, sleep
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        if not self.per_minute:
+            return
+        now = self.clock()
+        if self.next_at > now:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + 60.0 / self.per_minute
+
+
+_worker_pacer: Pacer | None = None
+
+
+def worker_pacer() -> Pacer:
+    """The process's pacer: the rate holds across the worker's successive send tasks."""
+    global _worker_pacer
+    rate = settings.TRUSTMIRROR_EMAIL_PER_MINUTE
+    if _worker_pacer is None or _worker_pacer.per_minute != rate:
+        _worker_pacer = Pacer(rate)
+    return _worker_pacer
+
+
+def due_messages(today):
+    """Messages to send now: pending, of a scan that is open today."""
+    return Message.objects.filter(
+        state=Message.PENDING,
+        scan__status=Scan.OPEN,
+        scan__opens_on__lte=today,
+        scan__closes_on__gte=today,
+    )
+
+
+def messages_interrupted() -> int:
+    """Report every message a stopped worker left ``sending`` as ``unknown``; never resend it.
+
+    Called when a worker starts, before it sends anything.
+    """
+    return Message.objects.filter(state=Message.SENDING).update(state=Message.UNKNOWN)
+
+
+@dataclass
+class SendReport:
+    """What one run of :func:`messages_send` did: counts only, never an address or a token."""
+
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retry: int = 0
+    # Why the run ended before the messages due or the time ran out ("" when it did not).
+    stopped: str = ""
+    out_of_time: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "retry": self.retry,
+            "stopped": self.stopped,
+        }
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    state: str  # SENT, FAILED, UNKNOWN or PENDING (try again later)
+    reason: str = ""
+    # The connection cannot be trusted any more, or every message would meet the same fate.
+    stop: bool = False
+    # A refusal that is not about this recipient (our sender address): not counted as a try.
+    counts: bool = True
+
+
+@dataclass
+class _Run:
+    today: object
+    scan: Scan | None = None
+    skip: set[int] = field(default_factory=set)
+
+    def due(self):
+        due = due_messages(self.today)
+        return due if self.scan is None else due.filter(scan=self.scan)
+
+
+def _reason(code: int | None, text: bytes | str | None) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    words = " ".join(f"{code or ''} {text or ''}".split())
+    # A server that quotes the message back must not put a link into the admin's page.
+    return redact(words)[:300]
+
+
+def _describe(error: BaseException) -> str:
+    return redact(f"{type(error).__name__}: {error}")[:300]
+
+
+def _refused(code: int, text, *, about_recipient: bool = True) -> _Outcome:
+    if code >= 500 and about_recipient:
+        return _Outcome(Message.FAILED, _reason(code, text))
+    return _Outcome(
+        Message.PENDING, _reason(code, text), stop=not about_recipient, counts=about_recipient
+    )
+
+
+def _hand_over(connection, email) -> _Outcome:
+    try:
+        sent = connection.send_messages([email])
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()))
+        return _refused(code, text)
+    except smtplib.SMTPSenderRefused as error:
+        # Our own address was refused: not this person's fault, and every other message
+        # would meet the same; wait and try again later.
+        return _refused(error.smtp_code, error.smtp_error, about_recipient=False)
+    except smtplib.SMTPDataError as error:
+        return _refused(error.smtp_code, error.smtp_error)
+    except Exception as error:
+        # Disconnected, timed out, anything else: the message may have arrived.
+        return _Outcome(Message.UNKNOWN, _describe(error), stop=True)
+    if sent != 1:
+        return _Outcome(Message.UNKNOWN, "", stop=True)
+    return _Outcome(Message.SENT)
+
+
+def _record(message: Message, outcome: _Outcome, today) -> None:
+    rows = Message.objects.filter(pk=message.pk, state__in=(Message.SENDING, Message.UNKNOWN))
+    if outcome.state == Message.SENT:
+        rows.update(state=Message.SENT, sent_on=today, reason="")
+    elif outcome.state == Message.PENDING:
+        attempts = message.attempts + (1 if outcome.counts else 0)
+        final = attempts >= MAX_ATTEMPTS
+        rows.update(
+            state=Message.FAILED if final else Message.PENDING,
+            attempts=attempts,
+            reason=outcome.reason,
+        )
+    else:
+        rows.update(state=outcome.state, reason=outcome.reason)
+
+
+class _ComposeFailed(Exception):
+    pass
+
+
+def _claim(run: _Run):
+    """Claim the next due message and write its e-mail; None when nothing is due."""
+    # New links first (someone is waiting for one), then in the order they were queued.
+    order = Case(
+        When(kind=Message.NEW_LINK, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    while True:
+        candidate = (
+            run.due()
+            .exclude(pk__in=run.skip)
+            .select_related("invitation__person", "invitation__scan__organisation")
+            .order_by(order, "pk")
+            .first()
+        )
+        if candidate is None:
+            return None
+        try:
+            with transaction.atomic():
+                claimed = Message.objects.filter(pk=candidate.pk, state=Message.PENDING).update(
+                    state=Message.SENDING
+                )
+                if not claimed:  # another worker took it
+                    continue
+                token = None
+                if candidate.kind in Message.WITH_LINK:
+                    token = invitation_reissue(invitation=candidate.invitation).token
+                try:
+                    email = compose_message(candidate, token=token)
+                    email.message()  # render it now: a broken message is never "sending"
+                except Exception as error:
+                    raise _ComposeFailed(_describe(error)) from error
+        except _ComposeFailed as failure:
+            logger.error("message %s could not be written: %s", candidate.pk, failure)
+            Message.objects.filter(pk=candidate.pk, state=Message.PENDING).update(
+                state=Message.FAILED, reason=str(failure)[:300]
+            )
+            continue
+        return candidate, email
+
+
+def _connection_alive(connection) -> bool:
+    """An SMTP connection that still answers (a server drops idle ones): checked before a
+    message is claimed, so that a dead connection is not mistaken for a lost message."""
+    if not isinstance(connection, SMTPBackend) or connection.connection is None:
+        return True
+    try:
+        return connection.connection.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def messages_send(
+    *,
+    connection=None,
+    pacer: Pacer | None = None,
+    seconds: float | None = None,
+    today=None,
+    scan: Scan | None = None,
+) -> SendReport:
+    """Send due messages until none is due or ``seconds`` have passed; return what happened.
+
+    ``connection`` is an e-mail backend (the configured one by default); ``pacer`` spaces
+    the messages (the worker's: ``TRUSTMIRROR_EMAIL_PER_MINUTE``); ``scan`` limits the run
+    to one scan's messages (the demo's seed).
+    """
+    run = _Run(today=today or timezone.localdate(), scan=scan)
+    report = SendReport()
+    if not run.due().exists():
+        return report
+    deadline = None if seconds is None else time.monotonic() + seconds
+    connection = connection or get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as error:
+        report.stopped = _describe(error)
+        logger.warning("could not connect to the mail server: %s", report.stopped)
+        return report
+    try:
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                report.out_of_time = True
+                break
+            if pacer is not None:
+                pacer.wait()
+            if not _connection_alive(connection):
+                connection.close()
+                try:
+                    connection.open()
+                except Exception as error:
+                    report.stopped = _describe(error)
+                    logger.warning("lost the mail server: %s", report.stopped)
+                    break
+            claimed = _claim(run)
+            if claimed is None:
+                break
+            message, email = claimed
+            outcome = _hand_over(connection, email)
+            del email  # the only other place the token was
+            _record(message, outcome, run.today)
+            if outcome.state == Message.SENT:
+                report.sent += 1
+            elif outcome.state == Message.FAILED:
+                report.failed += 1
+            elif outcome.state == Message.UNKNOWN:
+                report.unknown += 1
+            else:
+                report.retry += 1
+                run.skip.add(message.pk)
+            if outcome.stop:
+                report.stopped = outcome.reason or outcome.state
+                logger.warning("sending stopped: %s", report.stopped)
+                break
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection must not hide what happened
+            logger.debug("closing the mail connection failed", exc_info=True)
+    return report
