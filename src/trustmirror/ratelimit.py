@@ -55,7 +55,8 @@ def _bucket(request: HttpRequest) -> str | None:
     return None
 
 
-def _client(request: HttpRequest) -> str:
+def client_key(request: HttpRequest) -> str:
+    """The client a limit counts for: its address, an IPv6 client by its /64 block."""
     address = client_address(request)
     try:
         parsed = ipaddress.ip_address(address)
@@ -104,7 +105,7 @@ class RateLimitMiddleware:
         if not _failed(bucket, response):
             return response
         limit, window = _limits()[bucket]
-        if failure_count(f"tm-rl:{bucket}:{_client(request)}", window) <= limit:
+        if failure_count(f"tm-rl:{bucket}:{client_key(request)}", window) <= limit:
             return response
         refused = render(request, "ratelimited.html", status=429)
         refused["Retry-After"] = str(window)
