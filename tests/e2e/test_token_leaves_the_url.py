@@ -65,18 +65,19 @@ def assert_token_only_in_the_link(recorders, token: str, link: str) -> None:
 def test_after_the_link_no_request_carries_the_token(chromium_browser, live_server, acme):
     from trustmirror.instrument import load_instrument
     from trustmirror.surveys.models import Response
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     instrument = load_instrument()
     pages = instrument.pages
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Autumn trust scan",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=14),
         min_group_size=5,
     )
+    links = links_issue(scan=scan)
     token = next(link.token for link in links if link.person.name == "Ann")
     link = f"{live_server.url}/s/{token}"
 
@@ -149,13 +150,14 @@ def test_a_second_link_in_the_same_browser(chromium_browser, live_server, acme):
     """The link opened last wins; a tab of the first survey then saves nothing into it."""
     from trustmirror.instrument import load_instrument
     from trustmirror.surveys.models import Response
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     instrument = load_instrument()
     today = timezone.localdate()
     dates = {"opens_on": today - dt.timedelta(days=1), "closes_on": today + dt.timedelta(days=9)}
-    autumn, autumn_links = scan_create(organisation=acme.org, name="Autumn", **dates)
-    spring, spring_links = scan_create(organisation=acme.org, name="Spring", **dates)
+    autumn = scan_create(organisation=acme.org, name="Autumn", **dates)
+    spring = scan_create(organisation=acme.org, name="Spring", **dates)
+    autumn_links, spring_links = links_issue(scan=autumn), links_issue(scan=spring)
     first = next(link.token for link in autumn_links if link.person.name == "Ann")
     second = next(link.token for link in spring_links if link.person.name == "Ann")
 

@@ -49,7 +49,7 @@ def support(publish):
             )
     admin = get_user_model().objects.create_user("carla", password="x" * 20)
     Role.objects.create(user=admin, organisation=org, kind=Role.ADMIN)
-    scan, _links = scan_create(
+    scan = scan_create(
         organisation=org,
         name="Winter",
         opens_on=dt.date(2026, 1, 5),

@@ -185,14 +185,15 @@ import datetime as dt
 from django.utils import timezone
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Person
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 org = Organisation.objects.create(name="Log Co", slug="logco")
 team = ensure_unit(org, "Ops/Team A", {})[0]
 Person.objects.create(organisation=org, name="P", email="p@log.test", language="en", unit=team)
 today = timezone.localdate()
-scan, links = scan_create(organisation=org, name="Open scan",
-                          opens_on=today - dt.timedelta(days=1),
-                          closes_on=today + dt.timedelta(days=9))
+scan = scan_create(organisation=org, name="Open scan",
+                   opens_on=today - dt.timedelta(days=1),
+                   closes_on=today + dt.timedelta(days=9))
+links = links_issue(scan=scan)
 print(links[0].token)
 """
 

@@ -1,7 +1,7 @@
 """No page may stay in a shared computer's cache (security review L4).
 
 Every kind of page a person could leave behind on a shared computer, signed in and out:
-the survey (a draft shows filled in), results, the dashboard, the links CSV, error pages.
+the survey (a draft shows filled in), results, the dashboard, the letter file, error pages.
 Personas from tests/conftest.py: Carla (consultant), Dana (lead of Team North).
 """
 
@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 
 from trustmirror.instrument import load_instrument
-from trustmirror.surveys.models import Response
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.models import Response, Scan
+from trustmirror.surveys.services import links_issue, scan_create
 
 
 def _no_store(response) -> None:
@@ -25,19 +25,20 @@ def _no_store(response) -> None:
 
 @pytest.fixture
 def links(acme):
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Cache",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
     )
+    links = links_issue(scan=scan)
     return scan, links
 
 
 @pytest.fixture
 def scan(acme, publish):
     """A closed scan with six answers from Team North, published."""
-    scan, _ = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Published",
         opens_on=dt.date(2026, 1, 1),
@@ -98,12 +99,18 @@ def test_dashboard_and_import_are_not_stored(client, acme):
         _no_store(response)
 
 
-def test_the_links_csv_is_not_stored(client, acme, links):
-    scan, invitations = links
+def test_the_letter_file_is_not_stored(client, acme):
+    scan = scan_create(
+        organisation=acme.org,
+        name="On paper",
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2099, 1, 1),
+        delivery=Scan.LETTERS,
+    )
     client.force_login(acme.carla)
     response = client.post(
-        reverse("scans:links", kwargs={"org": "acme", "scan_id": scan.pk}),
-        {"token": [link.token for link in invitations]},
+        reverse("scans:letters", kwargs={"org": "acme", "scan_id": scan.pk}),
+        {"letters-confirm": "on"},
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

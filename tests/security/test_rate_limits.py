@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from trustmirror.proxies import client_address
 from trustmirror.ratelimit import RateLimitMiddleware
-from trustmirror.surveys.services import scan_create
+from trustmirror.surveys.services import links_issue, scan_create
 
 PASSWORD = "correct-horse-battery"
 PROXY = "10.0.0.2"  # the reverse proxy every request comes through
@@ -60,12 +60,13 @@ def redis_cache(settings):
 def _link(acme) -> str:
     import datetime as dt
 
-    _scan, links = scan_create(
+    _scan = scan_create(
         organisation=acme.org,
         name="Limits",
         opens_on=dt.date(2026, 1, 1),
         closes_on=dt.date(2099, 1, 1),
     )
+    links = links_issue(scan=_scan)
     return "/s/" + links[0].token
 
 

@@ -169,16 +169,17 @@ def test_error_summary_focus_and_phone_tab_order(chromium_browser, live_server, 
     """Accessibility review, items 4 and 9: after a failed POST focus is on the error summary,
     which leads to the question; on a phone Tab follows the page actions as they are shown."""
     from trustmirror.instrument import load_instrument
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
     instrument = load_instrument()
     today = timezone.localdate()
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=acme.org,
         name="Autumn",
         opens_on=today - dt.timedelta(days=1),
         closes_on=today + dt.timedelta(days=9),
     )
+    links = links_issue(scan=scan)
     token = next(link.token for link in links if link.person.name == "Ann")
     phone = chromium_browser.new_context(locale="en-GB", viewport=PHONE, has_touch=True)
     try:

@@ -252,14 +252,15 @@ def test_a_reissued_link_ends_the_session_of_the_old_one(client, survey, ann):
 @pytest.fixture
 def second_scan(survey):
     """Another open scan of Acme, so Ann has a second link."""
-    from trustmirror.surveys.services import scan_create
+    from trustmirror.surveys.services import links_issue, scan_create
 
-    scan, links = scan_create(
+    scan = scan_create(
         organisation=survey.acme.org,
         name="Spring pulse",
         opens_on=survey.scan.opens_on,
         closes_on=survey.scan.closes_on,
     )
+    links = links_issue(scan=scan)
     return scan, {link.person.name: link.token for link in links}
 
 
