@@ -43,7 +43,7 @@ class RequestBodyLimitMiddleware:
 class NoStoreMiddleware:
     """No page is kept by a browser or a proxy: every response says ``Cache-Control: no-store``.
 
-    A survey draft shown filled in, a team's results, the links CSV: whatever a page held
+    A survey draft shown filled in, a team's results, the letter file: whatever a page held
     would otherwise stay in the cache of a shared computer for the next person to open from
     the history (threat model: "colleague"). Static files are answered before this
     middleware (WhiteNoise) and stay cacheable. All pages rather than a list of them, so a
