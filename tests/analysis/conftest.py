@@ -114,3 +114,10 @@ def lq2002() -> tuple[Path, dict]:
     """The multilevel lq2002 CSV (as a path, for the CLI) and multilevel's results on it."""
     csv, expected = reference_files("multilevel_lq2002.csv", "multilevel_lq2002.json")
     return csv, json.loads(expected.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def hs1939() -> tuple[pd.DataFrame, dict]:
+    """lavaan's HolzingerSwineford1939 (two schools) and lavaan's invariance fits on it."""
+    csv, expected = reference_files("lavaan_hs1939.csv", "lavaan_hs1939_invariance.json")
+    return pd.read_csv(csv), json.loads(expected.read_text(encoding="utf-8"))
