@@ -198,3 +198,37 @@ def test_package_does_not_import_django():
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# -- metadata added after publication (it must not change the meaning: see
+# test_frozen_versions.py) ------------------------------------------------------------------
+
+
+def test_polarity_fear_is_worse_and_control_and_propensity_neutral(scan):
+    not_better = {c.id: c.polarity for c in scan.constructs if c.polarity != "higher_better"}
+    assert not_better == {"fear": "higher_worse", "control": "neutral", "propensity": "neutral"}
+
+
+def test_referents(scan):
+    referents = {item.id: item.referent for item in scan.items.values()}
+    for construct_id in ("leader_ability", "leader_benevolence", "leader_integrity"):
+        assert {referents[i.id] for i in scan.construct(construct_id).items} == {"manager"}
+    assert {referents[i] for i in ("vre1", "vre2", "vdi1", "vdi2")} == {"team"}
+    assert {referents[i] for i in ("vre3", "vre4", "vdi3", "vdi4")} == {"manager"}
+    assert {referents[i.id] for i in scan.construct("propensity").items} == {"people"}
+    # Items with a bare "hier" are tagged with the widest reading.
+    bare_here = ("saf3", "saf4", "pow3", "rel1", "per3", "col3", "inn1", "inn3")
+    assert {referents[i] for i in bare_here} == {"organisation"}
+
+
+def test_sensitive_items_are_those_the_review_names(scan):
+    sensitive = {item.id for item in scan.items.values() if item.sensitive}
+    assert sensitive == {"sta1", "sta2", "fea2", "vdi3", "vdi4", "psy2"}
+    assert scan.sensitive_min_group_size == 10
+
+
+def test_one_form_of_a_quarter_of_an_hour(scan):
+    assert list(scan.forms) == ["full"]
+    assert scan.minutes == 15
+    assert all(page.intro is None for page in scan.pages)
+    assert not any(construct.comparable for construct in scan.constructs)

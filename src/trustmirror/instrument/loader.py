@@ -17,8 +17,12 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from trustmirror.instrument.model import (
+    FULL_FORM,
     LANGUAGES,
+    POLARITIES,
+    REFERENTS,
     Construct,
+    Form,
     Group,
     Instrument,
     InstrumentError,
@@ -27,6 +31,7 @@ from trustmirror.instrument.model import (
     Page,
     Text,
 )
+from trustmirror.privacy.policy import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = ["available_instruments", "load_instrument", "load_instrument_file"]
 
@@ -49,8 +54,9 @@ _TOP_REQUIRED = (
     "constructs",
     "items",
     "pages",
+    "minutes",
 )
-_TOP_OPTIONAL = ("open_questions",)
+_TOP_OPTIONAL = ("open_questions", "sensitive_min_group_size", "forms")
 
 
 def load_instrument(instrument_id: str = "trustscan", version: str = "1") -> Instrument:
@@ -139,6 +145,7 @@ class _Reader:
         self.keys(data, where, _TOP_REQUIRED, _TOP_OPTIONAL)
         instrument_id = self.ident(data, "id", where)
         version = self.string(data, "version", where)
+        minutes = self.positive(data, "minutes", where)
         scale_points = self.integer(data, "scale_points", where)
         if scale_points < 2:
             raise self.error(where, f"scale_points must be at least 2, got {scale_points}")
@@ -173,6 +180,10 @@ class _Reader:
         for construct in constructs:
             if not construct.items:
                 raise self.error(f"construct {construct.id!r}", "has no items")
+        for group in groups:
+            if not any(construct.group == group.id for construct in constructs):
+                raise self.error(f"group {group.id!r}", "has no constructs")
+        sensitive_min_group_size = self.sensitive_min_group_size(data, items)
 
         open_questions = [
             self.open_question(entry, at)
@@ -191,11 +202,22 @@ class _Reader:
         self.unique(pages, "page")
         self.check_placement(pages, items, open_questions)
 
+        name = self.text(data, "name", where)
+        intro = self.text(data, "intro", where)
+        forms = {
+            FULL_FORM: Form(id=FULL_FORM, label=name, minutes=minutes, pages=pages, intro=intro)
+        }
+        for form_id, entry in self.form_entries(data):
+            forms[form_id] = self.form(form_id, entry, intro, items, open_questions)
+
+        # Last, because it reads another file: this file's own mistakes are reported first.
+        self.check_comparable(instrument_id, version, scale_points, dont_know, constructs)
+
         return Instrument(
             id=instrument_id,
             version=version,
-            name=self.text(data, "name", where),
-            intro=self.text(data, "intro", where),
+            name=name,
+            intro=intro,
             scale_points=scale_points,
             dont_know=dont_know,
             scale_labels=self.scale_labels(data, where, scale_points),
@@ -205,8 +227,34 @@ class _Reader:
             open_questions=open_questions,
             pages=pages,
             items={item.id: item for item in items},
+            minutes=minutes,
+            forms=forms,
+            sensitive_min_group_size=sensitive_min_group_size,
             source=self.source,
         )
+
+    def sensitive_min_group_size(self, data: dict[str, Any], items: list[Item]) -> int | None:
+        """The higher threshold for sensitive items: required with them, and only with them."""
+        where = "instrument"
+        sensitive = [item.id for item in items if item.sensitive]
+        if "sensitive_min_group_size" not in data:
+            if sensitive:
+                raise self.error(
+                    where,
+                    f"item {sensitive[0]!r} is sensitive, so the file must state "
+                    "sensitive_min_group_size",
+                )
+            return None
+        size = self.integer(data, "sensitive_min_group_size", where)
+        if size <= DEFAULT_MIN_GROUP_SIZE:
+            raise self.error(
+                where,
+                f"sensitive_min_group_size must be greater than the default minimum group "
+                f"size of {DEFAULT_MIN_GROUP_SIZE}, got {size}",
+            )
+        if not sensitive:
+            raise self.error(where, "sensitive_min_group_size is set, but no item is sensitive")
+        return size
 
     # -- the parts ------------------------------------------------------------------------
 
@@ -221,23 +269,24 @@ class _Reader:
         )
 
     def item(self, entry: dict[str, Any], where: str) -> Item:
-        self.keys(entry, where, ("id", "construct", "text"), ("reverse",))
+        self.keys(entry, where, ("id", "construct", "text", "referent"), ("reverse", "sensitive"))
         item_id = self.ident(entry, "id", where)
         where = f"item {item_id!r}"
-        reverse = entry.get("reverse", False)
-        if not isinstance(reverse, bool):
-            raise self.error(where, f"reverse must be true or false, got {reverse!r}")
         return Item(
             id=item_id,
             construct=self.ident(entry, "construct", where),
             text=self.text(entry, "text", where),
-            reverse=reverse,
+            referent=self.choice(entry, "referent", where, REFERENTS),
+            reverse=self.boolean(entry, "reverse", where),
+            sensitive=self.boolean(entry, "sensitive", where),
         )
 
     def construct(
         self, entry: dict[str, Any], where: str, group_ids: set[str], items: list[Item]
     ) -> Construct:
-        self.keys(entry, where, ("id", "group", "label", "explanation"))
+        self.keys(
+            entry, where, ("id", "group", "label", "explanation", "polarity"), ("comparable",)
+        )
         construct_id = self.ident(entry, "id", where)
         where = f"construct {construct_id!r}"
         group_id = self.ident(entry, "group", where)
@@ -249,7 +298,72 @@ class _Reader:
             label=self.text(entry, "label", where),
             explanation=self.text(entry, "explanation", where),
             items=[item for item in items if item.construct == construct_id],
+            polarity=self.choice(entry, "polarity", where, POLARITIES),
+            comparable=self.comparable(entry, where),
         )
+
+    def comparable(self, entry: dict[str, Any], where: str) -> dict[str, str]:
+        value = entry.get("comparable", {})
+        if not isinstance(value, dict):
+            raise self.error(
+                where,
+                "comparable must be a table from an earlier version to a construct id, "
+                f'e.g. comparable = {{ "1" = "psych_safety" }}, got {value!r}',
+            )
+        for version in value:
+            self.ident(value, version, f"{where}: comparable")
+        return dict(value)
+
+    def check_comparable(
+        self,
+        instrument_id: str,
+        version: str,
+        scale_points: int,
+        dont_know: int,
+        constructs: list[Construct],
+    ) -> None:
+        """A construct marked comparable has exactly the items of the earlier construct.
+
+        Change between two scans is only meaningful when both asked the same questions in the
+        same words and scored them the same way, so the claim is checked against the earlier
+        version's packaged file rather than trusted.
+        """
+        for construct in constructs:
+            where = f"construct {construct.id!r}"
+            for earlier_version, earlier_id in construct.comparable.items():
+                claim = f"comparable with version {earlier_version!r} construct {earlier_id!r}"
+                own_order, earlier_order = _version_order(version), _version_order(earlier_version)
+                if own_order is None or earlier_order is None:
+                    raise self.error(
+                        where,
+                        f"{claim}: versions must be numbers such as '1' or '2.1' to be ordered "
+                        f"(this version is {version!r})",
+                    )
+                if earlier_order >= own_order:
+                    raise self.error(
+                        where,
+                        f"{claim}: version {earlier_version!r} is not earlier than {version!r}",
+                    )
+                try:
+                    earlier = _load_packaged(instrument_id, earlier_version)
+                except InstrumentError as exc:
+                    raise self.error(where, f"{claim}: cannot load that version: {exc}") from exc
+                if (earlier.scale_points, earlier.dont_know) != (scale_points, dont_know):
+                    raise self.error(
+                        where,
+                        f"{claim}: the answer scales differ (scale_points {earlier.scale_points}"
+                        f" and dont_know {earlier.dont_know} there, {scale_points} and "
+                        f"{dont_know} here)",
+                    )
+                try:
+                    theirs = earlier.construct(earlier_id)
+                except KeyError:
+                    raise self.error(
+                        where, f"{claim}: version {earlier_version!r} has no such construct"
+                    ) from None
+                difference = _first_difference(construct.items, theirs.items, earlier_version)
+                if difference:
+                    raise self.error(where, f"{claim}, but {difference}")
 
     def open_question(self, entry: dict[str, Any], where: str) -> OpenQuestion:
         self.keys(entry, where, ("id", "text"))
@@ -258,10 +372,10 @@ class _Reader:
             id=question_id, text=self.text(entry, "text", f"open question {question_id!r}")
         )
 
-    def page(self, entry: dict[str, Any], where: str) -> Page:
-        self.keys(entry, where, ("id", "title"), ("items", "open_questions"))
-        page_id = self.ident(entry, "id", where)
-        where = f"page {page_id!r}"
+    def page(self, entry: dict[str, Any], where: str, prefix: str = "") -> Page:
+        self.keys(entry, f"{prefix}{where}", ("id", "title"), ("items", "open_questions", "intro"))
+        page_id = self.ident(entry, "id", f"{prefix}{where}")
+        where = f"{prefix}page {page_id!r}"
         item_ids = self.id_list(entry, "items", where)
         question_ids = self.id_list(entry, "open_questions", where)
         if not item_ids and not question_ids:
@@ -271,6 +385,69 @@ class _Reader:
             title=self.text(entry, "title", where),
             item_ids=item_ids,
             open_question_ids=question_ids,
+            intro=self.text(entry, "intro", where) if "intro" in entry else None,
+        )
+
+    def form_entries(self, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Return ``(form_id, table)`` for each ``[forms.<id>]`` table, in file order."""
+        forms = data.get("forms", {})
+        if not isinstance(forms, dict):
+            raise self.error("instrument", "forms must be a table of forms ([forms.<id>])")
+        result = []
+        for form_id, entry in forms.items():
+            if not _ID.match(form_id):
+                raise self.error(
+                    f"form {form_id!r}",
+                    "id must be lower case letters, digits and _, starting with a letter",
+                )
+            if form_id == FULL_FORM:
+                raise self.error(
+                    f"form {form_id!r}",
+                    "the full form is the file's [[pages]]; it cannot be declared again",
+                )
+            result.append((form_id, self.table(entry, f"form {form_id!r}")))
+        return result
+
+    def form(
+        self,
+        form_id: str,
+        entry: dict[str, Any],
+        intro: Text,
+        items: list[Item],
+        open_questions: list[OpenQuestion],
+    ) -> Form:
+        """A shorter form: some of the items, each asked at most once, on its own pages."""
+        where = f"form {form_id!r}"
+        self.keys(entry, where, ("label", "minutes", "pages"), ("intro",))
+        pages = [
+            self.page(page, at, prefix=f"{where}: ")
+            for at, page in self.entries(entry, "pages", "page", required=True, where=where)
+        ]
+        self.unique(pages, "page", prefix=f"{where}: ")
+        for kind, attribute, known in (
+            ("item", "item_ids", {item.id for item in items}),
+            ("open question", "open_question_ids", {q.id for q in open_questions}),
+        ):
+            placed: dict[str, str] = {}
+            for page in pages:
+                for asked_id in getattr(page, attribute):
+                    if asked_id not in known:
+                        raise self.error(
+                            f"{where}: page {page.id!r}", f"unknown {kind} {asked_id!r}"
+                        )
+                    if asked_id in placed:
+                        raise self.error(
+                            f"{where}: {kind} {asked_id!r}",
+                            f"is on page {placed[asked_id]!r} and again on page {page.id!r}; "
+                            "a form asks it at most once",
+                        )
+                    placed[asked_id] = page.id
+        return Form(
+            id=form_id,
+            label=self.text(entry, "label", where),
+            minutes=self.positive(entry, "minutes", where),
+            pages=pages,
+            intro=self.text(entry, "intro", where) if "intro" in entry else intro,
         )
 
     def check_placement(
@@ -321,14 +498,20 @@ class _Reader:
     # -- small checks ---------------------------------------------------------------------
 
     def entries(
-        self, data: dict[str, Any], key: str, kind: str, *, required: bool = False
+        self,
+        data: dict[str, Any],
+        key: str,
+        kind: str,
+        *,
+        required: bool = False,
+        where: str = "instrument",
     ) -> list[tuple[str, dict[str, Any]]]:
         """Return ``(where, table)`` for each entry of an array of tables."""
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
-            raise self.error("instrument", f"{key} must be an array of tables ([[{key}]])")
+            raise self.error(where, f"{key} must be an array of tables ([[{key}]])")
         if required and not value:
-            raise self.error("instrument", f"needs at least one {kind}")
+            raise self.error(where, f"needs at least one {kind}")
         return [(self.name(kind, number, entry), entry) for number, entry in enumerate(value, 1)]
 
     @staticmethod
@@ -358,11 +541,11 @@ class _Reader:
         if missing:
             raise self.error(where, f"missing key {_names(missing)}")
 
-    def unique(self, parts: list[Any], kind: str) -> None:
+    def unique(self, parts: list[Any], kind: str, prefix: str = "") -> None:
         seen: set[str] = set()
         for part in parts:
             if part.id in seen:
-                raise self.error(f"{kind} {part.id!r}", f"duplicate {kind} id")
+                raise self.error(f"{prefix}{kind} {part.id!r}", f"duplicate {kind} id")
             seen.add(part.id)
 
     def table(self, value: Any, where: str) -> dict[str, Any]:
@@ -392,6 +575,27 @@ class _Reader:
             raise self.error(where, f"{key} must be a whole number, got {value!r}")
         return value
 
+    def positive(self, table: Mapping[str, Any], key: str, where: str) -> int:
+        value = self.integer(table, key, where)
+        if value < 1:
+            raise self.error(where, f"{key} must be at least 1, got {value}")
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str) -> bool:
+        """An optional true/false key that defaults to false."""
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            raise self.error(where, f"{key} must be true or false, got {value!r}")
+        return value
+
+    def choice(
+        self, table: Mapping[str, Any], key: str, where: str, allowed: tuple[str, ...]
+    ) -> str:
+        value = table[key]
+        if value not in allowed:
+            raise self.error(where, f"{key} must be one of {_names(allowed)}, got {value!r}")
+        return value
+
     def text(self, table: Mapping[str, Any], key: str, where: str) -> Text:
         value = table[key]
         if not isinstance(value, dict):
@@ -411,3 +615,41 @@ class _Reader:
 
 def _names(keys: Iterable[str]) -> str:
     return ", ".join(repr(key) for key in keys)
+
+
+def _version_order(version: str) -> tuple[int, ...] | None:
+    """``"2.1"`` -> ``(2, 1)``; ``None`` when the version is not made of numbers."""
+    parts = version.split(".")
+    if not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def _first_difference(ours: list[Item], theirs: list[Item], version: str) -> str | None:
+    """Describe the first way two constructs' items differ, or return ``None``.
+
+    Items are matched by id; their order within the construct does not matter.
+    """
+    by_id = {item.id: item for item in ours}
+    for earlier in theirs:
+        item = by_id.get(earlier.id)
+        if item is None:
+            return f"version {version!r}'s item {earlier.id!r} is missing here"
+        for language in LANGUAGES:
+            if item.text[language] != earlier.text[language]:
+                return (
+                    f"item {item.id!r} has a different text.{language} "
+                    f"(here {item.text[language]!r}, in version {version!r} "
+                    f"{earlier.text[language]!r})"
+                )
+        if item.key != earlier.key:
+            return (
+                f"item {item.id!r} is keyed differently (reverse = "
+                f"{str(item.reverse).lower()} here, {str(earlier.reverse).lower()} in version "
+                f"{version!r})"
+            )
+    earlier_ids = {item.id for item in theirs}
+    for item in ours:
+        if item.id not in earlier_ids:
+            return f"item {item.id!r} is not in version {version!r}'s construct"
+    return None

@@ -1,4 +1,4 @@
-"""The parts of a questionnaire: groups, constructs, items, open questions and pages.
+"""The parts of a questionnaire: groups, constructs, items, open questions, pages and forms.
 
 All classes are frozen dataclasses. Their lists and dicts are plain Python containers so that
 they work directly with pandas, JSON and templates; treat them as read-only, because
@@ -7,11 +7,17 @@ they work directly with pandas, JSON and templates; treat them as read-only, bec
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 __all__ = [
+    "FULL_FORM",
     "LANGUAGES",
+    "POLARITIES",
+    "REFERENTS",
     "Construct",
+    "Form",
     "Group",
     "Instrument",
     "InstrumentError",
@@ -23,6 +29,18 @@ __all__ = [
 
 #: Every user-facing text of an instrument exists in exactly these languages.
 LANGUAGES: tuple[str, ...] = ("nl", "en")
+
+#: What a higher construct score means: better, worse, or neither (an amount, e.g. of
+#: control, or a trait such as propensity, that is read rather than judged).
+POLARITIES: tuple[str, ...] = ("higher_better", "higher_worse", "neutral")
+
+#: Whom or what an item asks the respondent to judge: the own team, the own (direct)
+#: manager, the organisation (including senior management and other teams), the respondent
+#: themself, or people in general.
+REFERENTS: tuple[str, ...] = ("team", "manager", "organisation", "self", "people")
+
+#: The id of the form every instrument has: all items, on the file's ``[[pages]]``.
+FULL_FORM = "full"
 
 #: A user-facing text per language, e.g. ``{"nl": "Angst", "en": "Fear"}``.
 Text = dict[str, str]
@@ -41,12 +59,17 @@ class Item:
     """One statement that respondents rate on the agreement scale.
 
     ``reverse`` items are worded against their construct; scoring turns their answers around.
+    ``referent`` is one of :data:`REFERENTS`. A ``sensitive`` item could expose a person in a
+    small group: its distribution is never shown, only its mean, and only for groups of at
+    least :attr:`Instrument.sensitive_min_group_size`.
     """
 
     id: str
     construct: str
     text: Text
+    referent: str
     reverse: bool = False
+    sensitive: bool = False
 
     @property
     def key(self) -> int:
@@ -56,13 +79,22 @@ class Item:
 
 @dataclass(frozen=True)
 class Construct:
-    """What a set of items measures, e.g. a theme or the manager's integrity."""
+    """What a set of items measures, e.g. a theme or the manager's integrity.
+
+    ``polarity`` is one of :data:`POLARITIES`. ``comparable`` maps an earlier version of the
+    same instrument to the construct of that version with exactly the same items (ids, texts
+    in every language, keys), e.g. ``{"1": "org_trust"}``: only then may change between a
+    scan of that version and one of this version be shown for this construct. The loader
+    checks the claim against the earlier version's file.
+    """
 
     id: str
     group: str
     label: Text
     explanation: Text
     items: list[Item]
+    polarity: str
+    comparable: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,12 +116,45 @@ class OpenQuestion:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the survey: the items and open questions on it, in order."""
+    """One page of the survey: the items and open questions on it, in order.
+
+    ``intro`` (or ``None``) is shown above the page's questions; it names whom the statements
+    are about, e.g. "These statements are about your team: the people you work with every
+    day."
+    """
 
     id: str
     title: Text
     item_ids: list[str]
     open_question_ids: list[str]
+    intro: Text | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way of asking a version: its pages, expected duration and start-page text.
+
+    Every instrument has the form ``"full"`` (all items, the file's ``[[pages]]``, labelled
+    with the instrument's name and introduced by its ``intro``); a file may add shorter forms
+    such as ``"pulse"`` that ask some of the same items, scored on the same constructs with
+    the same keys. ``minutes`` is the expected time to answer, shown on the start page.
+    """
+
+    id: str
+    label: Text
+    minutes: int
+    pages: list[Page]
+    intro: Text
+
+    @property
+    def item_ids(self) -> list[str]:
+        """The ids of the items this form asks, in the order asked."""
+        return [item_id for page in self.pages for item_id in page.item_ids]
+
+    @property
+    def open_question_ids(self) -> list[str]:
+        """The ids of the open questions this form asks, in the order asked."""
+        return [question_id for page in self.pages for question_id in page.open_question_ids]
 
 
 @dataclass(frozen=True)
@@ -98,7 +163,10 @@ class Instrument:
 
     Answers are stored as ``1..scale_points`` (1 = strongly disagree); ``dont_know``
     (0) is the stored value for "don't know / not applicable" and counts as missing.
-    ``groups``, ``constructs`` and ``items`` keep the order of the file.
+    ``groups``, ``constructs`` and ``items`` keep the order of the file. ``pages`` are the
+    pages of the full form; ``forms`` holds every form, ``"full"`` first. ``minutes`` is the
+    expected time for the full form. ``sensitive_min_group_size`` is ``None`` when no item is
+    sensitive.
     """
 
     id: str
@@ -114,8 +182,24 @@ class Instrument:
     open_questions: list[OpenQuestion]
     pages: list[Page]
     items: dict[str, Item]
+    minutes: int
+    forms: dict[str, Form]
+    sensitive_min_group_size: int | None = None
     #: Where the instrument was read from; used in messages, not in comparisons.
     source: str = field(default="", compare=False)
+
+    def form(self, form_id: str) -> Form:
+        """Return the form with this id (``"full"`` always exists); ``KeyError`` if none."""
+        try:
+            return self.forms[form_id]
+        except KeyError:
+            raise KeyError(
+                f"instrument {self.id} v{self.version} has no form {form_id!r}"
+            ) from None
+
+    def polarity(self, construct_id: str) -> str:
+        """Return the polarity of a construct: one of :data:`POLARITIES`."""
+        return self.construct(construct_id).polarity
 
     def construct(self, construct_id: str) -> Construct:
         """Return the construct with this id; raise ``KeyError`` if there is none."""
@@ -140,13 +224,60 @@ class Instrument:
         """The constructs of group ``"theme"``, in file order."""
         return self.constructs_in("theme")
 
-    def scoring_keys(self) -> dict[str, dict[str, int]]:
+    def scoring_keys(self, form_id: str | None = None) -> dict[str, dict[str, int]]:
         """Return ``{construct_id: {item_id: +1 or -1}}`` for every construct.
 
         ``-1`` marks a reverse-keyed item. The result is a fresh dict on every call, in the
-        shape ``trustmirror.analysis.scoring.scale_scores`` expects.
+        shape ``trustmirror.analysis.scoring.scale_scores`` expects. With ``form_id``, only
+        the items that form asks are kept, and constructs it does not ask are left out.
         """
-        return {
-            construct.id: {item.id: item.key for item in construct.items}
+        asked = None if form_id is None else set(self.form(form_id).item_ids)
+        keys = {
+            construct.id: {
+                item.id: item.key for item in construct.items if asked is None or item.id in asked
+            }
             for construct in self.constructs
         }
+        return {construct_id: items for construct_id, items in keys.items() if items}
+
+    def fingerprint(self) -> str:
+        """Return a SHA-256 hex digest of everything that gives this version's answers meaning.
+
+        The digest covers the instrument id and version, ``scale_points``, the scale labels
+        in every language, the ``dont_know`` value, and for every item its id, construct,
+        texts in every language and key (+1 or -1). It leaves out what only describes or
+        presents the answers: names, explanations, labels of groups and constructs, page
+        layout and intros, forms (so pulse membership), open questions, polarity, referents
+        and sensitivity. Those may be improved in a published version; the fingerprint may
+        not change, which ``tests/instrument/test_frozen_versions.py`` holds.
+
+        The canonical serialisation is JSON with sorted keys, no insignificant whitespace and
+        text as written in the file (UTF-8, not escaped, not normalised), items sorted by id::
+
+            {"dont_know": 0, "id": "trustscan",
+             "items": [{"construct": ..., "id": ..., "key": 1, "text": {"en": ..., "nl": ...}},
+                       ...],
+             "scale_labels": {"en": [...], "nl": [...]}, "scale_points": 5, "version": "1"}
+        """
+        canonical = {
+            "id": self.id,
+            "version": self.version,
+            "scale_points": self.scale_points,
+            "scale_labels": {
+                language: list(labels) for language, labels in self.scale_labels.items()
+            },
+            "dont_know": self.dont_know,
+            "items": [
+                {
+                    "id": item.id,
+                    "construct": item.construct,
+                    "text": dict(item.text),
+                    "key": item.key,
+                }
+                for item in sorted(self.items.values(), key=lambda item: item.id)
+            ],
+        }
+        serialised = json.dumps(
+            canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return hashlib.sha256(serialised.encode("utf-8")).hexdigest()
