@@ -131,7 +131,7 @@ def test_north_change_matches_scipy_welch_and_hedges_g(client, acme, scan, instr
     change = response.context["change"]
     assert change.previous == spring and change.k == K and change.shown
     page = html.unescape(change_section(response.content.decode()))
-    compared = 0
+    compared, tones = 0, {}
     for construct in instrument.constructs:
         one = change.get(construct.id)
         before = independent_scores(before_answers, construct).dropna().to_numpy()
@@ -157,9 +157,37 @@ def test_north_change_matches_scipy_welch_and_hedges_g(client, acme, scan, instr
         row = next(cells for name, cells in ROW.findall(page) if name == label)
         assert expected in re.sub(r"<[^>]+>", "", row), (label, row)
         assert f"{round(one.hedges_g, 2):.2f}".replace("-", "\u2212") in row  # one minus sign
+        # Colour follows the instrument's polarity: none for unclear changes and for neutral
+        # constructs (the amount of control), reversed where higher is worse (fear).
+        rose = low > 0
+        tone = (
+            "none"
+            if low <= 0 <= high or construct.polarity == "neutral"
+            else ("better" if rose != (construct.polarity == "higher_worse") else "worse")
+        )
+        assert f'class="change-{tone}"' in row, (label, tone, row)
+        tones[construct.polarity] = tones.get(construct.polarity, 0) + 1
     assert compared >= 6
+    assert {"higher_better", "neutral"} <= set(tones)
     assert 'id="change"' in response.content.decode() and "Change since Spring 2026" in page
     assert "<svg" in page and ' style="' not in page  # the arrow chart, CSP-clean
+
+
+@pytest.mark.parametrize(
+    ("construct", "direction", "tone"),
+    [
+        ("fear", "higher", "worse"),
+        ("fear", "lower", "better"),
+        ("control", "higher", "none"),
+        ("control", "lower", "none"),
+        ("psych_safety", "higher", "better"),
+        ("psych_safety", "unclear", "none"),
+    ],
+)
+def test_the_colour_of_a_change_follows_the_files_polarity(instrument, construct, direction, tone):
+    from trustmirror.results.wording import change_tone
+
+    assert change_tone(direction, instrument.construct(construct).polarity) == tone
 
 
 def test_the_overview_shows_the_organisations_change_per_theme(client, acme, scan, instrument):

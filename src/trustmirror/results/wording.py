@@ -199,11 +199,16 @@ def change_verdict(direction: str, size: str | None) -> str:
     return _("no clear change")
 
 
-def change_tone(direction: str, higher_is_worse: bool) -> str:
-    """``better``, ``worse`` or ``none``: colour only repeats what the words say."""
-    if direction not in ("higher", "lower"):
+def change_tone(direction: str, polarity: str) -> str:
+    """``better``, ``worse`` or ``none``: colour only repeats what the words say.
+
+    ``polarity`` is the construct's, from the instrument file: for a ``neutral`` construct
+    (the amount of control, the tendency to trust) neither direction is better in itself,
+    so a change gets no colour.
+    """
+    if direction not in ("higher", "lower") or polarity == "neutral":
         return "none"
-    return "better" if (direction == "higher") != higher_is_worse else "worse"
+    return "better" if (direction == "higher") != (polarity == "higher_worse") else "worse"
 
 
 def interval_text(low: float, high: float) -> str:

@@ -31,7 +31,7 @@ class ConstructLine:
     explanation: str
     unit: ScaleStat | None
     organisation: ScaleStat | None
-    higher_is_worse: bool
+    polarity: str  # the instrument's: higher_better, higher_worse or neutral
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,6 @@ class ChangeLine:
     tone: str = ""
 
 
-# Constructs where a higher score is the less favourable outcome (scored so by design).
-# The instrument file will say this itself (Trust Scan v2); v1 knows only fear.
-HIGHER_IS_WORSE = frozenset({"fear"})
-
-
 def analysed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
     """The organisation and scan of a page for analysts; 404 for everyone else."""
     organisation, _roles = organisation_or_404(request.user, org, kinds=ANALYSE)
@@ -78,7 +73,7 @@ def lines(
             explanation=c.explanation[lang],
             unit=group.stat(c.id) if group is not None else None,
             organisation=org.stat(c.id) if org is not None else None,
-            higher_is_worse=c.id in HIGHER_IS_WORSE,
+            polarity=c.polarity,
         )
         for c in constructs
     ]
@@ -127,7 +122,7 @@ def change_lines(group: Group, constructs: Sequence[Construct], lang: str) -> li
                     else ""
                 ),
                 verdict=wording.change_verdict(one.direction, one.size),
-                tone=wording.change_tone(one.direction, construct.id in HIGHER_IS_WORSE),
+                tone=wording.change_tone(one.direction, construct.polarity),
             )
         )
     return out
