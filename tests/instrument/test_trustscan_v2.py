@@ -575,3 +575,20 @@ def test_control_explanations_say_complement_or_crowd_out(scan):
     for part in (scan.group("control"), scan.construct("control")):
         assert "aanvullen of" in part.explanation["nl"]
         assert "complement trust or crowd it out" in part.explanation["en"]
+
+
+def test_change_across_versions_pairs_only_constructs_with_the_same_items():
+    from trustmirror.instrument import load_instrument
+
+    v1, v2 = load_instrument("trustscan", "1"), load_instrument("trustscan", "2")
+    pairs = v2.comparable_constructs("trustscan", "1")
+    assert pairs and set(pairs) < {c.id for c in v2.constructs}
+    for here, there in pairs.items():
+        mine = {(i.id, i.text["nl"], i.text["en"], i.key) for i in v2.construct(here).items}
+        theirs = {(i.id, i.text["nl"], i.text["en"], i.key) for i in v1.construct(there).items}
+        assert mine == theirs, here
+    # Changed items, no pair: the v2 theme "safety_security" is not v1's.
+    assert "safety_security" not in pairs
+    assert v2.comparable_constructs("trustscan", "2") == {c.id: c.id for c in v2.constructs}
+    assert v1.comparable_constructs("trustscan", "1")["fear"] == "fear"
+    assert v2.comparable_constructs("otherscan", "1") == {}

@@ -445,3 +445,70 @@ def test_the_demo_returns_team_clearly_dropped_on_safety(client, db, tmp_path):
     assert "clearly lower" in line.verdict
     assert change.get("fear").direction == "higher"
     assert line.tone == "worse"
+
+
+def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(
+    client, acme, scan, instrument, publish
+):
+    """Autumn asked Trust Scan v1, November asks v2: a change is shown only for the scales the
+    v2 file marks comparable (the same items), and computed from those items in both."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.results.keys import unit_key
+    from trustmirror.results.models import Publication, PublishedGroup
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import scan_create
+
+    v2 = load_instrument("trustscan", "2")
+    winter = scan_create(
+        organisation=acme.org,
+        name="Winter 2026",
+        opens_on=dt.date(2026, 11, 2),
+        closes_on=dt.date(2026, 11, 20),
+        min_group_size=K,
+        instrument_version="2",
+    )
+    rng = np.random.default_rng(11)
+    for _ in range(6):
+        Response.objects.create(
+            scan=winter,
+            unit=acme.north,
+            resume_key=secrets.token_hex(32),
+            answers=random_answers(rng, list(v2.items)),
+            submitted=True,
+        )
+    publish(winter)
+    client.force_login(acme.dana)
+    response = client.get(unit_url(winter, acme.north))
+    change = response.context["change"]
+    assert change.previous == scan and change.versions == ("1", "2")
+    page = html.unescape(change_section(response.content.decode()))
+    assert "The questionnaire changed between the two scans (version 1, now version 2)" in page
+
+    pairs = v2.comparable_constructs("trustscan", "1")
+    autumn = Publication.objects.filter(
+        scan=scan, track=Publication.RESULTS, status=Publication.PUBLISHED
+    ).latest("version")
+    autumn_north = PublishedGroup.objects.get(publication=autumn, key=unit_key(acme.north.pk))
+    before_answers, after_answers = answers_of(scan, acme.north), answers_of(winter, acme.north)
+    compared = 0
+    for construct in v2.constructs:
+        one = change.get(construct.id)
+        if construct.id not in pairs:
+            assert one is None, construct.id
+            continue
+        before = independent_scores(before_answers, instrument.construct(pairs[construct.id]))
+        after = independent_scores(after_answers, construct)
+        before, after = before.dropna().to_numpy(), after.dropna().to_numpy()
+        if min(len(before), len(after)) < K:
+            continue
+        compared += 1
+        if pairs[construct.id] not in autumn_north.stats:
+            assert one is None, construct.id  # not published in autumn: nothing to compare
+            continue
+        assert one is not None, construct.id
+        assert one.before.n == len(before) and one.after.n == len(after)
+        assert one.difference == pytest.approx(after.mean() - before.mean(), abs=STORED)
+    assert compared >= 3
+    # A theme's questions changed: its row says so instead of a number.
+    row = next(cells for name, cells in ROW.findall(page) if name == v2.themes[0].label["en"])
+    assert "not compared: the questions of this scale changed" in row

@@ -197,6 +197,24 @@ class Instrument:
                 f"instrument {self.id} v{self.version} has no form {form_id!r}"
             ) from None
 
+    def comparable_constructs(self, instrument_id: str, version: str) -> dict[str, str]:
+        """Which constructs of this instrument may be compared with a scan of another version.
+
+        Returns ``{construct id here: construct id there}``: every construct when both are the
+        same version of the same instrument; across versions of one instrument only the
+        constructs whose file marks them ``comparable`` with ``version`` (the same items);
+        nothing for another instrument. Change between scans is shown only for these.
+        """
+        if instrument_id != self.id:
+            return {}
+        if str(version) == self.version:
+            return {construct.id: construct.id for construct in self.constructs}
+        return {
+            construct.id: construct.comparable[str(version)]
+            for construct in self.constructs
+            if str(version) in construct.comparable
+        }
+
     def polarity(self, construct_id: str) -> str:
         """Return the polarity of a construct: one of :data:`POLARITIES`."""
         return self.construct(construct_id).polarity

@@ -594,17 +594,21 @@ class _Builder:
             previous_rows[group.key] = (published, {**published, **basis}, bool(basis))
         strict = Policy(max(self.policy.k, before.k))
         keyed = self.instrument.scoring_keys()
+        # Across versions of the instrument only constructs with the same items compare.
+        same = self.instrument.comparable_constructs(
+            before.instrument_id, before.instrument_version
+        )
         for key, row in rows.items():
             if key not in previous_rows or not row["shown"]:
                 continue
             published, old, withheld_then = previous_rows[key]
             withheld = withheld_then or row["n"] is None
             pairs = [
-                (c, old[c], new)
+                (c, old[same[c]], new)
                 for c, new in row["stats"].items()
-                if c in old
-                and old[c]["n"] is not None
-                and strict.change_allowed(old[c]["n"], new["n"])
+                if same.get(c) in old
+                and old[same[c]]["n"] is not None
+                and strict.change_allowed(old[same[c]]["n"], new["n"])
                 and (not withheld or len(keyed[c]) * self.policy.k >= 10**MEAN_DIGITS)
             ]
             if not pairs:
@@ -621,7 +625,7 @@ class _Builder:
                 pairs, frame.itertuples(index=False), strict=True
             ):
                 change = {
-                    "before": published[construct],
+                    "before": published[same[construct]],
                     "after": new_stat,
                     "difference": float(values.difference),
                     "ci_low": _finite(values.ci_low),

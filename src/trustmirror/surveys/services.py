@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Organisation, Person
 from trustmirror.privacy import (
     K_CHANGE_BELOW_FLOOR,
@@ -58,8 +59,13 @@ def scan_create(
     interim_results: bool = False,
     delivery: str = Scan.EMAIL,
     people: list[Person] | None = None,
+    instrument_version: str = "1",
 ) -> Scan:
     """Create an open scan and one invitation per person, with no link yet.
+
+    ``instrument_version`` is the Trust Scan version the scan asks, for good: answers are
+    stored against its items (an unknown version raises
+    :class:`~trustmirror.instrument.InstrumentError`, a ``ValueError``).
 
     ``max_cut_dimensions`` is how many characteristics one breakdown may combine (0 to
     :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
@@ -85,6 +91,7 @@ def scan_create(
         # Across versions a breakdown would need to know when each answer came in, which is
         # deliberately not stored (trustmirror.results.breakdown).
         raise ValueError("interim results and breakdowns exclude each other")
+    load_instrument("trustscan", instrument_version)  # refuses a version that does not exist
     if delivery not in (Scan.EMAIL, Scan.LETTERS):
         raise ValueError(f"delivery must be {Scan.EMAIL!r} or {Scan.LETTERS!r}")
     scan = Scan.objects.create(
@@ -97,6 +104,7 @@ def scan_create(
         interim_results=interim_results,
         delivery=delivery,
         status=Scan.OPEN,
+        instrument_version=instrument_version,
     )
     if people is None:
         people = list(organisation.people.all())

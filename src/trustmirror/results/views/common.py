@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -54,6 +54,8 @@ class ChangeLine:
     hedges_g: str = ""
     verdict: str = ""
     tone: str = ""
+    # The questions of this measure changed between the two instrument versions.
+    measure_changed: bool = False
 
 
 def analysed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organisation, Scan]:
@@ -94,12 +96,22 @@ def construct_groups(
     ]
 
 
-def change_lines(group: Group, constructs: Sequence[Construct], lang: str) -> list[ChangeLine]:
+def change_lines(
+    group: Group,
+    constructs: Sequence[Construct],
+    lang: str,
+    comparable: Container[str] | None = None,
+) -> list[ChangeLine]:
+    """``comparable``: the constructs measured with the same items in both scans (all when
+    None); the others say that the measure changed instead of why a number is hidden."""
     out = []
     for construct in constructs:
         one = group.change(construct.id)
         if one is None:
-            out.append(ChangeLine(label=construct.label[lang], change=None))
+            changed = comparable is not None and construct.id not in comparable
+            out.append(
+                ChangeLine(label=construct.label[lang], change=None, measure_changed=changed)
+            )
             continue
         before, after = wording.number(one.before.mean), wording.number(one.after.mean)
         out.append(
@@ -135,10 +147,19 @@ class GroupChange:
     previous: Scan
     k: int
     group: Group
+    #: Constructs measured with the same items in both scans (see
+    #: :meth:`~trustmirror.instrument.Instrument.comparable_constructs`).
+    comparable: frozenset[str] = frozenset()
+    #: The instrument versions of the previous scan and of this one, when they differ.
+    versions: tuple[str, str] | None = None
 
     @property
     def shown(self) -> bool:
         return self.group.shown and bool(self.group.raw_changes)
+
+    @property
+    def nothing_comparable(self) -> bool:
+        return self.versions is not None and not self.comparable
 
     def get(self, construct_id: str) -> ConstructChange | None:
         return self.group.change(construct_id)
@@ -151,15 +172,27 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
         return {}
     themes = results.instrument.themes
     others = results.other_constructs()
-    change = GroupChange(previous, max(results.k, previous.min_group_size), group)
+    instrument = results.instrument
+    comparable = frozenset(
+        instrument.comparable_constructs(previous.instrument_id, previous.instrument_version)
+    )
+    versions = (
+        None
+        if (previous.instrument_id, previous.instrument_version)
+        == (instrument.id, instrument.version)
+        else (previous.instrument_version, instrument.version)
+    )
+    change = GroupChange(
+        previous, max(results.k, previous.min_group_size), group, comparable, versions
+    )
     context = {"change": change}
     if change.shown:
         from trustmirror.results import figures
 
         context.update(
             {
-                "change_theme_lines": change_lines(group, themes, lang),
-                "change_other_lines": change_lines(group, others, lang),
+                "change_theme_lines": change_lines(group, themes, lang, comparable),
+                "change_other_lines": change_lines(group, others, lang, comparable),
                 "change_chart": figures.change_figure(results, group, themes),
             }
         )
