@@ -40,25 +40,6 @@ def scan():
     return load_instrument("trustscan", "1")
 
 
-def all_texts(scan):
-    """Yield (where, {language: text}) for every user-facing text of the instrument."""
-    yield "name", scan.name
-    yield "intro", scan.intro
-    yield "dont_know_label", scan.dont_know_label
-    for group in scan.groups:
-        yield f"group {group.id} label", group.label
-        yield f"group {group.id} explanation", group.explanation
-    for construct in scan.constructs:
-        yield f"construct {construct.id} label", construct.label
-        yield f"construct {construct.id} explanation", construct.explanation
-    for item in scan.items.values():
-        yield f"item {item.id}", item.text
-    for question in scan.open_questions:
-        yield f"open question {question.id}", question.text
-    for page in scan.pages:
-        yield f"page {page.id}", page.title
-
-
 def test_identity_and_answer_scale(scan):
     """Five points from 'strongly disagree' (1) to 'strongly agree' (5); 0 is don't know."""
     assert (scan.id, scan.version) == ("trustscan", "1")
@@ -99,7 +80,7 @@ def test_items_dict_holds_exactly_the_items_of_the_constructs(scan):
             assert scan.items[item.id] is item
 
 
-def test_every_text_exists_in_both_languages_and_is_translated(scan):
+def test_every_text_exists_in_both_languages_and_is_translated(scan, all_texts):
     """A Dutch text copied into the English slot (or the reverse) is a forgotten translation."""
     for where, text in all_texts(scan):
         assert set(text) == set(LANGUAGES), where

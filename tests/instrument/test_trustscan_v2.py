@@ -503,28 +503,7 @@ def test_pulse_is_shorter_and_ends_with_the_same_open_questions(scan, pulse):
 # -- texts --------------------------------------------------------------------------------
 
 
-def all_texts(scan):
-    yield "name", scan.name
-    yield "intro", scan.intro
-    for group in scan.groups:
-        yield f"group {group.id}", group.label
-        yield f"group {group.id} explanation", group.explanation
-    for construct in scan.constructs:
-        yield f"construct {construct.id}", construct.label
-        yield f"construct {construct.id} explanation", construct.explanation
-    for item in scan.items.values():
-        yield f"item {item.id}", item.text
-    for question in scan.open_questions:
-        yield f"open question {question.id}", question.text
-    for form in scan.forms.values():
-        yield f"form {form.id}", form.label
-        yield f"form {form.id} intro", form.intro
-        for page in form.pages:
-            yield f"form {form.id} page {page.id}", page.title
-            yield f"form {form.id} page {page.id} intro", page.intro
-
-
-def test_every_text_is_translated(scan):
+def test_every_text_is_translated(scan, all_texts):
     for where, text in all_texts(scan):
         assert set(text) == set(LANGUAGES), where
         assert all(text[language].strip() == text[language] != "" for language in LANGUAGES)
