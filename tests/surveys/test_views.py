@@ -394,6 +394,49 @@ def test_page_renders_questions_scale_and_progress(client, survey, ann, instrume
     assert 'name="lang" value="nl"' in html
 
 
+def test_a_v2_scan_asks_its_own_pages_and_names_whom_each_page_is_about(client, survey):
+    """A scan keeps the version it was created with: a Trust Scan v2 scan shows v2's pages,
+    each page's referent, and the midpoint "Neither agree nor disagree"; answers are stored
+    against v2's items."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import links_issue, scan_create
+
+    v2 = load_instrument("trustscan", "2")
+    scan = scan_create(
+        organisation=survey.acme.org,
+        name="Trust scan v2",
+        opens_on=survey.scan.opens_on,
+        closes_on=survey.scan.closes_on,
+        instrument_version="2",
+    )
+    token = next(link.token for link in links_issue(scan=scan) if link.person.name == "Ann")
+    open_link(client, token)
+    with_intro = [n for n, page in enumerate(v2.pages, start=1) if page.intro and page.item_ids]
+    assert with_intro
+    for number in (1, with_intro[-1]):
+        html = client.get(page_url(number)).content.decode()
+        page = v2.pages[number - 1]
+        assert f"Page {number} of {len(v2.pages)}" in html
+        assert page.title["en"] in html and "Neither agree nor disagree" in html
+        if page.intro:
+            assert f'<p class="page-intro" id="page-intro">{page.intro["en"]}</p>' in html
+    first = v2.pages[0].item_ids
+    response = post_page(client, token, 1, dict.fromkeys(first, 4), go="next")
+    assert response.status_code == 302
+    stored = Response.objects.get(scan=scan)
+    assert stored.answers == dict.fromkeys(first, 4)
+    assert set(first) <= set(v2.items) and not set(first) & {"saf1", "pow1"}  # v2's own items
+
+    # A page of open questions only does not explain the answer scale.
+    last = client.get(page_url(len(v2.pages))).content.decode()
+    assert not v2.pages[-1].item_ids and "scale-explain" not in last
+
+    # The v1 scan's pages name no referent of their own.
+    open_link(client, survey.tokens["Ann"])
+    assert 'id="page-intro"' not in client.get(page_url(1)).content.decode()
+
+
 def test_saving_a_page_moves_on_and_stores_the_answers(client, survey, ann, instrument):
     answers = all_of_page(instrument, 1, 4)
     response = post_page(client, ann, 1, answers, language="en", go="next")

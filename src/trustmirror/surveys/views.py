@@ -319,6 +319,8 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
             "guard": form_guard(token),
             "page": page,
             "page_title": page.title[language],
+            # Whom the page's statements are about (Trust Scan v2 names it on each page).
+            "page_intro": page.intro[language] if page.intro else "",
             "page_number": page_number,
             "page_count": page_count,
             "is_last": page_number == page_count,
