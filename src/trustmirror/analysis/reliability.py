@@ -258,8 +258,11 @@ def alpha(
     colsum = cov.sum(axis=0)
     diag = np.diag(cov)
     rest = total - 2.0 * colsum + diag
-    r_drop = (colsum - diag) / np.sqrt(diag * rest)
-    std_r = cor.sum(axis=0) / math.sqrt(cor.sum())
+    # An item (or the rest of the scale) without variance has no item-rest correlation: NaN,
+    # quietly, as psych reports it, instead of a warning from 0/0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_drop = (colsum - diag) / np.sqrt(diag * rest)
+        std_r = cor.sum(axis=0) / math.sqrt(cor.sum())
 
     # Alpha of a single remaining item is undefined, so a two-item scale gets NaN here.
     drop = np.full((k, 5), np.nan)
@@ -498,8 +501,11 @@ def _minres_one_factor(cor: np.ndarray) -> tuple[np.ndarray, bool]:
 
 def _alpha_parts(cov: np.ndarray, cor: np.ndarray) -> tuple[float, float, float, float, float]:
     k = cov.shape[0]
-    raw = k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
-    std = k / (k - 1) * (1.0 - k / cor.sum())
+    # Items that all lack variance (everyone gave the same answers) make these 0/0: NaN or
+    # infinite, which the callers report as "cannot be computed", without a warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = k / (k - 1) * (1.0 - np.trace(cov) / cov.sum())
+        std = k / (k - 1) * (1.0 - k / cor.sum())
     off = cor[np.tril_indices(k, -1)]
     avg_r = (cor.sum() - k) / (k * (k - 1))
     var_r = float(np.var(off, ddof=1)) if off.size > 1 else math.nan
