@@ -420,6 +420,8 @@ class Pages:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.samples: dict[tuple[str, str], list[tuple[float, int]]] = {}
+        # The machine's 1-minute load average at each poll while sending, per round.
+        self.load: dict[str, list[float]] = {}
 
     def get(self, name: str, path: str, phase: str) -> bytes:
         status, content, elapsed = self.client.request(path)
@@ -448,6 +450,8 @@ def wait_for_messages(
             elif now - last_change > stall:
                 raise SystemExit(f"{label}: no message for {stall:.0f} s at {status['total']}")
             if now >= next_poll:
+                load = float(Path("/proc/loadavg").read_text().split()[0])
+                pages.load.setdefault(label, []).append(load)
                 for name, path in page_paths.items():
                     pages.get(name, path, "while sending")
                 next_poll = time.monotonic() + 5
@@ -711,6 +715,11 @@ def report(args, teams, figures, invitations, reminders, created, letters, lette
     sending("reminders", reminders, reminders["posted"])
     print(f"| reminder: the POST until the redirect | {fmt_s(reminders['post'])} |")
     print(f"| scan with letters: form POST until the redirect | {fmt_s(letters_created)} |")
+    for label, loads in pages.load.items():
+        print(
+            f"| {label}: load average (1 min) while sending, mean / max | "
+            f"{statistics.mean(loads):.1f} / {max(loads):.1f} |"
+        )
     print(f"| letter file: first byte | {fmt_s(letters['first_byte'])} |")
     print(f"| letter file: last byte | {fmt_s(letters['last_byte'])} |")
     print(f"| letter file: size | {letters['bytes'] / 2**20:.1f} MiB |")
