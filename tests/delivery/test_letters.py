@@ -200,3 +200,18 @@ def test_the_file_works_up_to_the_import_limit(client, acme):
     assert len(links) == 1 + MAX_ROWS  # every link different (and the header's "link")
     assert not Invitation.objects.filter(scan=scan, token_hash__isnull=True).exists()
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_links_are_stored_as_hashes_on_the_chosen_invitations_only(acme):
+    from trustmirror.surveys.services import links_issue
+
+    scan = _letter_scan(acme.org)
+    links = links_issue(scan=scan, limit=4)
+    assert len(links) == 4
+    for link in links:
+        invitation = invitation_for_token(link.token)
+        assert invitation.scan == scan and invitation.person == link.person
+    assert Invitation.objects.filter(scan=scan, token_hash__isnull=True).count() == 10
+    rest = links_issue(scan=scan)
+    assert len(rest) == 10 and not {link.person for link in rest} & {x.person for x in links}
+    assert not Invitation.objects.filter(scan=scan, token_hash__isnull=True).exists()
