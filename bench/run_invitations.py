@@ -9,7 +9,8 @@ Usage (from the repository root)::
 Everything goes through the code paths a user's action takes, over HTTP where a user would
 use HTTP, against ``trustmirror serve`` (gunicorn, two web workers) and ``trustmirror worker``
 on a fresh database (SQLite in a temporary data directory, or a new database on the
-PostgreSQL server at ``TRUSTMIRROR_BENCH_POSTGRES_URL``, default 127.0.0.1:5432, dropped
+PostgreSQL server at ``TRUSTMIRROR_BENCH_POSTGRES_URL``, default 127.0.0.1:5432, named
+``TRUSTMIRROR_BENCH_DATABASE_PREFIX`` (``trustmirror_bench_``) and a random suffix, dropped
 afterwards):
 
 1. An admin imports ``--people`` (50,000, the import limit) people in ``--teams`` (2,500)
@@ -30,7 +31,8 @@ afterwards):
    and a second download must be refused.
 
 The CSV, the databases, the logs and the letter file live in the temporary data directory or
-in memory only; nothing is written into the repository.
+in memory only, and the directory is removed at the end (``--keep`` keeps it, with the logs of
+the server, the worker and the SMTP server); nothing is written into the repository.
 """
 
 from __future__ import annotations
