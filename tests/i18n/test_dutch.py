@@ -304,7 +304,14 @@ def test_privacy_page_in_dutch(client, db):
     _assert_reads(
         html,
         # "…%%" in the catalogue must come out as a single percent sign.
-        ["Privacy: wie ziet wat", "Je rechten", "128 bits", "anoniem", 'ten minste …%"'],
+        [
+            "Privacy: wie ziet wat",
+            "Je rechten",
+            "128 bits",
+            "anoniem",
+            'ten minste …%"',
+            "krijgt je browser er een cookie voor in de plaats",
+        ],
         ["who sees what", "Your rights", "Honest limits", "anonymous", "%%"],
     )
 
