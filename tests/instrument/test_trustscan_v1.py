@@ -1,6 +1,5 @@
 """The packaged Trust Scan v1 matches the decisions in docs/dev/HELPERS-BRIEF.md."""
 
-import re
 import subprocess
 import sys
 from importlib import resources
@@ -78,33 +77,6 @@ def test_items_dict_holds_exactly_the_items_of_the_constructs(scan):
         for item in construct.items:
             assert item.construct == construct.id
             assert scan.items[item.id] is item
-
-
-def test_every_text_exists_in_both_languages_and_is_translated(scan, all_texts):
-    """A Dutch text copied into the English slot (or the reverse) is a forgotten translation."""
-    for where, text in all_texts(scan):
-        assert set(text) == set(LANGUAGES), where
-        assert all(text[language].strip() == text[language] != "" for language in LANGUAGES)
-        assert text["nl"] != text["en"], where
-
-
-def test_items_are_short_complete_statements(scan):
-    for item in scan.items.values():
-        for language in LANGUAGES:
-            text = item.text[language]
-            assert len(text) <= 100, (item.id, language)
-            assert text.endswith("."), (item.id, language)
-
-
-def test_item_ids_are_short(scan):
-    assert all(re.fullmatch(r"[a-z]{3}\d", item_id) for item_id in scan.items)
-
-
-def test_explanations_are_one_to_three_sentences(scan):
-    for part in [*scan.groups, *scan.constructs]:
-        for language in LANGUAGES:
-            sentences = re.findall(r"[.!?](?:\s|$)", part.explanation[language])
-            assert 1 <= len(sentences) <= 3, (part.id, language)
 
 
 def test_psych_safety_has_reverse_keyed_items(scan):

@@ -503,30 +503,11 @@ def test_pulse_is_shorter_and_ends_with_the_same_open_questions(scan, pulse):
 # -- texts --------------------------------------------------------------------------------
 
 
-def test_every_text_is_translated(scan, all_texts):
-    for where, text in all_texts(scan):
-        assert set(text) == set(LANGUAGES), where
-        assert all(text[language].strip() == text[language] != "" for language in LANGUAGES)
-        assert text["nl"] != text["en"], where
-
-
-def test_items_are_short_complete_statements(scan):
+def test_items_are_one_sentence_each(scan):
+    """Stricter than v1 (see test_every_version.py): one idea, one sentence."""
     for item in scan.items.values():
         for language in LANGUAGES:
-            assert len(item.text[language]) <= 100, (item.id, language)
-            assert item.text[language].endswith("."), (item.id, language)
-            assert item.text[language].count(".") == 1, (item.id, language)  # one sentence
-
-
-def test_item_ids_are_short(scan):
-    assert all(re.fullmatch(r"[a-z]{3}\d", item_id) for item_id in scan.items)
-
-
-def test_explanations_are_one_to_three_sentences(scan):
-    for part in [*scan.groups, *scan.constructs]:
-        for language in LANGUAGES:
-            sentences = re.findall(r"[.!?](?:\s|$)", part.explanation[language])
-            assert 1 <= len(sentences) <= 3, (part.id, language)
+            assert item.text[language].count(".") == 1, (item.id, language)
 
 
 OVERCLAIMS = {
