@@ -424,24 +424,9 @@ class _Reader:
             for at, page in self.entries(entry, "pages", "page", required=True, where=where)
         ]
         self.unique(pages, "page", prefix=f"{where}: ")
-        for kind, attribute, known in (
-            ("item", "item_ids", {item.id for item in items}),
-            ("open question", "open_question_ids", {q.id for q in open_questions}),
-        ):
-            placed: dict[str, str] = {}
-            for page in pages:
-                for asked_id in getattr(page, attribute):
-                    if asked_id not in known:
-                        raise self.error(
-                            f"{where}: page {page.id!r}", f"unknown {kind} {asked_id!r}"
-                        )
-                    if asked_id in placed:
-                        raise self.error(
-                            f"{where}: {kind} {asked_id!r}",
-                            f"is on page {placed[asked_id]!r} and again on page {page.id!r}; "
-                            "a form asks it at most once",
-                        )
-                    placed[asked_id] = page.id
+        self.place(
+            pages, items, open_questions, prefix=f"{where}: ", rule="a form asks it at most once"
+        )
         return Form(
             id=form_id,
             label=self.text(entry, "label", where),
@@ -454,25 +439,49 @@ class _Reader:
         self, pages: list[Page], items: list[Item], open_questions: list[OpenQuestion]
     ) -> None:
         """Every item and open question is asked exactly once, and pages ask nothing else."""
-        for kind, attribute, known in (
-            ("item", "item_ids", [item.id for item in items]),
-            ("open question", "open_question_ids", [q.id for q in open_questions]),
+        placed = self.place(pages, items, open_questions, rule="it must be on exactly one page")
+        for kind, known in (
+            ("item", [item.id for item in items]),
+            ("open question", [q.id for q in open_questions]),
         ):
-            placed: dict[str, str] = {}
+            for known_id in known:
+                if known_id not in placed[kind]:
+                    raise self.error(f"{kind} {known_id!r}", "is not on any page")
+
+    def place(
+        self,
+        pages: list[Page],
+        items: list[Item],
+        open_questions: list[OpenQuestion],
+        *,
+        rule: str,
+        prefix: str = "",
+    ) -> dict[str, dict[str, str]]:
+        """Where each item and open question is asked: ``{kind: {id: page id}}``.
+
+        Refuses an id the instrument does not have, and one asked on two pages (``rule``
+        says why that is wrong for this set of pages).
+        """
+        placed: dict[str, dict[str, str]] = {}
+        for kind, attribute, known in (
+            ("item", "item_ids", {item.id for item in items}),
+            ("open question", "open_question_ids", {q.id for q in open_questions}),
+        ):
+            placed[kind] = {}
             for page in pages:
                 for asked_id in getattr(page, attribute):
                     if asked_id not in known:
-                        raise self.error(f"page {page.id!r}", f"unknown {kind} {asked_id!r}")
-                    if asked_id in placed:
                         raise self.error(
-                            f"{kind} {asked_id!r}",
-                            f"is on page {placed[asked_id]!r} and again on page {page.id!r}; "
-                            "it must be on exactly one page",
+                            f"{prefix}page {page.id!r}", f"unknown {kind} {asked_id!r}"
                         )
-                    placed[asked_id] = page.id
-            for known_id in known:
-                if known_id not in placed:
-                    raise self.error(f"{kind} {known_id!r}", "is not on any page")
+                    if asked_id in placed[kind]:
+                        raise self.error(
+                            f"{prefix}{kind} {asked_id!r}",
+                            f"is on page {placed[kind][asked_id]!r} and again on page "
+                            f"{page.id!r}; {rule}",
+                        )
+                    placed[kind][asked_id] = page.id
+        return placed
 
     def scale_labels(
         self, data: dict[str, Any], where: str, scale_points: int
