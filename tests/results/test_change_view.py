@@ -100,8 +100,10 @@ def change_section(page: str) -> str:
 
 
 def visible_numbers(page: str) -> list[str]:
-    """Every number a reader sees in the page's main part (text and chart labels)."""
+    """Every number a reader sees in the page's main part (text and chart labels), except
+    the clock time of the status line: republishing in the next minute is not a leak."""
     main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"(\d{4}), \d{2}:\d{2}", r"\1", main)
     return re.findall(r"\d+(?:[.,]\d+)?", " ".join(re.findall(r">([^<]*)<", main)))
 
 
