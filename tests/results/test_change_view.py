@@ -514,3 +514,6 @@ def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(
     # A theme's questions changed: its row says so instead of a number.
     row = next(cells for name, cells in ROW.findall(page) if name == v2.themes[0].label["en"])
     assert "not compared: the questions of this scale changed" in row
+    # No theme kept its questions, so no chart of six empty rows; one id per page.
+    assert not any(change.get(theme.id) for theme in v2.themes)
+    assert "<svg" not in page and response.content.decode().count('id="change"') == 1

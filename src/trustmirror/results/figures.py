@@ -159,7 +159,7 @@ def change_figure(
             for label, one in zip(labels, changes, strict=True)
         ]
         return change_chart(
-            chart_id="change",
+            chart_id="change-chart",  # the section around it is #change
             categories=labels,
             before=[_mean(one.before.mean) if one else None for one in changes],
             after=[_mean(one.after.mean) if one else None for one in changes],

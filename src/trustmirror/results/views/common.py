@@ -193,7 +193,12 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
             {
                 "change_theme_lines": change_lines(group, themes, lang, comparable),
                 "change_other_lines": change_lines(group, others, lang, comparable),
-                "change_chart": figures.change_figure(results, group, themes),
+                # No chart of empty rows when no theme could be compared (a new version).
+                "change_chart": (
+                    figures.change_figure(results, group, themes)
+                    if any(group.change(c.id) is not None for c in themes)
+                    else ""
+                ),
             }
         )
     return context
