@@ -118,3 +118,25 @@ def test_blocks_are_the_innermost_published_sets():
     blocks = forest.blocks()
     keys = {atom: forest.keys[index][0] for atom, index in blocks.items()}
     assert keys == {"A": "A", "B": "D", "C": "D"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees(), st.integers(min_value=2, max_value=6), st.data())
+def test_the_quick_check_before_withdrawal_agrees_with_the_residuals(tree, k, data):
+    # withdraw() skips its set-by-set examination when one vectorised pass finds no bad
+    # residual among the kept sets; that pass must agree with violations() on any kept subset.
+    sets, counts = tree
+    forest = Forest(sets, [counts])
+    nodes = list(range(len(forest.keys)))
+    kept = data.draw(st.sets(st.sampled_from(nodes)) if nodes else st.just(set()))
+    assert forest._any_bad(forest.totals, kept, k) == bool(forest.violations(k, keep=kept))
+
+
+def test_the_quick_check_looks_through_a_set_that_is_not_kept():
+    # Team C (5) lies in department P, which is not kept, inside the organisation: the
+    # organisation's residual is its two people outside C, too few.
+    forest = Forest({"org": {0, 1, 2}, "P": {1, 2}, "C": {2}}, [{0: 1, 1: 1, 2: 5}])
+    kept = {forest.node_of["org"], forest.node_of["C"]}
+    assert forest.violations(5, keep=kept) == {"org": 2}
+    assert forest._any_bad(forest.totals, kept, 5)
+    assert forest.withdraw(5, keep={"org", "C"}) == {"org"}

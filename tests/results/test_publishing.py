@@ -16,11 +16,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from trustmirror.results import publishing
 from trustmirror.results.models import (
     IncludedResponse,
     Publication,
     PublishedChart,
-    PublishedGroup,
 )
 from trustmirror.results.publishing import (
     STALE_BUILD,
@@ -100,13 +100,13 @@ def test_a_build_that_fails_while_writing_leaves_the_previous_version_in_place(a
     first = publication_attempt(scan=scan, force=True).publication
     add(scan, acme.north, 5)
 
-    original = PublishedGroup.objects.bulk_create
+    original = publishing._insert_groups  # bulk_create on SQLite, COPY on PostgreSQL
 
-    def half_then_crash(objects, **kwargs):
-        original(objects[:2], **kwargs)
+    def half_then_crash(groups):
+        original(groups[:2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(PublishedGroup.objects, "bulk_create", half_then_crash)
+    monkeypatch.setattr(publishing, "_insert_groups", half_then_crash)
     outcome = publication_attempt(scan=scan, force=True)
     assert outcome.kind == "failed" and "disk full" in outcome.lines[0]
     failed = Publication.objects.get(scan=scan, status=Publication.FAILED)

@@ -147,12 +147,21 @@ class IncludedResponse(models.Model):
     published, never for one person, and they hold no moment. A narrow table of its own, so
     that publishing the results of 100,000 respondents inserts small rows instead of
     rewriting every wide response row.
+
+    The database does not check the two references (``db_constraint=False``): every row is
+    written by one statement that selects it from the responses themselves, and Django
+    deletes it with its response or scan as before. Checking 100,000 references when the
+    version's transaction commits took 1.3 s of a 15 s publication on PostgreSQL.
     """
 
     response = models.OneToOneField(
-        Response, primary_key=True, on_delete=models.CASCADE, related_name="included"
+        Response,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="included",
+        db_constraint=False,
     )
-    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="+")
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     def __str__(self) -> str:
         return str(self.response_id)

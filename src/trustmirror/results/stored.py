@@ -23,7 +23,11 @@ def _number(value):
 
 
 def pack_stat(stat: Mapping) -> list:
-    return [_number(stat.get(name)) for name in STAT_FIELDS]
+    # Inlined _number: this runs for every statistic of a publication (130,000 at 5,000 teams).
+    return [
+        round(value, DIGITS) if isinstance(value, float) else value
+        for value in map(stat.get, STAT_FIELDS)
+    ]
 
 
 def unpack_stat(stored: Sequence | Mapping) -> dict:
