@@ -12,3 +12,9 @@ application = get_wsgi_application()
 from django.urls import get_resolver  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018
+
+# Compile every template and draw one small chart now as well: a worker's first page would
+# otherwise pay for both (the first view of a unit draws its charts).
+from trustmirror.warmup import warm_up  # noqa: E402
+
+warm_up()

@@ -59,18 +59,34 @@ _TOP_REQUIRED = (
 _TOP_OPTIONAL = ("open_questions", "sensitive_min_group_size", "forms")
 
 
-def load_instrument(instrument_id: str = "trustscan", version: str = "1") -> Instrument:
-    """Load a packaged instrument, e.g. the Trust Scan version 1.
+def load_instrument(
+    instrument_id: str = "trustscan", version: str = "1", form: str = "full"
+) -> Instrument:
+    """Load a packaged instrument, e.g. the Trust Scan version 1, as one of its forms asks it.
 
     The file is ``trustmirror/instrument/data/<instrument_id>-v<version>.toml``. It is read
     and checked once per process; later calls return the same object, so do not modify it.
+    ``form`` (default the full questionnaire) gives :meth:`Instrument.asked_in`.
 
     Raises
     ------
     InstrumentError
-        If there is no such packaged instrument, or the file breaks a rule.
+        If there is no such packaged instrument or form, or the file breaks a rule.
     """
-    return _load_packaged(instrument_id, str(version))
+    return _load_form(instrument_id, str(version), form)
+
+
+@functools.cache
+def _load_form(instrument_id: str, version: str, form: str) -> Instrument:
+    instrument = _load_packaged(instrument_id, version)
+    try:
+        return instrument.asked_in(form)
+    except KeyError:
+        known = ", ".join(instrument.forms)
+        raise InstrumentError(
+            f"{instrument.source}: {instrument_id} version {version} has no form {form!r} "
+            f"(forms: {known})"
+        ) from None
 
 
 def load_instrument_file(path: str | os.PathLike[str]) -> Instrument:

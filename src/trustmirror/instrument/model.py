@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "FULL_FORM",
@@ -187,6 +187,46 @@ class Instrument:
     sensitive_min_group_size: int | None = None
     #: Where the instrument was read from; used in messages, not in comparisons.
     source: str = field(default="", compare=False)
+    #: The form this object asks: ``"full"``, or a shorter form made by :meth:`asked_in`.
+    form_id: str = "full"
+    #: For a shorter form, the whole version it was made from.
+    whole: Instrument | None = field(default=None, compare=False, repr=False)
+
+    def asked_in(self, form_id: str) -> Instrument:
+        """This version as one of its forms asks it.
+
+        The pages, items and open questions are the form's; each construct keeps the items
+        the form asks (scored with the same keys) and a construct or group it does not ask
+        at all is left out. ``minutes`` and ``intro`` are the form's. ``forms`` stays whole.
+        Everything that reads an instrument (answering, scoring, publishing, the pages) reads
+        a short form as it reads the full one. ``KeyError`` for an unknown form.
+        """
+        whole = self.whole or self
+        if form_id == self.form_id:
+            return self
+        if form_id == "full":
+            return whole
+        form = whole.form(form_id)
+        asked = set(form.item_ids)
+        constructs = [
+            replace(construct, items=[item for item in construct.items if item.id in asked])
+            for construct in whole.constructs
+        ]
+        constructs = [construct for construct in constructs if construct.items]
+        groups = {construct.group for construct in constructs}
+        questions = set(form.open_question_ids)
+        return replace(
+            whole,
+            pages=list(form.pages),
+            items={item_id: item for item_id, item in whole.items.items() if item_id in asked},
+            constructs=constructs,
+            groups=[group for group in whole.groups if group.id in groups],
+            open_questions=[q for q in whole.open_questions if q.id in questions],
+            minutes=form.minutes,
+            intro=form.intro or whole.intro,
+            form_id=form_id,
+            whole=whole,
+        )
 
     def form(self, form_id: str) -> Form:
         """Return the form with this id (``"full"`` always exists); ``KeyError`` if none."""
@@ -197,22 +237,38 @@ class Instrument:
                 f"instrument {self.id} v{self.version} has no form {form_id!r}"
             ) from None
 
-    def comparable_constructs(self, instrument_id: str, version: str) -> dict[str, str]:
-        """Which constructs of this instrument may be compared with a scan of another version.
+    def comparable_constructs(
+        self, instrument_id: str, version: str, form_id: str = "full"
+    ) -> dict[str, str]:
+        """Which constructs of this instrument (as its form asks it) may be compared with a
+        scan of another version or form: those measured with the same items on both sides.
 
-        Returns ``{construct id here: construct id there}``: every construct when both are the
-        same version of the same instrument; across versions of one instrument only the
-        constructs whose file marks them ``comparable`` with ``version`` (the same items);
-        nothing for another instrument. Change between scans is shown only for these.
+        Returns ``{construct id here: construct id there}``. Within one version: the
+        constructs that both forms ask with the same items (all of them between two scans of
+        the same form; between a full scan and a pulse, only a construct the pulse asks
+        whole). Across versions of one instrument: the constructs whose file marks them
+        ``comparable`` with ``version`` (the same items), where both scans ask them whole (a
+        shorter form of another version is never compared). Nothing for another instrument.
+        Change between scans is shown only for these.
         """
         if instrument_id != self.id:
             return {}
+        whole = self.whole or self
+
+        def items(instrument: Instrument) -> dict[str, set[str]]:
+            return {c.id: {item.id for item in c.items} for c in instrument.constructs}
+
+        here = items(self)
         if str(version) == self.version:
-            return {construct.id: construct.id for construct in self.constructs}
+            there = items(whole.asked_in(form_id))
+            return {c: c for c, asked in here.items() if there.get(c) == asked}
+        if form_id != "full":
+            return {}
+        complete = items(whole)
         return {
             construct.id: construct.comparable[str(version)]
             for construct in self.constructs
-            if str(version) in construct.comparable
+            if str(version) in construct.comparable and here[construct.id] == complete[construct.id]
         }
 
     def polarity(self, construct_id: str) -> str:
