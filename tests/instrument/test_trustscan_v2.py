@@ -552,3 +552,35 @@ def test_change_across_versions_pairs_only_constructs_with_the_same_items():
     assert v2.comparable_constructs("trustscan", "2") == {c.id: c.id for c in v2.constructs}
     assert v1.comparable_constructs("trustscan", "1")["fear"] == "fear"
     assert v2.comparable_constructs("otherscan", "1") == {}
+
+
+def test_a_form_is_read_like_a_whole_instrument_and_compares_only_the_same_questions():
+    v1 = load_instrument("trustscan", "1")
+    full = load_instrument("trustscan", "2")
+    pulse = load_instrument("trustscan", "2", "pulse")
+    assert load_instrument("trustscan", "2", "pulse") is pulse  # read once
+    assert pulse.asked_in("full") is full and full.asked_in("pulse") == pulse
+    assert (
+        pulse.form_id == "pulse" and pulse.minutes == 6 and pulse.pages == full.form("pulse").pages
+    )
+    assert set(pulse.items) == set(full.form("pulse").item_ids)
+    # Each construct keeps the items the pulse asks, with the same keys.
+    for construct in pulse.constructs:
+        keys = full.scoring_keys("pulse")[construct.id]
+        assert {item.id: item.key for item in construct.items} == keys
+    assert "propensity" not in {c.id for c in pulse.constructs}
+    assert pulse.scoring_keys() == full.scoring_keys("pulse")
+    # Two scans of one form compare on every construct; a full scan and a pulse only where
+    # the pulse asks a construct whole (none in v2); another version's pulse never.
+    assert set(pulse.comparable_constructs("trustscan", "2", "pulse")) == {
+        c.id for c in pulse.constructs
+    }
+    assert pulse.comparable_constructs("trustscan", "2", "full") == {}
+    assert full.comparable_constructs("trustscan", "2", "pulse") == {}
+    assert full.comparable_constructs("trustscan", "1") == {
+        c.id: c.comparable["1"] for c in full.constructs if "1" in c.comparable
+    }
+    assert pulse.comparable_constructs("trustscan", "1") == {}
+    assert v1.comparable_constructs("trustscan", "2", "pulse") == {}
+    with pytest.raises(InstrumentError, match="has no form 'weekly'"):
+        load_instrument("trustscan", "2", "weekly")

@@ -66,3 +66,70 @@ def test_every_results_page_of_a_v2_scan_answers(client, acme, v2_scan, language
     # v2's own groups and scales, in the reader's language.
     assert v2.group("received").label[language] in unit
     assert v2.construct("reliance_manager").label[language] in unit
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_pulse_after_a_full_scan_shows_its_own_scales_and_compares_only_the_same_questions(
+    client, acme, v2_scan, publish, language
+):
+    from trustmirror.instrument import load_instrument
+    from trustmirror.results.models import PublishedGroup
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import scan_create
+
+    _full, v2 = v2_scan
+    pulse = load_instrument("trustscan", "2", "pulse")
+    scan = scan_create(
+        organisation=acme.org,
+        name="Pulse in November",
+        opens_on=dt.date(2026, 11, 10),
+        closes_on=dt.date(2026, 11, 20),
+        min_group_size=5,
+        max_cut_dimensions=0,
+        instrument_version="2",
+        form="pulse",
+    )
+    rng = np.random.default_rng(3)
+    for unit, n in ((acme.north, 6), (acme.south, 5)):
+        for _ in range(n):
+            Response.objects.create(
+                scan=scan,
+                unit=unit,
+                resume_key=secrets.token_hex(32),
+                # Every item answered: a one-question scale needs k answers in the group.
+                answers={item: int(rng.integers(1, 6)) for item in pulse.items},
+                language=language,
+                submitted=True,
+            )
+    publish(scan)
+    north = PublishedGroup.objects.get(
+        publication__scan=scan, publication__track="results", key=f"u:{acme.north.pk}"
+    )
+    # The pulse's constructs only, each scored on the items the pulse asks.
+    # The pulse's constructs only, each scored on the items the pulse asks.
+    assert set(north.stats) == {c.id for c in pulse.constructs}
+    assert "propensity" not in north.stats and "fear" in north.stats
+    # No construct of v2's pulse asks all of its full items: nothing is compared.
+    assert v2.comparable_constructs("trustscan", "2", "pulse") == {}
+    assert north.change == {}
+
+    client.force_login(acme.carla)
+    client.cookies["django_language"] = language
+    url = reverse(
+        "results:unit_profile",
+        kwargs={"org": "acme", "scan_id": scan.pk, "unit_id": acme.north.pk},
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert pulse.construct("fear").label[language] in html
+    assert v2.construct("propensity").label[language] not in html
+    expected = {
+        "en": "The previous scan used the full questionnaire, this one the pulse survey.",
+        "nl": "De vorige scan gebruikte de volledige vragenlijst, deze scan de pulsmeting.",
+    }[language]
+    assert 'id="change-forms"' in html and expected in html
+    assert {
+        "en": "Change not shown: no scale kept the same questions.",
+        "nl": "Verandering niet getoond: geen enkele schaal heeft dezelfde vragen gehouden.",
+    }[language] in html

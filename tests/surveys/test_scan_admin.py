@@ -542,3 +542,61 @@ def test_the_dashboard_shows_each_scans_phase_period_and_results(client, acme, f
     assert 'data-phase="closed"' in row(ended)
     assert "The scan has closed: the final results are published shortly." in text(ended)
     assert ">scheduled<" in row(spring) and ">open<" in row(winter)
+
+
+# --- the questionnaire: version and form --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "full", "pulse", "older"),
+    [
+        (
+            "en",
+            "Trust Scan 2: the full questionnaire, about 14 minutes",
+            "Trust Scan 2: Pulse survey, about 6 minutes",
+            "Trust Scan 1: the full questionnaire, about 15 minutes",
+        ),
+        (
+            "nl",
+            "Vertrouwensscan 2: de volledige vragenlijst, ongeveer 14 minuten",
+            "Vertrouwensscan 2: Pulsmeting, ongeveer 6 minuten",
+            "Vertrouwensscan 1: de volledige vragenlijst, ongeveer 15 minuten",
+        ),
+    ],
+)
+def test_the_consultant_chooses_version_and_form_with_v2_full_first(
+    client, acme, language, full, pulse, older
+):
+    client.force_login(acme.carla)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("scans:create", kwargs={"org": "acme"})).content.decode()
+    offered = re.findall(r'<input type="radio" name="questionnaire" value="([^"]+)"([^>]*)>', html)
+    assert [value for value, _ in offered] == ["2:full", "2:pulse", "1:full"]
+    assert "checked" in offered[0][1] and not any("checked" in rest for _, rest in offered[1:])
+    assert html.index(full) < html.index(pulse) < html.index(older)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "version", "form"),
+    [(None, "2", "full"), ("2:pulse", "2", "pulse"), ("1:full", "1", "full")],
+)
+def test_a_scan_keeps_the_questionnaire_it_was_created_with(client, acme, chosen, version, form):
+    client.force_login(acme.carla)
+    fields = _new_scan(min_group_size=5, delivery="email")
+    if chosen:
+        fields["questionnaire"] = chosen
+    response = client.post(reverse("scans:create", kwargs={"org": "acme"}), fields)
+    assert response.status_code == 302
+    scan = Scan.objects.get(name="Winter")
+    assert (scan.instrument_id, scan.instrument_version, scan.form) == ("trustscan", version, form)
+
+
+def test_an_unknown_questionnaire_is_refused_and_nothing_is_created(client, acme):
+    client.force_login(acme.carla)
+    fields = _new_scan(min_group_size=5, delivery="email", questionnaire="9:full")
+    response = client.post(reverse("scans:create", kwargs={"org": "acme"}), fields)
+    assert response.status_code == 200
+    assert "Select a valid choice. 9:full is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not Scan.objects.exists()

@@ -790,3 +790,42 @@ def test_a_scheduled_scan_is_not_open_yet_on_its_link(client, survey, ann, froze
     assert not Response.objects.exists()
     frozen_today(dt.date(2027, 1, 11))
     assert "This scan is not open yet" not in client.get(START).content.decode()
+
+
+def test_a_pulse_scan_asks_only_the_pulse_and_stores_its_answers(client, survey):
+    """A consultant may create a pulse of v2: its start page gives the pulse's time, its pages
+    are the pulse's (about 25 statements), and what is submitted is stored against v2's items."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import links_issue, scan_create
+
+    pulse = load_instrument("trustscan", "2", "pulse")
+    assert 20 <= len(pulse.items) <= 30 and pulse.minutes == 6
+    scan = scan_create(
+        organisation=survey.acme.org,
+        name="Pulse in spring",
+        opens_on=survey.scan.opens_on,
+        closes_on=survey.scan.closes_on,
+        instrument_version="2",
+        form="pulse",
+    )
+    token = next(link.token for link in links_issue(scan=scan) if link.person.name == "Ann")
+    open_link(client, token)
+    start = client.get(START).content.decode()
+    assert "It takes about 6 minutes." in start
+    assert f"There are {len(pulse.pages)} pages of statements." in start
+    for number in range(1, len(pulse.pages) + 1):
+        html = client.get(page_url(number)).content.decode()
+        assert f"Page {number} of {len(pulse.pages)}" in html
+        for item_id in pulse.pages[number - 1].item_ids:
+            assert f'name="item-{item_id}"' in html
+        response = post_page(client, token, number, all_of_page(pulse, number, 4), go="next")
+        assert response.status_code == 302
+    assert post_review(client, token, submit="1").status_code == 302
+    stored = Response.objects.get(scan=scan)
+    assert stored.submitted and stored.answers == dict.fromkeys(pulse.items, 4)
+    # Items of the full questionnaire that the pulse does not ask are nowhere on its pages.
+    assert "prp1" in load_instrument("trustscan", "2").items and "prp1" not in pulse.items
+    assert "item-prp1" not in "".join(
+        client.get(page_url(n)).content.decode() for n in range(1, len(pulse.pages) + 1)
+    )

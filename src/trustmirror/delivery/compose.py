@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from trustmirror.delivery.models import Message
+from trustmirror.surveys.answering import instrument_for
 from trustmirror.surveys.models import Invitation, Scan
 
 __all__ = ["LinkSource", "compose_message", "link_source", "message_language", "subject_for"]
@@ -95,6 +96,8 @@ def compose_message(message: Message, *, token: str | None) -> EmailMultiAlterna
             "scan": scan,
             "organisation": scan.organisation,
             "k": scan.min_group_size,
+            # The expected time of the scan's own form (a pulse takes far less than a full scan).
+            "minutes": instrument_for(scan).minutes,
             "opens_on": date_format(scan.opens_on, "j F Y"),
             "closes_on": date_format(scan.closes_on, "j F Y"),
             "link": _absolute(f"/s/{token}") if token else "",

@@ -301,7 +301,7 @@ class _Builder:
         self.final = final
         self.now = now
         self.say = say
-        self.instrument = load_instrument(scan.instrument_id, scan.instrument_version)
+        self.instrument = load_instrument(scan.instrument_id, scan.instrument_version, scan.form)
         self.policy = Policy(scan.min_group_size)
         self.results = track == Publication.RESULTS
 
@@ -605,7 +605,7 @@ class _Builder:
         keyed = self.instrument.scoring_keys()
         # Across versions of the instrument only constructs with the same items compare.
         same = self.instrument.comparable_constructs(
-            before.instrument_id, before.instrument_version
+            before.instrument_id, before.instrument_version, before.scan.form
         )
         for key, row in rows.items():
             if key not in previous_rows or not row["shown"]:

@@ -193,7 +193,11 @@ class PublishedResults:
 
     @cached_property
     def instrument(self) -> Instrument:
-        return load_instrument(self.publication.instrument_id, self.publication.instrument_version)
+        return load_instrument(
+            self.publication.instrument_id,
+            self.publication.instrument_version,
+            self.publication.scan.form,
+        )
 
     @cached_property
     def previous_scan(self) -> Scan | None:

@@ -107,7 +107,7 @@ def scan_availability(scan: Scan, *, today: dt.date | None = None) -> str:
 
 def instrument_for(scan: Scan):
     """The instrument (questions, pages, scale labels) the scan was created with."""
-    return load_instrument(scan.instrument_id, scan.instrument_version)
+    return load_instrument(scan.instrument_id, scan.instrument_version, scan.form)
 
 
 def response_is_submitted(*, invitation: Invitation, token: str) -> bool:

@@ -53,6 +53,9 @@ class Scan(models.Model):
     name = models.CharField(_("name"), max_length=200)
     instrument_id = models.CharField(max_length=50, default="trustscan")
     instrument_version = models.CharField(max_length=20, default="1")
+    # Which form of that version the scan asks: "full", or a shorter one such as "pulse"
+    # (Instrument.forms). Like the version, chosen at creation and kept for good.
+    form = models.CharField(max_length=20, default="full")
     status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=OPEN)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from trustmirror.instrument import available_instruments, load_instrument
 from trustmirror.privacy import MIN_GROUP_SIZE_FLOOR
 from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, Scan, default_min_group_size
 from trustmirror.surveys.services import EDITABLE, interim_breakdowns_error
@@ -66,7 +67,47 @@ class ScanSettingsForm(forms.Form):
         return data
 
 
+def questionnaire_choices() -> list[tuple[str, str]]:
+    """``("<version>:<form>", label)`` for every packaged Trust Scan form, newest first."""
+    lang = translation.get_language() or "en"
+    lang = lang if lang in ("nl", "en") else "en"
+    choices = []
+    versions = sorted(
+        (version for name, version in available_instruments() if name == "trustscan"),
+        key=int,
+        reverse=True,
+    )
+    for version in versions:
+        instrument = load_instrument("trustscan", version)
+        for form in instrument.forms.values():
+            values = {
+                "name": instrument.name[lang],
+                "version": version,
+                "form": form.label[lang],
+                "minutes": form.minutes,
+            }
+            label = (
+                _("%(name)s %(version)s: the full questionnaire, about %(minutes)s minutes")
+                if form.id == "full"
+                else _("%(name)s %(version)s: %(form)s, about %(minutes)s minutes")
+            )
+            choices.append((f"{version}:{form.id}", label % values))
+    return choices
+
+
 class ScanCreateForm(ScanSettingsForm):
+    # The questionnaire a scan asks, for good: its version and form (full or pulse).
+    questionnaire = forms.ChoiceField(
+        label=_("Questionnaire"),
+        choices=[],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Fixed once the scan is created. A pulse asks about 25 of the questions, for a "
+            "measurement between two full scans; change since an earlier scan is shown only "
+            "for scales asked with the same questions in both."
+        ),
+    )
     # Chosen once, at creation: by e-mail nobody sees the links; with letters the consultant
     # holds them all (scan_create.html says so where the choice is made).
     delivery = forms.ChoiceField(
@@ -79,6 +120,9 @@ class ScanCreateForm(ScanSettingsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        choices = questionnaire_choices()
+        self.fields["questionnaire"].choices = choices
+        self.fields["questionnaire"].initial = choices[0][0]  # the newest version, full
         today = timezone.localdate()
         self.fields["opens_on"].initial = today
         self.fields["closes_on"].initial = today + dt.timedelta(days=21)
@@ -92,6 +136,12 @@ class ScanCreateForm(ScanSettingsForm):
 
     def clean_delivery(self):
         return self.cleaned_data.get("delivery") or Scan.EMAIL
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.pop("questionnaire", None) or self.fields["questionnaire"].initial
+        data["instrument_version"], data["form"] = chosen.split(":", 1)
+        return data
 
 
 class ScanEditForm(ScanSettingsForm):

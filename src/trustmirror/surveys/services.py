@@ -60,12 +60,14 @@ def scan_create(
     delivery: str = Scan.EMAIL,
     people: list[Person] | None = None,
     instrument_version: str = "1",
+    form: str = "full",
 ) -> Scan:
     """Create an open scan and one invitation per person, with no link yet.
 
-    ``instrument_version`` is the Trust Scan version the scan asks, for good: answers are
-    stored against its items (an unknown version raises
-    :class:`~trustmirror.instrument.InstrumentError`, a ``ValueError``).
+    ``instrument_version`` is the Trust Scan version the scan asks and ``form`` which of its
+    forms ("full", "pulse"), for good: answers are stored against its items (an unknown
+    version or form raises :class:`~trustmirror.instrument.InstrumentError`, a
+    ``ValueError``). The consultant's form offers the newest version's full form first.
 
     ``max_cut_dimensions`` is how many characteristics one breakdown may combine (0 to
     :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
@@ -91,7 +93,7 @@ def scan_create(
         # Across versions a breakdown would need to know when each answer came in, which is
         # deliberately not stored (trustmirror.results.breakdown).
         raise ValueError("interim results and breakdowns exclude each other")
-    load_instrument("trustscan", instrument_version)  # refuses a version that does not exist
+    load_instrument("trustscan", instrument_version, form)  # refuses an unknown version or form
     if delivery not in (Scan.EMAIL, Scan.LETTERS):
         raise ValueError(f"delivery must be {Scan.EMAIL!r} or {Scan.LETTERS!r}")
     scan = Scan.objects.create(
@@ -105,6 +107,7 @@ def scan_create(
         delivery=delivery,
         status=Scan.OPEN,
         instrument_version=instrument_version,
+        form=form,
     )
     if people is None:
         people = list(organisation.people.all())

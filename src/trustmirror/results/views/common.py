@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from trustmirror.instrument import Construct
 from trustmirror.orgs.access import ANALYSE, organisation_or_404
@@ -152,6 +153,8 @@ class GroupChange:
     comparable: frozenset[str] = frozenset()
     #: The instrument versions of the previous scan and of this one, when they differ.
     versions: tuple[str, str] | None = None
+    #: The forms (full, pulse) of the previous scan and of this one, when they differ.
+    forms: tuple[str, str] | None = None
 
     @property
     def shown(self) -> bool:
@@ -159,10 +162,18 @@ class GroupChange:
 
     @property
     def nothing_comparable(self) -> bool:
-        return self.versions is not None and not self.comparable
+        return (self.versions is not None or self.forms is not None) and not self.comparable
 
     def get(self, construct_id: str) -> ConstructChange | None:
         return self.group.change(construct_id)
+
+
+def form_label(instrument, form_id: str) -> str:
+    """One form of the instrument in a sentence ("the pulse survey"), the reader's language."""
+    if form_id == "full":
+        return _("the full questionnaire")
+    label = instrument.forms[form_id].label[wording.reader_language()]
+    return _("the %(form)s") % {"form": label.lower()}
 
 
 def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
@@ -174,7 +185,9 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
     others = results.other_constructs()
     instrument = results.instrument
     comparable = frozenset(
-        instrument.comparable_constructs(previous.instrument_id, previous.instrument_version)
+        instrument.comparable_constructs(
+            previous.instrument_id, previous.instrument_version, previous.form
+        )
     )
     versions = (
         None
@@ -182,8 +195,11 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
         == (instrument.id, instrument.version)
         else (previous.instrument_version, instrument.version)
     )
+    forms = None
+    if versions is None and previous.form != instrument.form_id:
+        forms = (form_label(instrument, previous.form), form_label(instrument, instrument.form_id))
     change = GroupChange(
-        previous, max(results.k, previous.min_group_size), group, comparable, versions
+        previous, max(results.k, previous.min_group_size), group, comparable, versions, forms
     )
     context = {"change": change}
     if change.shown:
