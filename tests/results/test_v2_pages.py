@@ -106,8 +106,10 @@ def test_a_pulse_after_a_full_scan_shows_its_own_scales_and_compares_only_the_sa
         publication__scan=scan, publication__track="results", key=f"u:{acme.north.pk}"
     )
     # The pulse's constructs only, each scored on the items the pulse asks.
-    # The pulse's constructs only, each scored on the items the pulse asks.
-    assert set(north.stats) == {c.id for c in pulse.constructs}
+    # The pulse's constructs only, each scored on the items the pulse asks (a scale of
+    # sensitive questions needs 10 in the group; North has 6).
+    assert set(north.stats) == {c.id for c in pulse.constructs if not c.sensitive}
+    assert any(c.sensitive for c in pulse.constructs)
     assert "propensity" not in north.stats and "fear" in north.stats
     # No construct of v2's pulse asks all of its full items: nothing is compared.
     assert v2.comparable_constructs("trustscan", "2", "pulse") == {}
@@ -133,3 +135,53 @@ def test_a_pulse_after_a_full_scan_shows_its_own_scales_and_compares_only_the_sa
         "en": "Change not shown: no scale kept the same questions.",
         "nl": "Verandering niet getoond: geen enkele schaal heeft dezelfde vragen gehouden.",
     }[language] in html
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_sensitive_scales_show_a_mean_only_and_only_for_groups_of_ten(
+    client, acme, v2_scan, language
+):
+    from trustmirror.results.models import PublishedGroup
+    from trustmirror.results.stored import unpack_stat
+
+    scan, v2 = v2_scan
+    assert v2.sensitive_min_group_size == 10
+    sensitive = {c.id for c in v2.constructs if c.sensitive}
+    assert sensitive == {"disclosure_manager", "received_manager", "intention_to_stay"}
+    # psychological safety and fear have one sensitive question among four or six
+    assert not v2.construct("psych_safety").sensitive and not v2.construct("fear").sensitive
+    groups = {
+        g.key: g
+        for g in PublishedGroup.objects.filter(
+            publication__scan=scan, publication__track="results", shown=True
+        )
+    }
+    org, north = groups["org"], groups[f"u:{acme.north.pk}"]
+    assert north.n == 6 and "psych_safety" in north.stats
+    assert unpack_stat(north.stats["psych_safety"])["sd"] is not None
+    for construct in sensitive:
+        assert construct not in north.stats  # 6 respondents: fewer than 10
+        stat = unpack_stat(org.stats[construct])  # 14 respondents
+        assert stat["n"] >= 10 and stat["mean"] is not None
+        assert {name: stat[name] for name in stat if name not in ("n", "mean")} == {
+            "sd": None,
+            "ci_low": None,
+            "ci_high": None,
+            "favourable": None,
+            "agreement": None,
+            "rwg_j": None,
+        }
+    client.force_login(acme.carla)
+    client.cookies["django_language"] = language
+    html = client.get(
+        reverse(
+            "results:unit_profile",
+            kwargs={"org": "acme", "scan_id": scan.pk, "unit_id": acme.north.pk},
+        )
+    ).content.decode()
+    note = {
+        "en": "Sensitive questions: only the mean is shown, and only for groups of at least 10.",
+        "nl": "Gevoelige vragen: alleen het gemiddelde wordt getoond, en alleen voor groepen "
+        "van ten minste 10.",
+    }[language]
+    assert html.count(note) == len(sensitive)

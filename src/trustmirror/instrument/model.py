@@ -96,6 +96,19 @@ class Construct:
     polarity: str
     comparable: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def sensitive(self) -> bool:
+        """Whether the construct's score is its sensitive items' (at least half of them).
+
+        Such a construct is published as its mean only (no spread, interval, share agreeing
+        or agreement), only for groups of at least the instrument's
+        ``sensitive_min_group_size``, and without change or breakdowns: its score stands for
+        the sensitive answers. A construct with fewer sensitive items (one question of six
+        in psychological safety) is published as any other; the sensitive item's own
+        distribution is nowhere on a page (docs/privacy.md, "Sensitive questions").
+        """
+        return 2 * sum(item.sensitive for item in self.items) >= len(self.items)
+
 
 @dataclass(frozen=True)
 class Group:

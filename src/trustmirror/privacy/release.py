@@ -193,11 +193,13 @@ def check_step(
     step: Step,
     families: Mapping[str, Sequence[str]],
     k: int,
+    family_k: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Problems with publishing ``step`` after ``history`` under the rule; empty when allowed.
 
     Independent of the planner: it checks (a) every family on every one of its measures'
-    newcomers, and (b) every published aggregate against every earlier step.
+    newcomers, with the family's own minimum where ``family_k`` sets one, and (b) every
+    published aggregate against every earlier step.
     """
     problems: list[str] = []
     past = _History(history, families)
@@ -213,12 +215,14 @@ def check_step(
         shared = None  # families of another shape: check each on its own below
     for family, family_measures in families.items():
         sets = step.families.get(family, {})
+        least = max(k, (family_k or {}).get(family, k))
         try:
             if shared is not None:
                 keep = {shared.node_of[key] for key in sets if key in shared.node_of}
-                found = shared.violations(k, keep, vectors=[column[m] for m in family_measures])
+                found = shared.violations(least, keep, vectors=[column[m] for m in family_measures])
             else:
-                found = Forest(sets, [step.added.get(m, {}) for m in family_measures]).violations(k)
+                vectors = [step.added.get(m, {}) for m in family_measures]
+                found = Forest(sets, vectors).violations(least)
         except NotLaminar as error:
             problems.append(f"{family}: {error}")
             continue
@@ -279,6 +283,7 @@ def plan_release(
     k: int,
     final: bool,
     capacity: Counts | None = None,
+    family_k: Mapping[str, int] | None = None,
 ) -> ReleasePlan:
     """Choose the respondents and the published groups of the next version.
 
@@ -300,6 +305,10 @@ def plan_release(
     capacity
         Per unit, how many people are attached to it directly (invited); kept for callers
         that report it, not used by the rule.
+    family_k
+        A higher minimum for some construct families (sensitive questions): their numbers
+        are shown only for groups of at least that many with a score, and the residual rule
+        holds for them with that minimum. Never below ``k``.
 
     Returns
     -------
@@ -379,11 +388,18 @@ def plan_release(
             added_all[measure] = {u: counts.get(u, 0) for u in chosen if counts.get(u, 0)}
     published.update(
         _construct_families(
-            families, published[RESPONDENTS], released, added_all, past, k, [u.id for u in units]
+            families,
+            published[RESPONDENTS],
+            released,
+            added_all,
+            past,
+            k,
+            [u.id for u in units],
+            family_k or {},
         )
     )
     step = Step(added=added_all, families=published)
-    problems = check_step(history, step, families, k)
+    problems = check_step(history, step, families, k, family_k)
     if problems:
         # Fail closed: a version that errors shows nothing new; a leak cannot be undone.
         raise RuntimeError("release plan failed its check: " + "; ".join(problems[:5]))
@@ -405,6 +421,7 @@ def _construct_families(
     past: _History,
     k: int,
     unit_ids: Sequence[Hashable],
+    family_k: Mapping[str, int],
 ) -> dict[str, dict[Hashable, frozenset]]:
     """Per construct family, the aggregates of the respondents' family whose numbers on that
     construct may be shown: enough respondents with a score in all (cumulative), expressible
@@ -438,14 +455,15 @@ def _construct_families(
     out = {}
     for family in others:
         idx = [column[m] for m in families[family]]
+        least = max(k, family_k.get(family, k))
         last_sets = set(past.last(family).values())
-        enough = np.all(cumulative[:, idx] >= k, axis=1)
+        enough = np.all(cumulative[:, idx] >= least, axis=1)
         allowed = [
             key
             for row, key in enumerate(keys)
             if enough[row] and (base[key] in last_sets or past.expressible(family, base[key]))
         ]
-        kept = forest.withdraw(k, keep=allowed, vectors=idx)
+        kept = forest.withdraw(least, keep=allowed, vectors=idx)
         out[family] = {key: members for key, members in base.items() if key in kept}
     return out
 

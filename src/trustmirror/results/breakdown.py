@@ -170,7 +170,8 @@ def breakdowns_of(
     aggregates = families.get(RESPONDENTS, {})
     if not cuts or ORGANISATION not in aggregates or len(bands) < policy.k:
         return result
-    themes = [construct.id for construct in instrument.themes]
+    # A sensitive scale (Construct.sensitive) is never broken down: its mean only, per group.
+    themes = [construct.id for construct in instrument.themes if not construct.sensitive]
     units = unit_of.tolist()
     cell_of = {cut: [_cell(b, cut) for b in bands] for cut in cuts}
     everyone = np.ones(len(bands), dtype=bool)

@@ -313,6 +313,13 @@ class _Builder:
             out.update({c.id: _measure_names(c.id) for c in self.instrument.constructs})
         return out
 
+    def sensitive_k(self) -> dict[str, int]:
+        """The higher minimum of the sensitive constructs (Construct.sensitive), per family."""
+        if not self.results:
+            return {}
+        least = max(self.policy.k, self.instrument.sensitive_min_group_size or 0)
+        return {c.id: least for c in self.instrument.constructs if c.sensitive}
+
     def measures(self, data: _Data, mask: np.ndarray) -> dict[str, dict[int, int]]:
         counts = {RESPONDENTS: _per_unit(data.unit_of, mask)}
         if not self.results:
@@ -358,6 +365,7 @@ class _Builder:
             k=self.policy.k,
             final=self.final,
             capacity=data.invited,
+            family_k=self.sensitive_k(),
         )
         entering = np.isin(data.unit_of, np.array(sorted(plan.units), dtype=np.int64)) & ~(
             data.released
@@ -545,11 +553,16 @@ class _Builder:
         low_of, high_of = stored("ci_low"), stored("ci_high")
         favourable_of, rwg_of = stored("favourable"), stored("rwg_j")
         agreement = table["agreement"].astype(object).tolist()
+        sensitive = set(self.sensitive_k())
         for i, code in enumerate(codes_of):
             key = shown_keys[int(code)]
             construct = constructs_of[i]
             n, mean = n_of[i], mean_of[i]
             if key not in allowed.get(construct, ()) or not n or mean is None:
+                continue
+            if construct in sensitive:
+                # Sensitive questions: the mean and its count only, never how answers spread.
+                rows[key]["stats"][construct] = [int(n), mean, None, None, None, None, None, None]
                 continue
             # Stored as it will be written (stored.STAT_FIELDS order): at 5,000 teams a dict
             # per statistic, packed later, cost 2.5 s of a publication.
@@ -602,6 +615,7 @@ class _Builder:
             }
             previous_rows[group.key] = (published, {**published, **basis}, bool(basis))
         strict = Policy(max(self.policy.k, before.k))
+        sensitive = set(self.sensitive_k())  # their mean only: no change with an interval
         keyed = self.instrument.scoring_keys()
         # Across versions of the instrument only constructs with the same items compare.
         same = self.instrument.comparable_constructs(
@@ -615,7 +629,8 @@ class _Builder:
             pairs = [
                 (c, old[same[c]], new)
                 for c, new in ((c, unpack_stat(v)) for c, v in row["stats"].items())
-                if same.get(c) in old
+                if c not in sensitive
+                and same.get(c) in old
                 and old[same[c]]["n"] is not None
                 and strict.change_allowed(old[same[c]]["n"], new["n"])
                 and (not withheld or len(keyed[c]) * self.policy.k >= 10**MEAN_DIGITS)

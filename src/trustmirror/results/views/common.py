@@ -33,6 +33,8 @@ class ConstructLine:
     unit: ScaleStat | None
     organisation: ScaleStat | None
     polarity: str  # the instrument's: higher_better, higher_worse or neutral
+    #: For a scale of sensitive questions (Construct.sensitive): the smallest group shown.
+    sensitive_min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def lines(
     results: PublishedResults, constructs: Sequence[Construct], group: Group | None, lang: str
 ) -> list[ConstructLine]:
     org = results.org
+    least = max(results.k, results.instrument.sensitive_min_group_size or 0)
     return [
         ConstructLine(
             construct=c,
@@ -77,6 +80,7 @@ def lines(
             unit=group.stat(c.id) if group is not None else None,
             organisation=org.stat(c.id) if org is not None else None,
             polarity=c.polarity,
+            sensitive_min=least if c.sensitive else None,
         )
         for c in constructs
     ]
