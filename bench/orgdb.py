@@ -121,7 +121,7 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
                     scan=scan,
                     unit=team_units[i],
                     resume_key=secrets.token_hex(32),
-                    language="en",
+                    language="en" if i % 5 == 0 else "nl",  # the person's language
                     answers=stored,
                     submitted=True,
                 )

@@ -4,6 +4,7 @@ v2"): every results page answers, in both languages, with v2's groups and scales
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
 import numpy as np
@@ -62,6 +63,8 @@ def test_every_results_page_of_a_v2_scan_answers(client, acme, v2_scan, language
     for name, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, name
+    # 14 respondents: Dutch and English are not compared, and the page says why.
+    assert 'id="languages-not-tested"' in client.get(pages["quality"]).content.decode()
     unit = client.get(pages["unit"]).content.decode()
     # v2's own groups and scales, in the reader's language.
     assert v2.group("received").label[language] in unit
@@ -185,3 +188,78 @@ def test_sensitive_scales_show_a_mean_only_and_only_for_groups_of_ten(
         "van ten minste 10.",
     }[language]
     assert html.count(note) == len(sensitive)
+
+
+def _factor_answers(instrument, n, rng, *, shift=None):
+    """Answers from one factor per construct (reverse-keyed items reflected), 1..5."""
+    rows = [{} for _ in range(n)]
+    for construct in instrument.constructs:
+        latent = rng.normal(size=n)
+        for item in construct.items:
+            x = 3.0 + 0.9 * latent + rng.normal(scale=0.7, size=n) + (shift or {}).get(item.id, 0)
+            x = np.clip(np.rint(x), 1, 5)
+            x = 6 - x if item.reverse else x
+            for row, value in zip(rows, x.tolist(), strict=True):
+                row[item.id] = int(value)
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_quality_page_says_whether_dutch_and_english_measure_the_same(
+    client, acme, publish, language
+):
+    """A known answer by simulation: both languages answer from the same model, except one
+    question about the manager's integrity that Dutch speakers answer a point higher at the
+    same trust. That group of scales may be related but not compared on means; the others
+    may be compared."""
+    from trustmirror.instrument import load_instrument
+    from trustmirror.surveys.models import Response
+    from trustmirror.surveys.services import scan_create
+
+    v2 = load_instrument("trustscan", "2")
+    scan = scan_create(
+        organisation=acme.org,
+        name="Languages",
+        opens_on=dt.date(2026, 10, 1),
+        closes_on=dt.date(2026, 10, 31),
+        min_group_size=5,
+        max_cut_dimensions=0,
+        instrument_version="2",
+    )
+    rng = np.random.default_rng(5)
+    shifted = v2.construct("leader_integrity").items[1].id
+    for answer_language, shift in (("en", None), ("nl", {shifted: 1.0})):
+        Response.objects.bulk_create(
+            Response(
+                scan=scan,
+                unit=acme.north,
+                resume_key=secrets.token_hex(32),
+                answers=answers,
+                language=answer_language,
+                submitted=True,
+            )
+            for answers in _factor_answers(v2, 260, rng, shift=shift)
+        )
+    publish(scan)
+    client.force_login(acme.carla)
+    client.cookies["django_language"] = language
+    html = client.get(
+        reverse("results:quality", kwargs={"org": "acme", "scan_id": scan.pk})
+    ).content.decode()
+    assert 'id="invariance-table"' in html
+    verdicts = dict(
+        re.findall(
+            r'<th scope="row" class="construct">([^<]+)<p class="explain">[^<]*</p></th>\s*'
+            r'<td class="verdict-([a-z_]+)">',
+            html,
+        )
+    )
+    assert verdicts[v2.group("leader").label[language]] == "comparable_relations"
+    others = {label: code for label, code in verdicts.items() if code != "comparable_relations"}
+    assert len(others) == len(verdicts) - 1 >= 8
+    assert set(others.values()) == {"comparable_scores"}
+    plain = {
+        "en": "Partly comparable: the questions measure the same thing in both languages",
+        "nl": "Deels vergelijkbaar: de vragen meten in beide talen hetzelfde",
+    }[language]
+    assert plain in html

@@ -894,7 +894,8 @@ def _start_values(structure: np.ndarray, moments: Sequence[_Moments]) -> list[_M
     """Per-group starting matrices from the sample moments (for the configural fit).
 
     A loading is the ratio of the item's and the marker's summed covariances with the
-    factor's other items; a factor (co)variance is the least-squares fit of the
+    factor's other items (each signed by its covariance with the marker, so that reverse-keyed
+    items do not cancel); a factor (co)variance is the least-squares fit of the
     between-item covariances given those loadings; residual variances take what is left
     of each item's variance, at least a tenth of it.
     """
@@ -909,8 +910,14 @@ def _start_values(structure: np.ndarray, moments: Sequence[_Moments]) -> list[_M
             lam[marker, j] = 1.0
             for i in rows[1:]:
                 others = [k for k in rows if k not in (i, marker)]
-                denominator = float(s[marker, others].sum()) if others else 0.0
-                ratio = float(s[i, others].sum()) / denominator if abs(denominator) > 1e-8 else 1.0
+                # Each other item counts with the sign of its covariance with the marker, so
+                # that reverse-keyed items (negative loadings) add up instead of cancelling:
+                # with s_ik = l_i l_k phi, both sums carry the same factor phi * sum |l_k|.
+                signs = np.sign(s[marker, others]) if others else np.zeros(0)
+                denominator = float(signs @ s[marker, others]) if others else 0.0
+                ratio = (
+                    float(signs @ s[i, others]) / denominator if abs(denominator) > 1e-8 else 1.0
+                )
                 lam[i, j] = float(np.clip(ratio, -5.0, 5.0))
         phi = np.zeros((m, m))
         for a in range(m):
@@ -983,14 +990,16 @@ def _fit_level(
     discrepancy = _Discrepancy(maps, npar, moments)
     x = _pack(maps, npar, starts)
     converged = False
-    for _ in range(5):
-        result = optimize.minimize(
-            discrepancy,
-            x,
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": 20_000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-9},
+    # L-BFGS-B, restarted from where it stopped; where its line search stalls far from the
+    # optimum (it happens from some starting points, two factors of three items each), BFGS
+    # from the same point finishes the job.
+    for method in ("L-BFGS-B", "L-BFGS-B", "BFGS", "L-BFGS-B", "BFGS"):
+        options = (
+            {"maxiter": 20_000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-9}
+            if method == "L-BFGS-B"
+            else {"maxiter": 20_000, "gtol": 1e-9}
         )
+        result = optimize.minimize(discrepancy, x, jac=True, method=method, options=options)
         x = result.x
         value, gradient = discrepancy(x)
         converged = value < 1e9 and float(np.max(np.abs(gradient))) < _GRADIENT_TOLERANCE

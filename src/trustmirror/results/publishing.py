@@ -205,6 +205,7 @@ class _Data:
     released: np.ndarray
     answers: pd.DataFrame
     scores: pd.DataFrame
+    languages: np.ndarray  # the language each response was given in
     bands: list[dict] = field(default_factory=list)
 
 
@@ -220,7 +221,9 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
     )
     # The stored JSON text, parsed here with orjson: for 100,000 responses the standard
     # library's decoder alone took seconds.
-    fields = ["id", "unit_id", "included", "raw_answers"] + (["raw_bands"] if with_bands else [])
+    fields = ["id", "unit_id", "included", "language", "raw_answers"] + (
+        ["raw_bands"] if with_bands else []
+    )
     rows = list(
         Response.objects.filter(scan=scan, submitted=True)
         .annotate(
@@ -230,7 +233,7 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
         .values_list(*fields)
     )
     item_ids = list(instrument.items)
-    answers = _answers(instrument, [row[3] for row in rows], item_ids)
+    answers = _answers(instrument, [row[4] for row in rows], item_ids)
     scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
     return _Data(
         units=units,
@@ -240,7 +243,8 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
         released=np.array([row[2] is not None for row in rows], dtype=bool),
         answers=answers,
         scores=scores,
-        bands=[_mapping(row[4]) for row in rows] if with_bands else [],
+        languages=np.array([row[3] for row in rows], dtype=object),
+        bands=[_mapping(row[5]) for row in rows] if with_bands else [],
     )
 
 
@@ -675,6 +679,7 @@ class _Builder:
             policy=self.policy,
             shown_teams=shown_teams,
             scan_id=self.scan.pk,
+            languages=data.languages[included],
         ).to_json()
 
     def breakdowns(self, data: _Data, plan, included) -> dict:

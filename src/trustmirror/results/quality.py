@@ -42,6 +42,7 @@ import pandas as pd
 
 from trustmirror.analysis.agreement import icc
 from trustmirror.analysis.factor import cfa
+from trustmirror.analysis.invariance import measurement_invariance
 from trustmirror.analysis.reliability import alpha, omega_total
 from trustmirror.analysis.scoring import scale_scores
 from trustmirror.instrument import Construct, Instrument
@@ -64,6 +65,11 @@ GOOD = 0.70
 ACCEPTABLE = 0.60
 """Reliability from which a scale is still usable for comparing group means."""
 MIN_CFA_CASES = 50
+#: Complete answers needed in each language before Dutch and English are compared.
+MIN_INVARIANCE_CASES = 200
+#: At most this many respondents per language enter the comparison (a fixed random draw):
+#: plenty for the verdict, and the models stay quick at 100,000 respondents.
+MAX_INVARIANCE_CASES = 2000
 """Fewest complete cases for which a factor model is fitted at all.
 
 Below about 50 the ML estimates and fit indices are too unstable to read; up to about 200
@@ -165,6 +171,26 @@ class ScaleICC:
 
 
 @dataclass(frozen=True)
+class LanguageInvariance:
+    """Whether Dutch and English measure one group of scales the same way.
+
+    ``verdict`` is the code of :func:`trustmirror.analysis.invariance.measurement_invariance`
+    (``comparable_scores``, ``comparable_relations``, ``not_comparable_metric``,
+    ``not_comparable_configural``, ``not_converged`` or a ``refused_*`` code); ``level`` the
+    highest level that holds. ``fits`` holds CFI and RMSEA per level fitted, ``steps`` the
+    change in CFI and RMSEA from one level to the next. No count per language is kept:
+    both have at least :data:`MIN_INVARIANCE_CASES` complete answers, or nothing is tested.
+    """
+
+    group_id: str
+    factors: tuple[str, ...]
+    verdict: str
+    level: str | None = None
+    fits: dict = None  # type: ignore[assignment]
+    steps: dict = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
 class MeasurementQuality:
     """Everything the measurement-quality page of one scan may show.
 
@@ -179,6 +205,10 @@ class MeasurementQuality:
     scales: tuple[ScaleReliability, ...] = ()
     fits: tuple[FactorFit, ...] = ()
     iccs: tuple[ScaleICC, ...] = ()
+    #: Dutch against English per group of scales; empty when not both languages reach
+    #: MIN_INVARIANCE_CASES respondents (``languages_compared`` False).
+    invariance: tuple[LanguageInvariance, ...] = ()
+    languages_compared: bool = False
 
     def to_json(self) -> dict:
         """Plain data for a publication's payload."""
@@ -207,6 +237,11 @@ class MeasurementQuality:
                 for fit in data.get("fits", ())
             ),
             iccs=tuple(ScaleICC(**line) for line in data.get("iccs", ())),
+            invariance=tuple(
+                LanguageInvariance(**{**one, "factors": tuple(one["factors"])})
+                for one in data.get("invariance", ())
+            ),
+            languages_compared=data.get("languages_compared", False),
         )
 
 
@@ -234,6 +269,7 @@ def quality_of(
     policy: Policy,
     shown_teams: Mapping[str, set[int]],
     scan_id: int,
+    languages: np.ndarray | None = None,
 ) -> MeasurementQuality:
     """Reliability per scale, CFA fit per construct group and ICCs over the shown teams.
 
@@ -246,6 +282,9 @@ def quality_of(
     shown_teams
         Per construct, the teams (leaf units) whose numbers on it are published: the ICC
         uses those only.
+    languages
+        The language each respondent answered in; Dutch and English are compared per group
+        of scales where each has at least :data:`MIN_INVARIANCE_CASES` respondents.
     """
     if not policy.may_show(len(answers)):
         return MeasurementQuality(scan_id, len(answers), policy.k, shown=False)
@@ -259,6 +298,7 @@ def quality_of(
         ),
         fits=tuple(_factor_fits(instrument, answers, policy)),
         iccs=tuple(_team_iccs(instrument, answers, unit_of, shown_teams)),
+        **_language_invariance(instrument, answers, languages, scan_id),
     )
 
 
@@ -316,6 +356,64 @@ def _factor_fits(instrument: Instrument, answers: pd.DataFrame, policy: Policy) 
             continue  # nothing that a factor model could test
         fits.append(_fit_group(group.id, factors, left_out, answers, policy))
     return fits
+
+
+def _language_invariance(
+    instrument: Instrument, answers: pd.DataFrame, languages: np.ndarray | None, seed: int
+) -> dict:
+    """Dutch against English, per group of scales (the models of :func:`_factor_fits`)."""
+    if languages is None or len(languages) != len(answers):
+        return {}
+    languages = np.asarray(languages, dtype=object)
+    counts = {lang: int((languages == lang).sum()) for lang in ("nl", "en")}
+    if min(counts.values()) < MIN_INVARIANCE_CASES:
+        return {}
+    rng = np.random.default_rng(seed)
+    rows = np.sort(
+        np.concatenate(
+            [
+                rng.permutation(np.flatnonzero(languages == lang))[:MAX_INVARIANCE_CASES]
+                for lang in ("nl", "en")
+            ]
+        )
+    )
+    sample = answers.iloc[rows].reset_index(drop=True)
+    group = pd.Series(languages[rows], name="language")
+    out = []
+    for construct_group in instrument.groups:
+        constructs = instrument.constructs_in(construct_group.id)
+        factors = {c.id: [item.id for item in c.items] for c in constructs if len(c.items) >= 3}
+        if not factors or (len(factors) == 1 and sum(map(len, factors.values())) == 3):
+            # A factor needs three questions; one factor of three fits any answers exactly
+            # (no degrees of freedom), so the change in fit from it says nothing.
+            continue
+        try:
+            result = measurement_invariance(
+                sample, group, factors, min_group_size=MIN_INVARIANCE_CASES
+            )
+        except (ValueError, np.linalg.LinAlgError):
+            out.append(LanguageInvariance(construct_group.id, tuple(factors), "not_converged"))
+            continue
+        out.append(
+            LanguageInvariance(
+                group_id=construct_group.id,
+                factors=tuple(factors),
+                verdict=result.verdict.code,
+                level=result.level,
+                fits={
+                    level: {"cfi": _finite(fit.cfi), "rmsea": _finite(fit.rmsea)}
+                    for level, fit in result.fits.items()
+                },
+                steps={
+                    level: {
+                        "delta_cfi": _finite(test.delta_cfi),
+                        "delta_rmsea": _finite(test.delta_rmsea),
+                    }
+                    for level, test in result.tests.items()
+                },
+            )
+        )
+    return {"invariance": tuple(out), "languages_compared": True}
 
 
 def _fit_group(

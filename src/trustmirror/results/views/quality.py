@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -38,6 +39,44 @@ VERDICTS = {
         gettext_lazy("The questions hang together weakly: check the weakest one first."),
     ),
 }
+
+# The verdict of Dutch against English, in plain words for analysts (codes of
+# trustmirror.analysis.invariance; every refusal reads the same here).
+INVARIANCE_VERDICTS = {
+    "comparable_scores": gettext_lazy(
+        "Comparable: Dutch and English measure these scales the same way and on the same "
+        "scale, so their means may be compared."
+    ),
+    "comparable_relations": gettext_lazy(
+        "Partly comparable: the questions measure the same thing in both languages, but not on "
+        "the same scale. Compare how the scales relate to each other, not their means."
+    ),
+    "not_comparable_metric": gettext_lazy(
+        "Not comparable: the questions weigh differently in Dutch and English. Do not compare "
+        "Dutch- and English-speaking groups on these scales."
+    ),
+    "not_comparable_configural": gettext_lazy(
+        "Not comparable: the model does not fit the two languages. Do not compare Dutch- and "
+        "English-speaking groups on these scales."
+    ),
+    "not_converged": gettext_lazy("No verdict: the models could not be estimated."),
+}
+INVARIANCE_REFUSED = gettext_lazy(
+    "Not tested: too few complete answers in one of the languages, or a question everyone "
+    "answered alike."
+)
+
+
+@dataclass(frozen=True)
+class InvarianceLine:
+    label: str
+    factors: str
+    verdict_code: str
+    verdict: str
+    configural: str = ""
+    metric: str = ""
+    scalar: str = ""
+
 
 FIT_LEVELS = {
     "good": gettext_lazy("good"),
@@ -135,12 +174,41 @@ def scan_quality(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "reliability_chart": figures.quality_figure(results, numbers),
                 "fits": [_fit_line(f, instrument, lang) for f in numbers.fits],
                 "iccs": [_icc_line(i, instrument, numbers, lang) for i in numbers.iccs],
+                "invariance": [_invariance_line(i, instrument, lang) for i in numbers.invariance],
+                "languages_compared": numbers.languages_compared,
+                "min_invariance_cases": quality.MIN_INVARIANCE_CASES,
                 "icc_counts_withheld": any(
                     i.n is None for i in numbers.iccs if i.status == quality.OK
                 ),
             }
         )
     return render(request, "results/quality.html", context)
+
+
+def _invariance_line(one, instrument: Instrument, lang: str) -> InvarianceLine:
+    def fit(level: str) -> str:
+        values = (one.fits or {}).get(level)
+        if not values:
+            return ""
+        return f"CFI {coefficient(values['cfi'])}, RMSEA {coefficient(values['rmsea'])}"
+
+    def step(level: str) -> str:
+        values = (one.steps or {}).get(level)
+        if not values or values["delta_cfi"] is None:
+            return ""
+        return "ΔCFI {:+.3f}, ΔRMSEA {:+.3f}".format(
+            values["delta_cfi"], values["delta_rmsea"] or 0.0
+        ).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+
+    return InvarianceLine(
+        label=instrument.group(one.group_id).label[lang],
+        factors=", ".join(instrument.construct(c).label[lang] for c in one.factors),
+        verdict_code=one.verdict,
+        verdict=str(INVARIANCE_VERDICTS.get(one.verdict, INVARIANCE_REFUSED)),
+        configural=fit("configural"),
+        metric=step("metric"),
+        scalar=step("scalar"),
+    )
 
 
 def _scale_line(
