@@ -432,3 +432,61 @@ def test_no_icc_with_fewer_than_two_shown_units(tmp_path, capsys):
     assert code == 0 and "ICC: not computed, fewer than two units are shown" in out
     summary = re.search(r"<h2>Scale scale</h2>\n<p>(.*?)</p>", page).group(1)
     assert summary.endswith("; ICC not computed, fewer than two units are shown")
+
+
+def _simulated_scan(instrument, n, rng, *, shift=None):
+    """Answers from one factor per construct (reverse-keyed items reflected), 1..5."""
+    columns = {}
+    for construct in instrument.constructs:
+        latent = rng.normal(size=n)
+        for item in construct.items:
+            x = 3.0 + 0.9 * latent + rng.normal(scale=0.7, size=n) + (shift or {}).get(item.id, 0)
+            x = np.clip(np.rint(x), 1, 5)
+            columns[item.id] = (6 - x if item.reverse else x).astype(int)
+    return pd.DataFrame(columns)
+
+
+def test_compare_tests_whether_the_languages_answer_alike(tmp_path, capsys):
+    """A known answer by simulation: one question about the manager's integrity is answered
+    0.6 points higher in Dutch at the same trust; its group of scales may be related but not
+    compared on means, every other group may be compared."""
+    from trustmirror.instrument import load_instrument
+
+    v2 = load_instrument("trustscan", "2")
+    rng = np.random.default_rng(5)
+    shifted = v2.construct("leader_integrity").items[1].id
+    # 400 each: at the minimum of 200, chance alone moves RMSEA past Chen's bound now and then.
+    english = _simulated_scan(v2, 400, rng).assign(language="en")
+    dutch = _simulated_scan(v2, 400, rng, shift={shifted: 0.6}).assign(language="nl")
+    path = tmp_path / "scan.csv"
+    pd.concat([english, dutch]).to_csv(path, index=False)
+
+    result = _json([str(path), "--instrument", "trustscan:2", "--compare", "language"], capsys)
+    verdicts = {one["model"]: one["verdict"] for one in result["invariance"]}
+    assert verdicts.pop("leader") == "comparable_relations"
+    assert len(verdicts) >= 8 and set(verdicts.values()) == {"comparable_scores"}
+    leader = next(one for one in result["invariance"] if one["model"] == "leader")
+    assert leader["n_used"] == {"en": 400, "nl": 400} and leader["level"] == "metric"
+
+    code, out, _err = _run(
+        [str(path), "--instrument", "trustscan:2", "--compare", "language", "--lang", "nl"],
+        capsys,
+    )
+    assert code == 0
+    assert "Meten de groepen van language hetzelfde? (meetinvariantie)" in out
+    assert "  leader: Deels vergelijkbaar: de vragen meten in beide talen hetzelfde" in out
+
+    # Too few in one group: refused, and said so.
+    small = tmp_path / "small.csv"
+    pd.concat([english, dutch.head(50)]).to_csv(small, index=False)
+    code, out, _err = _run(
+        [str(small), "--instrument", "trustscan:2", "--compare", "language"], capsys
+    )
+    assert "leader: Not tested: too few complete answers in one of the groups." in out
+
+
+def test_compare_needs_its_column(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    pd.DataFrame({"a": [1, 2], "b": [2, 3], "c": [3, 4]}).to_csv(path, index=False)
+    code, _out, err = _run([str(path), "--items", "a,b,c", "--compare", "language"], capsys)
+    assert code == 2 and "language" in err

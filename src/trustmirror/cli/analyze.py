@@ -34,6 +34,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from trustmirror.analysis import agreement, reliability, scoring, teams
+from trustmirror.analysis.invariance import measurement_invariance
 from trustmirror.cli.i18n import LANGUAGES, gettext_noop, translator
 from trustmirror.instrument import InstrumentError, load_instrument
 from trustmirror.privacy import GroupCount, Policy
@@ -100,6 +101,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keys", metavar="COL,COL,...", help="reverse-keyed items (with --items)")
     parser.add_argument(
+        "--compare",
+        metavar="COLUMN",
+        help="test whether the groups in COLUMN (e.g. the answer language) answer the scales "
+        "alike: configural, metric and scalar invariance per group of scales (each group "
+        f"needs {MIN_COMPARE} complete answers)",
+    )
+    parser.add_argument(
         "--scale-points",
         type=int,
         default=None,
@@ -142,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         result = analyze(
             Path(args.data),
             unit=args.unit,
+            compare=args.compare,
             items=args.items,
             instrument=args.instrument,
             reverse_items=_split(args.keys) if args.keys else [],
@@ -181,6 +190,7 @@ def analyze(
     path: Path,
     *,
     unit: str | None = None,
+    compare: str | None = None,
     items: Iterable[str] | None = None,
     instrument: str | None = None,
     reverse_items: Iterable[str] = (),
@@ -212,10 +222,13 @@ def analyze(
     header = _header(path, sep)
     if unit is not None and unit not in header:
         raise _missing_columns(path, [unit], header)
+    if compare is not None and compare not in header:
+        raise _missing_columns(path, [compare], header)
     setup = _setup(header, path, items, instrument, list(reverse_items), scale_points, dont_know)
 
     item_columns = list(dict.fromkeys(i for scale in setup.keys.values() for i in scale))
-    raw = _read(path, sep, ([unit] if unit else []) + item_columns, unit=unit, progress=progress)
+    extra = [c for c in (unit, compare) if c]
+    raw = _read(path, sep, list(dict.fromkeys(extra)) + item_columns, unit=unit, progress=progress)
     answers = _validated_answers(raw, path, item_columns, setup)
     groups = _unit_labels(raw, path, unit) if unit else None
 
@@ -248,6 +261,9 @@ def analyze(
             visible,
             setup,
         )
+    invariance = (
+        _invariance(answers, raw[compare], setup, instrument) if compare is not None else None
+    )
     units = []
     for label, n in unit_sizes.items():
         shown = visible[label].shown
@@ -267,8 +283,86 @@ def analyze(
             "skipped_constructs": setup.skipped,
             "units": units,
             "scales": scales,
+            "compare_column": compare,
+            "invariance": invariance,
         }
     )
+
+
+#: Complete answers each group needs before ``--compare`` tests it.
+MIN_COMPARE = 200
+
+#: The verdicts of --compare in plain words (the quality page's sentences, so one translation).
+COMPARE_VERDICTS = {
+    "comparable_scores": gettext_noop(
+        "Comparable: Dutch and English measure these scales the same way and on the same "
+        "scale, so their means may be compared."
+    ),
+    "comparable_relations": gettext_noop(
+        "Partly comparable: the questions measure the same thing in both languages, but not on "
+        "the same scale. Compare how the scales relate to each other, not their means."
+    ),
+    "not_comparable_metric": gettext_noop(
+        "Not comparable: the questions weigh differently in Dutch and English. Do not compare "
+        "Dutch- and English-speaking groups on these scales."
+    ),
+    "not_comparable_configural": gettext_noop(
+        "Not comparable: the model does not fit the two languages. Do not compare Dutch- and "
+        "English-speaking groups on these scales."
+    ),
+    "not_converged": gettext_noop("No verdict: the models could not be estimated."),
+}
+
+
+def _invariance(
+    answers: pd.DataFrame, labels: pd.Series, setup: _Setup, instrument: str | None
+) -> list[dict[str, Any]]:
+    """Configural, metric and scalar invariance between the groups of ``labels``.
+
+    With an instrument, one model per group of its constructs (each construct of at least
+    three items a factor); with ``--items``, one model of every scale of three or more items.
+    """
+    if instrument:
+        identifier, _, version = instrument.partition(":")
+        loaded = load_instrument(identifier, version or "1")
+        models = [
+            (
+                group.id,
+                {
+                    c.id: list(setup.keys[c.id])
+                    for c in loaded.constructs_in(group.id)
+                    if c.id in setup.keys and len(setup.keys[c.id]) >= 3
+                },
+            )
+            for group in loaded.groups
+        ]
+    else:
+        models = [("scales", {n: list(k) for n, k in setup.keys.items() if len(k) >= 3})]
+    group = labels.where(labels.notna()).astype("string").reindex(answers.index)
+    out = []
+    for name, model in models:
+        if not model or (len(model) == 1 and sum(map(len, model.values())) == 3):
+            continue  # nothing to test: fewer than three items, or one exactly fitted factor
+        result = measurement_invariance(answers, group, model, min_group_size=MIN_COMPARE)
+        out.append(
+            {
+                "model": name,
+                "factors": model,
+                "level": result.level,
+                "verdict": result.verdict.code,
+                "verdict_params": dict(result.verdict.params),
+                "n_used": {str(k): v for k, v in result.n_used.items()},
+                "fits": {
+                    level: {"cfi": fit.cfi, "rmsea": fit.rmsea, "chisq": fit.chisq, "df": fit.df}
+                    for level, fit in result.fits.items()
+                },
+                "tests": {
+                    level: {"delta_cfi": test.delta_cfi, "delta_rmsea": test.delta_rmsea}
+                    for level, test in result.tests.items()
+                },
+            }
+        )
+    return out
 
 
 def _scale_result(
@@ -747,6 +841,27 @@ def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
                     "unit"
                 ) % {"unit": row["unit"], "k": result["min_group_size"]}
             lines.append("    " + text)
+    if result.get("invariance") is not None:
+        lines.append("")
+        lines.append(
+            _("Do the groups of %(column)s answer alike? (measurement invariance)")
+            % {"column": result["compare_column"]}
+        )
+        if not result["invariance"]:
+            lines.append("  " + _("Nothing to test: no group of scales has three questions."))
+        for one in result["invariance"]:
+            code = one["verdict"]
+            if code in COMPARE_VERDICTS:
+                verdict = _(COMPARE_VERDICTS[code])
+            else:
+                verdict = _("Not tested: too few complete answers in one of the groups.")
+            lines.append(f"  {one['model']}: {verdict}")
+            for level, fit in one["fits"].items():
+                lines.append(
+                    "    "
+                    + _("%(level)s: CFI %(cfi)s, RMSEA %(rmsea)s")
+                    % {"level": level, "cfi": _num(fit["cfi"], 3), "rmsea": _num(fit["rmsea"], 3)}
+                )
     return "\n".join(lines)
 
 
