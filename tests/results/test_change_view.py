@@ -419,7 +419,11 @@ def test_spring_numbers_on_autumn_pages_isolate_nobody_of_spring(
 # -- the demo's story ----------------------------------------------------------------------
 
 
-def test_the_demo_returns_team_clearly_dropped_on_safety(client, db, tmp_path):
+def test_the_demo_returns_team_dropped_across_versions_where_the_questions_stayed(
+    client, db, tmp_path
+):
+    """The demo's open scan asks Trust Scan 2, the closed one version 1: Returns' safety
+    is not compared (other questions), its trust in the organisation is, and clearly lower."""
     from trustmirror.demo import seed_demo
     from trustmirror.surveys.models import Scan
 
@@ -434,19 +438,21 @@ def test_the_demo_returns_team_clearly_dropped_on_safety(client, db, tmp_path):
         )
     )
     assert response.status_code == 200
+    assert current.instrument_version == "2"
     change = response.context["change"]
-    safety = change.get("safety_security")
-    assert safety is not None and safety.direction == "lower"
-    assert safety.ci_high < 0 and safety.size == "large"
-    assert safety.before.mean - safety.after.mean > 0.8
+    assert change.versions == ("1", "2")
+    assert change.get("safety_security") is None and change.get("fear") is None
+    themes = response.context["change_theme_lines"]
+    assert themes and all(line.change is None and line.measure_changed for line in themes)
+    trust = change.get("org_trust")
+    assert trust is not None and trust.direction == "lower"
+    assert trust.ci_high < 0 and trust.before.mean - trust.after.mean > 0.5
     line = next(
         line
-        for line in response.context["change_theme_lines"]
-        if line.change and line.change.construct_id == "safety_security"
+        for line in response.context["change_other_lines"]
+        if line.change and line.change.construct_id == "org_trust"
     )
-    assert "clearly lower" in line.verdict
-    assert change.get("fear").direction == "higher"
-    assert line.tone == "worse"
+    assert "clearly lower" in line.verdict and line.tone == "worse"
 
 
 def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(

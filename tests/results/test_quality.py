@@ -454,13 +454,14 @@ def test_the_page_reads_the_published_numbers_and_computes_nothing(
 # -- speed settings ------------------------------------------------------------------------
 
 
-def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_path, instrument):
+def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_path):
     """The page fits its models with ``tolerance="fast"``; on both demo scans every fit index
     it shows agrees with the reference (tight) fit of the same model to 1e-4, far below the
     two decimals shown.
     """
     from trustmirror.analysis.factor import cfa
     from trustmirror.demo import seed_demo
+    from trustmirror.instrument import load_instrument
     from trustmirror.results.publishing import latest
     from trustmirror.results.quality import MeasurementQuality
     from trustmirror.surveys.models import Scan
@@ -470,6 +471,8 @@ def test_the_pages_fast_factor_fits_equal_the_reference_fits_on_the_demo(tmp_pat
     assert len(scans) == 2
     compared = 0
     for scan in scans:
+        # Scan 1 asked Trust Scan 1, scan 2 version 2.
+        instrument = load_instrument(scan.instrument_id, scan.instrument_version)
         quality = MeasurementQuality.from_json(latest(scan, "results").payload["quality"])
         frame, _units = stored_answers(scan)
         for fit in quality.fits:

@@ -183,19 +183,23 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
     passwords are random every time, as in production.
     """
     data_dir = Path(data_dir)
-    instrument = load_instrument()
+    # The closed scan asked Trust Scan 1, the open one asks version 2 (full): the pages show
+    # change across versions only where the questions stayed the same.
+    instrument = load_instrument("trustscan", "1")
+    newer = load_instrument("trustscan", "2")
     scale = generate.Scale.from_instrument(instrument)
     open_question_ids = [question.id for question in instrument.open_questions]
     rng = np.random.default_rng(seed)
     item_offsets = rng.normal(0.0, generate.ITEM_OFFSET_SD, len(scale.item_ids))
     groups = list(dict.fromkeys(scale.construct_groups))
-    team_random = {
-        team.path: generate.expand(
-            scale,
-            dict(zip(groups, rng.normal(0.0, generate.TEAM_RANDOM_SD, len(groups)), strict=True)),
+    # A team's own random effect per group of constructs, the same in both versions.
+    team_effects = {
+        team.path: dict(
+            zip(groups, rng.normal(0.0, generate.TEAM_RANDOM_SD, len(groups)), strict=True)
         )
         for team in story.TEAMS
     }
+    team_random = {path: generate.expand(scale, e) for path, e in team_effects.items()}
     scan2_opens = timezone.localdate() - dt.timedelta(days=SCAN2_OPENED_DAYS_AGO)
     scan1_opens = scan2_opens - dt.timedelta(days=SCANS_APART_DAYS)
     steps = 5 + 2 * len(story.TEAMS)
@@ -257,9 +261,25 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 max_cut_dimensions=0,
                 interim_results=True,
                 people=people,
+                instrument_version=newer.version,
             )
             links2 = _send_invitations(scan2, data_dir / MAILBOX_DIR, people)
-            answered2 = answering.answer(scan2, 2, links2, traits2, row_of)
+            scale2 = generate.Scale.from_instrument(newer)
+            # An item of version 2 with a version-1 id is the same question: same offset.
+            offset_of = dict(zip(scale.item_ids, item_offsets.tolist(), strict=True))
+            fresh = rng.normal(0.0, generate.ITEM_OFFSET_SD, len(scale2.item_ids))
+            item_offsets2 = np.array(
+                [offset_of.get(item, new) for item, new in zip(scale2.item_ids, fresh, strict=True)]
+            )
+            answering2 = _Answering(
+                rng,
+                scale2,
+                item_offsets2,
+                {path: generate.expand(scale2, e) for path, e in team_effects.items()},
+                [question.id for question in newer.open_questions],
+                bar,
+            )
+            answered2 = answering2.answer(scan2, 2, links2, traits2, row_of)
 
             logins = _create_logins(organisation, units, people)
             bar.update()

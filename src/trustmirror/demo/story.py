@@ -26,6 +26,7 @@ GROUP_BASELINE: Effects = {
     "team": 3.8,
     "leader": 3.6,
     "vulnerability": 3.4,
+    "received": 3.6,
     "person": 3.4,
     "control": 3.3,
     "organisation": 3.1,
@@ -38,6 +39,9 @@ CONSTRUCT_BASELINE: Effects = {
     "fear": 2.4,
     "top_trust": 2.9,
     "intention_to_stay": 3.8,
+    # Trust Scan 2 only: how well the control fits the work, and room of one's own.
+    "control_fit": 3.4,
+    "autonomy": 3.5,
 }
 
 #: How strongly each construct follows a person's latent factors (see ``generate.FACTORS``).
@@ -49,10 +53,13 @@ LOADINGS: dict[str, Effects] = {
         "team": 0.9,
         "leader": 0.8,
         "vulnerability": 0.7,
+        "received": 0.7,
         "person": 0.2,
         "psych_safety": 0.9,
         "fear": -0.7,
         "control": 0.15,
+        "control_fit": 0.5,
+        "autonomy": 0.4,
         "organisation": 0.8,
         "outcome": 0.8,
     },
@@ -67,7 +74,15 @@ LOADINGS: dict[str, Effects] = {
         "organisation": 0.2,
         "outcome": 0.1,
     },
-    "leader": {"leader": 1.0, "organisation": 0.2, "satisfaction": 0.2, "engagement": 0.2},
+    "leader": {
+        "leader": 1.0,
+        "organisation": 0.2,
+        "satisfaction": 0.2,
+        "engagement": 0.2,
+        "received_manager": 0.8,
+        "reliance_manager": 0.6,
+        "disclosure_manager": 0.6,
+    },
     "team": {
         "team": 1.0,
         "collaboration": 0.5,
@@ -75,6 +90,7 @@ LOADINGS: dict[str, Effects] = {
         "psych_safety": 0.6,
         "fear": -0.4,
         "team_performance": 0.4,
+        "received_team": 0.8,
     },
 }
 
@@ -113,10 +129,13 @@ IT_CULTURE: Effects = {
     "psych_safety": 0.7,
     "fear": -0.7,
     "control": -0.3,
+    "control_fit": 0.3,
+    "autonomy": 0.5,
     "organisation": 0.2,
     "outcome": 0.4,
 }
-DRIVERS: Effects = {"control": 0.7, "collaboration": -0.1}
+# Drivers: much control that fits the job (Trust Scan 2 asks both), and little room.
+DRIVERS: Effects = {"control": 0.7, "control_fit": 0.1, "autonomy": -0.3, "collaboration": -0.1}
 
 TEAMS: list[TeamSpec] = [
     TeamSpec(
@@ -146,6 +165,9 @@ TEAMS: list[TeamSpec] = [
                 "fear": 1.1,
                 "team_affective": -0.5,
                 "vuln_disclosure": -0.5,
+                "disclosure_team": -0.5,  # Trust Scan 2's name for sharing with the team
+                "disclosure_manager": -0.4,
+                "received_manager": -0.3,
                 "leader_benevolence": -0.3,
                 "org_trust": -0.7,
                 "top_trust": -0.6,
@@ -246,8 +268,8 @@ TEAMS: list[TeamSpec] = [
 #: the peak season and then withdrew it: the leaders' integrity dropped in every team.
 DEPARTMENT_EFFECTS: dict[str, dict[int, Effects]] = {
     "Operations": {
-        1: {"organisation": -0.2, "control": 0.2},
-        2: {"organisation": -0.2, "control": 0.2},
+        1: {"organisation": -0.2, "control": 0.2, "control_fit": 0.0, "autonomy": 0.0},
+        2: {"organisation": -0.2, "control": 0.2, "control_fit": 0.0, "autonomy": 0.0},
     },
     "Customer Services": {
         2: {
