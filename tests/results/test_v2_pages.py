@@ -188,6 +188,12 @@ def test_sensitive_scales_show_a_mean_only_and_only_for_groups_of_ten(
         "van ten minste 10.",
     }[language]
     assert html.count(note) == len(sensitive)
+    # North (6 respondents) shows why its sensitive scales are empty.
+    empty = {
+        "en": "not shown: sensitive questions, shown only for groups of at least 10",
+        "nl": "niet getoond: gevoelige vragen, alleen getoond voor groepen van ten minste 10",
+    }[language]
+    assert html.count(empty) == len(sensitive)
 
 
 def _factor_answers(instrument, n, rng, *, shift=None):
@@ -250,7 +256,7 @@ def test_the_quality_page_says_whether_dutch_and_english_measure_the_same(
     verdicts = dict(
         re.findall(
             r'<th scope="row" class="construct">([^<]+)<p class="explain">[^<]*</p></th>\s*'
-            r'<td class="verdict-([a-z_]+)">',
+            r'<td class="verdict-([a-z_]+)"',
             html,
         )
     )

@@ -3,8 +3,9 @@
 Kwartelhaven Logistiek (made up) has 147 people in 3 departments and 14 teams. Two scans
 of the Trust Scan ran half a year apart: the first (version 1 of the questionnaire) is
 closed, the second (version 2) is open and about three quarters of the people have answered
-it so far. Change between them is shown only for the scales whose questions stayed the same. The answers come from a fixed seed
-and a model (:mod:`trustmirror.demo.generate`), not from noise, so a reader sees a story:
+it so far. Change between them is shown only for the scales whose questions stayed the
+same. The answers come from a fixed seed and a model (:mod:`trustmirror.demo.generate`), not
+from noise, so a reader sees a story:
 
 - **Operations/Warehouse/Returns was reorganised between the scans** (returns handling
   moved from Tilburg to Rotterdam, new shifts, three jobs cut). In scan 2 safety and
