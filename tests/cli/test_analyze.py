@@ -490,3 +490,18 @@ def test_compare_needs_its_column(tmp_path, capsys):
     pd.DataFrame({"a": [1, 2], "b": [2, 3], "c": [3, 4]}).to_csv(path, index=False)
     code, _out, err = _run([str(path), "--items", "a,b,c", "--compare", "language"], capsys)
     assert code == 2 and "language" in err
+
+
+def test_each_questions_share_of_dont_know_is_reported(tmp_path, capsys):
+    path = tmp_path / "scan.csv"
+    pd.DataFrame(
+        {
+            "a": [1, 0, 3, 4, 0, 2, 5, 3],
+            "b": [2, 3, 0, 4, 5, 1, 2, 3],
+            "c": [3, 4, 5, 1, 2, 3, 4, 5],
+        }
+    ).to_csv(path, index=False)
+    result = _json([str(path), "--items", "trust=a,b,c"], capsys)
+    assert result["scales"]["trust"]["dont_know"] == {"a": 0.25, "b": 0.125, "c": 0.0}
+    _code, out, _err = _run([str(path), "--items", "trust=a,b,c", "--lang", "nl"], capsys)
+    assert "“Weet niet” per vraag: a 25 %, b 12 %, c 0 %" in out

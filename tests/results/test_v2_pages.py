@@ -269,3 +269,24 @@ def test_the_quality_page_says_whether_dutch_and_english_measure_the_same(
         "nl": "Deels vergelijkbaar: de vragen meten in beide talen hetzelfde",
     }[language]
     assert plain in html
+
+
+def test_the_quality_page_gives_each_questions_share_of_dont_know(client, acme, v2_scan):
+    from trustmirror.surveys.models import Response
+
+    scan, v2 = v2_scan
+    stored = list(
+        Response.objects.filter(scan=scan, submitted=True).values_list("answers", flat=True)
+    )
+    client.force_login(acme.carla)
+    html = client.get(
+        reverse("results:quality", kwargs={"org": "acme", "scan_id": scan.pk})
+    ).content.decode()
+    for construct_id in ("fear", "psych_safety", "org_trust"):
+        items = v2.construct(construct_id).items
+        expected = ", ".join(
+            f"{item.id} {round(100 * sum(a.get(item.id) == 0 for a in stored) / len(stored))} %"
+            for item in items
+        )
+        assert f'class="dont-know">{expected}</td>' in html, construct_id
+    assert sum(a.get(i) == 0 for a in stored for i in v2.items) > 0  # some "don't know"

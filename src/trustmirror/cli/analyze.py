@@ -264,6 +264,16 @@ def analyze(
     invariance = (
         _invariance(answers, raw[compare], setup, instrument) if compare is not None else None
     )
+    # Per question, the share of respondents who answered "don't know" (read as missing).
+    for name, keys in setup.keys.items():
+        scales[name]["dont_know"] = {
+            item: (
+                float((pd.to_numeric(raw[item], errors="coerce") == setup.dont_know).mean())
+                if setup.dont_know is not None and len(raw)
+                else 0.0
+            )
+            for item in keys
+        }
     units = []
     for label, n in unit_sizes.items():
         shown = visible[label].shown
@@ -806,6 +816,11 @@ def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
             coefficients = {"alpha": _num(rel["alpha"], 3), "omega": _num(rel["omega_total"], 3)}
             # Translators: alpha and omega are the statistics' names here, like ICC(1).
             lines.append("  " + _("alpha %(alpha)s, omega %(omega)s") % coefficients)
+        if scale.get("dont_know"):
+            shares = ", ".join(
+                f"{item} {round(share * 100)} %" for item, share in scale["dont_know"].items()
+            )
+            lines.append("  " + _("“Don't know” per question: %(shares)s") % {"shares": shares})
             for item in rel["items"]:
                 numbers = {
                     "item": item["item"],

@@ -204,6 +204,7 @@ class _Data:
     unit_of: np.ndarray
     released: np.ndarray
     answers: pd.DataFrame
+    dont_know: np.ndarray  # respondents x items: True where the answer was "don't know"
     scores: pd.DataFrame
     languages: np.ndarray  # the language each response was given in
     bands: list[dict] = field(default_factory=list)
@@ -233,7 +234,7 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
         .values_list(*fields)
     )
     item_ids = list(instrument.items)
-    answers = _answers(instrument, [row[4] for row in rows], item_ids)
+    answers, dont_know = _answers(instrument, [row[4] for row in rows], item_ids)
     scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
     return _Data(
         units=units,
@@ -242,6 +243,7 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
         unit_of=np.array([row[1] for row in rows], dtype=np.int64),
         released=np.array([row[2] is not None for row in rows], dtype=bool),
         answers=answers,
+        dont_know=dont_know,
         scores=scores,
         languages=np.array([row[3] for row in rows], dtype=object),
         bands=[_mapping(row[5]) for row in rows] if with_bands else [],
@@ -256,8 +258,13 @@ def _mapping(text: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _answers(instrument: Instrument, texts: list[str | None], item_ids: list[str]) -> pd.DataFrame:
-    """Respondents x items; answers outside 1..scale points (and "don't know") are missing."""
+def _answers(
+    instrument: Instrument, texts: list[str | None], item_ids: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Respondents x items; answers outside 1..scale points (and "don't know") are missing.
+
+    Also returns where the answer was "don't know" (for its share per question).
+    """
     missing = [float("nan")] * len(item_ids)
     records = [_mapping(text) for text in texts]
     try:
@@ -266,14 +273,19 @@ def _answers(instrument: Instrument, texts: list[str | None], item_ids: list[str
         matrix = matrix.reshape(len(records), len(item_ids))
     except (TypeError, ValueError):
         # Something that is not a number: the careful path names the record and item.
+        dont_know = np.array(
+            [[r.get(i) == instrument.dont_know for i in item_ids] for r in records], dtype=bool
+        ).reshape(len(records), len(item_ids))
         known = set(item_ids)
         frame = answers_frame(
             [{i: v for i, v in r.items() if i in known} for r in records], items=item_ids
         )
         matrix = frame.to_numpy(dtype=float)
+    else:
+        dont_know = matrix == instrument.dont_know
     # Answers outside the scale cannot come from the survey; they count as missing.
     matrix[(matrix < 1) | (matrix > instrument.scale_points)] = np.nan
-    return pd.DataFrame(matrix, columns=item_ids)
+    return pd.DataFrame(matrix, columns=item_ids), dont_know
 
 
 def _per_unit(unit_of: np.ndarray, mask: np.ndarray) -> dict[int, int]:
@@ -680,6 +692,7 @@ class _Builder:
             shown_teams=shown_teams,
             scan_id=self.scan.pk,
             languages=data.languages[included],
+            dont_know=data.dont_know[included],
         ).to_json()
 
     def breakdowns(self, data: _Data, plan, included) -> dict:

@@ -209,6 +209,9 @@ class MeasurementQuality:
     #: MIN_INVARIANCE_CASES respondents (``languages_compared`` False).
     invariance: tuple[LanguageInvariance, ...] = ()
     languages_compared: bool = False
+    #: Per question, the share of the respondents in the numbers who answered "don't know",
+    #: to whole percents (as the page prints it).
+    dont_know: dict = None  # type: ignore[assignment]
 
     def to_json(self) -> dict:
         """Plain data for a publication's payload."""
@@ -242,6 +245,7 @@ class MeasurementQuality:
                 for one in data.get("invariance", ())
             ),
             languages_compared=data.get("languages_compared", False),
+            dont_know=data.get("dont_know") or {},
         )
 
 
@@ -270,6 +274,7 @@ def quality_of(
     shown_teams: Mapping[str, set[int]],
     scan_id: int,
     languages: np.ndarray | None = None,
+    dont_know: np.ndarray | None = None,
 ) -> MeasurementQuality:
     """Reliability per scale, CFA fit per construct group and ICCs over the shown teams.
 
@@ -285,6 +290,8 @@ def quality_of(
     languages
         The language each respondent answered in; Dutch and English are compared per group
         of scales where each has at least :data:`MIN_INVARIANCE_CASES` respondents.
+    dont_know
+        Respondents x questions (in the order of ``answers``): True for "don't know".
     """
     if not policy.may_show(len(answers)):
         return MeasurementQuality(scan_id, len(answers), policy.k, shown=False)
@@ -299,7 +306,15 @@ def quality_of(
         fits=tuple(_factor_fits(instrument, answers, policy)),
         iccs=tuple(_team_iccs(instrument, answers, unit_of, shown_teams)),
         **_language_invariance(instrument, answers, languages, scan_id),
+        dont_know=_dont_know_shares(answers, dont_know),
     )
+
+
+def _dont_know_shares(answers: pd.DataFrame, dont_know: np.ndarray | None) -> dict:
+    if dont_know is None or dont_know.shape != answers.shape or not len(answers):
+        return {}
+    shares = dont_know.mean(axis=0)
+    return {item: round(float(s), 2) for item, s in zip(answers.columns, shares, strict=True)}
 
 
 def _reliability(

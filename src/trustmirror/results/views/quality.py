@@ -99,6 +99,7 @@ class ScaleLine:
     omega: str = ""
     weakest: str = ""
     weakest_r: str = ""
+    dont_know: str = ""
     flagged: tuple[str, ...] = ()
     verdict_code: str = ""
     verdict: str = ""
@@ -215,10 +216,17 @@ def _scale_line(
     scale: ScaleReliability, instrument: Instrument, numbers: MeasurementQuality, lang: str
 ) -> ScaleLine:
     construct = instrument.construct(scale.construct_id)
+    shares = numbers.dont_know or {}
     base = {
         "label": construct.label[lang],
         "group": instrument.group(construct.group).label[lang],
         "n_items": scale.n_items,
+        # Each question's share of "don't know", in the scale's order: "lab1 2 %, lab2 4 %".
+        "dont_know": ", ".join(
+            f"{item.id} {round(shares[item.id] * 100)} %"
+            for item in construct.items
+            if item.id in shares
+        ),
     }
     if scale.status == quality.ONE_ITEM:
         return ScaleLine(
