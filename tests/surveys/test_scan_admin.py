@@ -600,3 +600,17 @@ def test_an_unknown_questionnaire_is_refused_and_nothing_is_created(client, acme
         response.content.decode()
     )
     assert not Scan.objects.exists()
+
+
+def test_a_scans_page_names_its_questionnaire(client, acme):
+    client.force_login(acme.carla)
+    client.post(
+        reverse("scans:create", kwargs={"org": "acme"}),
+        _new_scan(min_group_size=5, delivery="email", questionnaire="2:pulse"),
+    )
+    scan = Scan.objects.get(name="Winter")
+    client.cookies["django_language"] = "nl"
+    html = client.get(manage_url(scan)).content.decode()
+    assert (
+        '<dd id="scan-questionnaire">Vertrouwensscan 2: Pulsmeting, ongeveer 6 minuten</dd>' in html
+    )

@@ -35,6 +35,7 @@ from trustmirror.surveys.scan_forms import (
     ScanDeleteForm,
     ScanEditForm,
     ScanExtendForm,
+    questionnaire_choices,
 )
 from trustmirror.surveys.services import (
     scan_close,
@@ -133,6 +134,10 @@ def manage_page(
             "scan": scan,
             "phase": phase,
             "invitations": scan.invitations.count(),
+            "questionnaire": dict(questionnaire_choices()).get(
+                f"{scan.instrument_version}:{scan.form}",
+                f"{scan.instrument_id} {scan.instrument_version} ({scan.form})",
+            ),
             "edit_form": edit_form or ScanEditForm(scan=scan),
             "can_close": phase == Scan.OPEN,
             "close_form": close_form or ScanCloseForm(prefix="close"),
