@@ -570,13 +570,22 @@ def test_a_form_is_read_like_a_whole_instrument_and_compares_only_the_same_quest
         assert {item.id: item.key for item in construct.items} == keys
     assert "propensity" not in {c.id for c in pulse.constructs}
     assert pulse.scoring_keys() == full.scoring_keys("pulse")
-    # Two scans of one form compare on every construct; a full scan and a pulse only where
-    # the pulse asks a construct whole (none in v2); another version's pulse never.
+    # Two scans of one form compare on every construct; a full scan and a pulse on the items
+    # the pulse asks (every v2 pulse construct asks part of its items); another version's
+    # pulse never.
     assert set(pulse.comparable_constructs("trustscan", "2", "pulse")) == {
         c.id for c in pulse.constructs
     }
-    assert pulse.comparable_constructs("trustscan", "2", "full") == {}
-    assert full.comparable_constructs("trustscan", "2", "pulse") == {}
+    asked = {c.id for c in pulse.constructs}
+    assert pulse.comparable_constructs("trustscan", "2", "full") == {c: f"{c}@pulse" for c in asked}
+    assert full.comparable_constructs("trustscan", "2", "pulse") == {f"{c}@pulse": c for c in asked}
+    # A full scan publishes each construct on the pulse's items as well, with the same keys.
+    keys = full.published_keys()
+    assert set(keys) == set(full.scoring_keys()) | {f"{c}@pulse" for c in asked}
+    for construct in asked:
+        assert keys[f"{construct}@pulse"] == pulse.scoring_keys()[construct]
+    assert pulse.published_keys() == pulse.scoring_keys()
+    assert v1.published_keys() == v1.scoring_keys()  # version 1 has no shorter form
     assert full.comparable_constructs("trustscan", "1") == {
         c.id: c.comparable["1"] for c in full.constructs if "1" in c.comparable
     }

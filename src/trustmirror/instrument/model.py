@@ -250,19 +250,41 @@ class Instrument:
                 f"instrument {self.id} v{self.version} has no form {form_id!r}"
             ) from None
 
+    def published_keys(self) -> dict[str, dict[str, int]]:
+        """The scales a publication of this form computes, as scoring keys.
+
+        Every construct; and for the full form of a version with shorter forms, each
+        construct scored on only the items a shorter form asks of it, named
+        ``"<construct>@<form>"``, where that is a proper part of the construct. A full scan
+        publishes those (never shown as scales of their own) so that a later pulse can be
+        compared with it on the questions both asked, and a full scan after a pulse too.
+        """
+        keys = self.scoring_keys()
+        if self.form_id != "full":
+            return keys
+        for form_id in self.forms:
+            if form_id == "full":
+                continue
+            for construct_id, items in self.scoring_keys(form_id).items():
+                if len(items) < len(keys[construct_id]):
+                    keys[f"{construct_id}@{form_id}"] = items
+        return keys
+
     def comparable_constructs(
         self, instrument_id: str, version: str, form_id: str = "full"
     ) -> dict[str, str]:
-        """Which constructs of this instrument (as its form asks it) may be compared with a
-        scan of another version or form: those measured with the same items on both sides.
+        """Which scales of this instrument (as its form asks it) may be compared with a scan
+        of another version or form: those measured with the same items on both sides.
 
-        Returns ``{construct id here: construct id there}``. Within one version: the
-        constructs that both forms ask with the same items (all of them between two scans of
-        the same form; between a full scan and a pulse, only a construct the pulse asks
-        whole). Across versions of one instrument: the constructs whose file marks them
-        ``comparable`` with ``version`` (the same items), where both scans ask them whole (a
-        shorter form of another version is never compared). Nothing for another instrument.
-        Change between scans is shown only for these.
+        Returns ``{scale here: scale there}``, each a construct id or a part of one named by
+        :meth:`published_keys`. Within one version: the constructs that both forms ask with
+        the same items (all of them between two scans of the same form); between a full scan
+        and a shorter form, a construct the shorter form asks only in part is compared on the
+        items it asks: ``{"fear": "fear@pulse"}`` from the pulse, ``{"fear@pulse": "fear"}``
+        from the full scan. Across versions of one instrument: the constructs whose file marks
+        them ``comparable`` with ``version`` (the same items), where both scans ask them whole
+        (a shorter form of another version is never compared). Nothing for another
+        instrument. Change between scans is shown only for these.
         """
         if instrument_id != self.id:
             return {}
@@ -274,7 +296,15 @@ class Instrument:
         here = items(self)
         if str(version) == self.version:
             there = items(whole.asked_in(form_id))
-            return {c: c for c, asked in here.items() if there.get(c) == asked}
+            same = {c: c for c, asked in here.items() if there.get(c) == asked}
+            if self.form_id != "full" and form_id == "full":
+                # This shorter form against a full scan: on the items asked here.
+                same.update(
+                    {c: f"{c}@{self.form_id}" for c, asked in here.items() if asked < there[c]}
+                )
+            elif self.form_id == "full" and form_id != "full":
+                same.update({f"{c}@{form_id}": c for c, asked in there.items() if asked < here[c]})
+            return same
         if form_id != "full":
             return {}
         complete = items(whole)

@@ -235,7 +235,11 @@ def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
     )
     item_ids = list(instrument.items)
     answers, dont_know = _answers(instrument, [row[4] for row in rows], item_ids)
-    scores = scale_scores(answers, instrument.scoring_keys(), scale_points=instrument.scale_points)
+    # Every construct, and on a full scan each construct on a shorter form's items too
+    # (Instrument.published_keys): what a later pulse is compared with.
+    scores = scale_scores(
+        answers, instrument.published_keys(), scale_points=instrument.scale_points
+    )
     return _Data(
         units=units,
         invited=invited,
@@ -318,6 +322,8 @@ class _Builder:
         self.now = now
         self.say = say
         self.instrument = load_instrument(scan.instrument_id, scan.instrument_version, scan.form)
+        # The scales this version computes: constructs, and parts of them (published_keys).
+        self.keys = self.instrument.published_keys()
         self.policy = Policy(scan.min_group_size)
         self.results = track == Publication.RESULTS
 
@@ -326,7 +332,7 @@ class _Builder:
     def families(self) -> dict[str, tuple[str, ...]]:
         out = {RESPONDENTS: (RESPONDENTS,)}
         if self.results:
-            out.update({c.id: _measure_names(c.id) for c in self.instrument.constructs})
+            out.update({key: _measure_names(key) for key in self.keys})
         return out
 
     def sensitive_k(self) -> dict[str, int]:
@@ -334,17 +340,17 @@ class _Builder:
         if not self.results:
             return {}
         least = max(self.policy.k, self.instrument.sensitive_min_group_size or 0)
-        return {c.id: least for c in self.instrument.constructs if c.sensitive}
+        sensitive = {c.id for c in self.instrument.constructs if c.sensitive}
+        return {key: least for key in self.keys if key.split("@", 1)[0] in sensitive}
 
     def measures(self, data: _Data, mask: np.ndarray) -> dict[str, dict[int, int]]:
         counts = {RESPONDENTS: _per_unit(data.unit_of, mask)}
         if not self.results:
             return counts
-        keyed = self.instrument.scoring_keys()
-        for construct in self.instrument.constructs:
-            scored_name, answered_name = _measure_names(construct.id)
-            scored = data.scores[construct.id].notna().to_numpy()
-            answered = data.answers[list(keyed[construct.id])].notna().any(axis=1).to_numpy()
+        for key, items in self.keys.items():
+            scored_name, answered_name = _measure_names(key)
+            scored = data.scores[key].notna().to_numpy()
+            answered = data.answers[list(items)].notna().any(axis=1).to_numpy()
             counts[scored_name] = _per_unit(data.unit_of, mask & scored)
             counts[answered_name] = _per_unit(data.unit_of, mask & answered)
         return counts
@@ -524,7 +530,7 @@ class _Builder:
 
     def add_statistics(self, rows: dict[str, dict], data: _Data, plan, included) -> Scan | None:
         """Statistics of every shown group on the constructs its family allows; change."""
-        keyed = self.instrument.scoring_keys()
+        keyed = self.keys
         shown_keys = [key for key, row in rows.items() if row["shown"]]
         rows_of_unit: dict[int, np.ndarray] = {}
         positions = np.flatnonzero(included)
@@ -632,8 +638,10 @@ class _Builder:
             previous_rows[group.key] = (published, {**published, **basis}, bool(basis))
         strict = Policy(max(self.policy.k, before.k))
         sensitive = set(self.sensitive_k())  # their mean only: no change with an interval
-        keyed = self.instrument.scoring_keys()
-        # Across versions of the instrument only constructs with the same items compare.
+        keyed = self.keys
+        # Only scales measured with the same items compare: across versions the constructs
+        # the file marks comparable; between a full scan and a pulse each construct on the
+        # items the pulse asks (stored under the construct's own id either way).
         same = self.instrument.comparable_constructs(
             before.instrument_id, before.instrument_version, before.scan.form
         )
@@ -672,7 +680,8 @@ class _Builder:
                     "ci_high": _finite(values.ci_high),
                     "hedges_g": _finite(values.hedges_g),
                 }
-                row["change"][construct] = _change_as_printed(change) if withheld else change
+                shown_as = construct.split("@", 1)[0]  # "fear@pulse" is fear on the pulse's items
+                row["change"][shown_as] = _change_as_printed(change) if withheld else change
         return before.scan
 
     def quality(self, data: _Data, plan, included) -> dict:

@@ -104,8 +104,8 @@ class ScanCreateForm(ScanSettingsForm):
         widget=forms.RadioSelect,
         help_text=_(
             "Fixed once the scan is created. A pulse asks about 25 of the questions, for a "
-            "measurement between two full scans; change since an earlier scan is shown only "
-            "for scales asked with the same questions in both."
+            "measurement between two full scans of the same version; change is computed on "
+            "the questions both scans asked."
         ),
     )
     # Chosen once, at creation: by e-mail nobody sees the links; with letters the consultant

@@ -188,8 +188,10 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
     themes = results.instrument.themes
     others = results.other_constructs()
     instrument = results.instrument
+    # The constructs compared (a part compared on a pulse's items counts as its construct).
     comparable = frozenset(
-        instrument.comparable_constructs(
+        key.split("@", 1)[0]
+        for key in instrument.comparable_constructs(
             previous.instrument_id, previous.instrument_version, previous.form
         )
     )
