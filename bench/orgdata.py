@@ -35,13 +35,13 @@ class Organisation:
         return int(np.unique(self.team).size)
 
 
-def instrument_keys() -> tuple[dict[str, dict[str, int]], str]:
+def instrument_keys(version: str = "1") -> tuple[dict[str, dict[str, int]], str]:
     """Scoring keys of the Trust Scan, or the fallback structure if it cannot be loaded."""
     try:
         from trustmirror.instrument import load_instrument
 
-        keys = load_instrument().scoring_keys()
-        return {construct: dict(items) for construct, items in keys.items()}, "trustscan v1"
+        keys = load_instrument("trustscan", version).scoring_keys()
+        return {c: dict(items) for c, items in keys.items()}, f"trustscan v{version}"
     except Exception:  # the benchmark must run before/without the instrument package
         keys = {}
         for construct in range(27):
@@ -78,10 +78,12 @@ def generate_organisation(
     skipped: float = 0.03,
     dont_know: float = 0.02,
     seed: int = SEED,
+    version: str = "1",
 ) -> Organisation:
-    """Generate answers of ``n_respondents`` people in ``n_teams`` teams of 5 to 40."""
+    """Generate answers of ``n_respondents`` people in ``n_teams`` teams of 5 to 40, to the
+    full form of Trust Scan ``version``."""
     rng = np.random.default_rng(seed)
-    keys, source = instrument_keys()
+    keys, source = instrument_keys(version)
     sizes = team_sizes(rng, n_respondents, n_teams)
     team = np.repeat(np.arange(1, n_teams + 1), sizes)
     rng.shuffle(team)  # answers arrive in no particular order

@@ -30,7 +30,9 @@ class Stored:
     password: str
 
 
-def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = True) -> Stored:
+def store_organisation(
+    n_respondents: int, n_teams: int, *, progress: bool = True, version: str = "1"
+) -> Stored:
     """Write the organisation, its people, a closed scan and every response (Django set up)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -40,7 +42,7 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
     from trustmirror.orgs.models import Organisation, Person, Role, Unit
     from trustmirror.surveys.models import Invitation, Response, Scan
 
-    org_data = generate_organisation(n_respondents, n_teams)
+    org_data = generate_organisation(n_respondents, n_teams, version=version)
     answers = org_data.answers
     items = list(answers.columns)
     values = answers.to_numpy()
@@ -103,6 +105,7 @@ def store_organisation(n_respondents: int, n_teams: int, *, progress: bool = Tru
             min_group_size=5,
             max_cut_dimensions=0,
             status=Scan.OPEN,
+            instrument_version=version,
         )
         Invitation.objects.bulk_create(
             [

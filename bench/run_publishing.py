@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python bench/run_publishing.py --database sqlite
     .venv/bin/python bench/run_publishing.py --database postgresql
+    .venv/bin/python bench/run_publishing.py --database postgresql --version 2   # Trust Scan v2
 
 1. Stores an organisation of ``--respondents`` (100,000) in ``--teams`` (5,000) teams of 5 to
    40 people, four levels (organisation, 50 divisions, 500 departments, teams), with a scan
@@ -53,7 +54,7 @@ sys.path.insert(0, {bench!r})
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from orgdb import store_organisation
-stored = store_organisation({respondents}, {teams}, progress=True)
+stored = store_organisation({respondents}, {teams}, progress=True, version={version!r})
 print("STORED " + json.dumps(stored.__dict__))
 """
 
@@ -221,6 +222,9 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--teams", type=int, default=5_000)
     parser.add_argument("--builds", type=int, default=2)
+    parser.add_argument(
+        "--version", default="1", help="Trust Scan version the organisation answers (1 or 2)"
+    )
     parser.add_argument("--warm", type=int, default=20, help="requests per page, warm")
     args = parser.parse_args()
 
@@ -243,13 +247,18 @@ def main() -> None:
             parts._replace(path=f"/{database_name}")
         )
     print(f"Machine: {machine()}")
-    print(f"Database: {args.database}; data directory {data_dir}")
+    print(f"Database: {args.database}; Trust Scan v{args.version}; data directory {data_dir}")
     server = Server(env)
     try:
         start = time.perf_counter()
         stored = manage_shell(
             env,
-            STORE.format(bench=str(BENCH), respondents=args.respondents, teams=args.teams),
+            STORE.format(
+                bench=str(BENCH),
+                respondents=args.respondents,
+                teams=args.teams,
+                version=args.version,
+            ),
             "STORED",
         )
         print(
