@@ -36,6 +36,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    # LocaleMiddleware leaves the last request's language active in this thread: a test that
+    # reads a page in Dutch would otherwise leave later tests' messages (services, commands,
+    # forms) in Dutch, depending on the order the tests happen to run in.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def acme(db):
     from django.contrib.auth import get_user_model
