@@ -429,3 +429,12 @@ def test_two_factors_of_three_items_converge_and_a_shifted_item_breaks_scalar_in
     )
     result = measurement_invariance(shifted, group, model)
     assert result.level == "metric" and result.verdict.code == "comparable_relations"
+
+
+def test_a_model_is_testable_unless_it_is_empty_or_one_factor_of_three_items():
+    from trustmirror.analysis.invariance import testable
+
+    assert not testable({})
+    assert not testable({"f": ["a", "b", "c"]})  # exactly identified: no degrees of freedom
+    assert testable({"f": ["a", "b", "c", "d"]})
+    assert testable({"f": ["a", "b", "c"], "g": ["d", "e", "f"]})

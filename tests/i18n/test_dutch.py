@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 import trustmirror
 
@@ -196,18 +196,6 @@ def test_every_marked_string_in_the_code_is_in_the_catalogue(tmp_path, monkeypat
 
 
 # --- Pages --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _restore_language():
-    # LocaleMiddleware leaves the last request's language active in this thread; without a
-    # reset, later tests that call gettext outside a request (commands, services) read Dutch.
-    before = translation.get_language()
-    yield
-    if before:
-        translation.activate(before)
-    else:
-        translation.deactivate()
 
 
 def _dutch(client) -> None:

@@ -137,6 +137,7 @@ __all__ = [
     "describe",
     "measurement_invariance",
     "render",
+    "testable",
 ]
 
 LEVELS = ("configural", "metric", "scalar")
@@ -493,6 +494,17 @@ def describe(result: InvarianceResult, *, details: bool = False) -> str:
     """
     messages = (result.verdict, *result.details) if details else (result.verdict,)
     return " ".join(render(message) for message in messages)
+
+
+def testable(model: Mapping[str, Sequence[str]]) -> bool:
+    """Whether a model can tell the levels apart at all: at least one factor, and not a
+    single factor of exactly three items (that fits any answers exactly, with no degrees of
+    freedom, so a change in fit from it says nothing). Factors of fewer than
+    :data:`MIN_ITEMS_PER_FACTOR` items are refused by :func:`measurement_invariance` itself.
+    """
+    if not model:
+        return False
+    return not (len(model) == 1 and sum(len(items) for items in model.values()) == 3)
 
 
 def measurement_invariance(

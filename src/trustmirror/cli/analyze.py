@@ -34,7 +34,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from trustmirror.analysis import agreement, reliability, scoring, teams
-from trustmirror.analysis.invariance import measurement_invariance
+from trustmirror.analysis.invariance import measurement_invariance, testable
 from trustmirror.cli.i18n import LANGUAGES, gettext_noop, translator
 from trustmirror.instrument import InstrumentError, load_instrument
 from trustmirror.privacy import GroupCount, Policy
@@ -351,8 +351,8 @@ def _invariance(
     group = labels.where(labels.notna()).astype("string").reindex(answers.index)
     out = []
     for name, model in models:
-        if not model or (len(model) == 1 and sum(map(len, model.values())) == 3):
-            continue  # nothing to test: fewer than three items, or one exactly fitted factor
+        if not testable(model):
+            continue
         result = measurement_invariance(answers, group, model, min_group_size=MIN_COMPARE)
         out.append(
             {

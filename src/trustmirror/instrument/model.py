@@ -270,6 +270,12 @@ class Instrument:
                     keys[f"{construct_id}@{form_id}"] = items
         return keys
 
+    @staticmethod
+    def construct_of(scale: str) -> str:
+        """The construct a published scale belongs to: ``"fear@pulse"`` and ``"fear"`` are
+        fear (see :meth:`published_keys`)."""
+        return scale.split("@", 1)[0]
+
     def comparable_constructs(
         self, instrument_id: str, version: str, form_id: str = "full"
     ) -> dict[str, str]:

@@ -341,7 +341,8 @@ class _Builder:
             return {}
         least = max(self.policy.k, self.instrument.sensitive_min_group_size or 0)
         sensitive = {c.id for c in self.instrument.constructs if c.sensitive}
-        return {key: least for key in self.keys if key.split("@", 1)[0] in sensitive}
+        construct_of = self.instrument.construct_of
+        return {key: least for key in self.keys if construct_of(key) in sensitive}
 
     def measures(self, data: _Data, mask: np.ndarray) -> dict[str, dict[int, int]]:
         counts = {RESPONDENTS: _per_unit(data.unit_of, mask)}
@@ -680,7 +681,8 @@ class _Builder:
                     "ci_high": _finite(values.ci_high),
                     "hedges_g": _finite(values.hedges_g),
                 }
-                shown_as = construct.split("@", 1)[0]  # "fear@pulse" is fear on the pulse's items
+                # "fear@pulse" (fear on the pulse's items) is stored as fear's change.
+                shown_as = self.instrument.construct_of(construct)
                 row["change"][shown_as] = _change_as_printed(change) if withheld else change
         return before.scan
 

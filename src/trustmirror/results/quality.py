@@ -42,7 +42,7 @@ import pandas as pd
 
 from trustmirror.analysis.agreement import icc
 from trustmirror.analysis.factor import cfa
-from trustmirror.analysis.invariance import measurement_invariance
+from trustmirror.analysis.invariance import measurement_invariance, testable
 from trustmirror.analysis.reliability import alpha, omega_total
 from trustmirror.analysis.scoring import scale_scores
 from trustmirror.instrument import Construct, Instrument
@@ -398,9 +398,7 @@ def _language_invariance(
     for construct_group in instrument.groups:
         constructs = instrument.constructs_in(construct_group.id)
         factors = {c.id: [item.id for item in c.items] for c in constructs if len(c.items) >= 3}
-        if not factors or (len(factors) == 1 and sum(map(len, factors.values())) == 3):
-            # A factor needs three questions; one factor of three fits any answers exactly
-            # (no degrees of freedom), so the change in fit from it says nothing.
+        if not testable(factors):
             continue
         try:
             result = measurement_invariance(

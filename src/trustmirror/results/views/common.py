@@ -190,7 +190,7 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
     instrument = results.instrument
     # The constructs compared (a part compared on a pulse's items counts as its construct).
     comparable = frozenset(
-        key.split("@", 1)[0]
+        instrument.construct_of(key)
         for key in instrument.comparable_constructs(
             previous.instrument_id, previous.instrument_version, previous.form
         )
