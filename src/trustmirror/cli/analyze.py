@@ -38,7 +38,6 @@ from trustmirror.analysis.invariance import measurement_invariance, testable
 from trustmirror.cli.i18n import LANGUAGES, gettext_noop, translator
 from trustmirror.instrument import InstrumentError, load_instrument
 from trustmirror.privacy import GroupCount, Policy
-from trustmirror.results.quality import INVARIANCE_VERDICTS
 
 __all__ = ["AnalyzeError", "add_arguments", "analyze", "run"]
 
@@ -302,6 +301,27 @@ def analyze(
 
 #: Complete answers each group needs before ``--compare`` tests it.
 MIN_COMPARE = 200
+
+#: The verdicts of --compare in plain words (the quality page's sentences, so one translation).
+COMPARE_VERDICTS = {
+    "comparable_scores": gettext_noop(
+        "Comparable: Dutch and English measure these scales the same way and on the same "
+        "scale, so their means may be compared."
+    ),
+    "comparable_relations": gettext_noop(
+        "Partly comparable: the questions measure the same thing in both languages, but not on "
+        "the same scale. Compare how the scales relate to each other, not their means."
+    ),
+    "not_comparable_metric": gettext_noop(
+        "Not comparable: the questions weigh differently in Dutch and English. Do not compare "
+        "Dutch- and English-speaking groups on these scales."
+    ),
+    "not_comparable_configural": gettext_noop(
+        "Not comparable: the model does not fit the two languages. Do not compare Dutch- and "
+        "English-speaking groups on these scales."
+    ),
+    "not_converged": gettext_noop("No verdict: the models could not be estimated."),
+}
 
 
 def _invariance(
@@ -846,8 +866,8 @@ def render_text(result: Mapping[str, Any], *, language: str = "en") -> str:
             lines.append("  " + _("Nothing to test: no group of scales has three questions."))
         for one in result["invariance"]:
             code = one["verdict"]
-            if code in INVARIANCE_VERDICTS:
-                verdict = _(INVARIANCE_VERDICTS[code])
+            if code in COMPARE_VERDICTS:
+                verdict = _(COMPARE_VERDICTS[code])
             else:
                 verdict = _("Not tested: too few complete answers in one of the groups.")
             lines.append(f"  {one['model']}: {verdict}")

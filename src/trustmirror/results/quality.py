@@ -48,12 +48,6 @@ from trustmirror.analysis.scoring import scale_scores
 from trustmirror.instrument import Construct, Instrument
 from trustmirror.privacy import Policy
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a text for the catalogue; the page (or the CLI) translates it when shown."""
-    return message
-
-
 __all__ = [
     "GOOD",
     "ACCEPTABLE",
@@ -71,32 +65,6 @@ GOOD = 0.70
 ACCEPTABLE = 0.60
 """Reliability from which a scale is still usable for comparing group means."""
 MIN_CFA_CASES = 50
-#: Dutch against English in plain words (codes of trustmirror.analysis.invariance; every
-#: refusal reads the same). The quality page and ``trustmirror analyze --compare`` show them.
-INVARIANCE_VERDICTS = {
-    "comparable_scores": gettext_noop(
-        "Comparable: Dutch and English measure these scales the same way and on the same "
-        "scale, so their means may be compared."
-    ),
-    "comparable_relations": gettext_noop(
-        "Partly comparable: the questions measure the same thing in both languages, but not on "
-        "the same scale. Compare how the scales relate to each other, not their means."
-    ),
-    "not_comparable_metric": gettext_noop(
-        "Not comparable: the questions weigh differently in Dutch and English. Do not compare "
-        "Dutch- and English-speaking groups on these scales."
-    ),
-    "not_comparable_configural": gettext_noop(
-        "Not comparable: the model does not fit the two languages. Do not compare Dutch- and "
-        "English-speaking groups on these scales."
-    ),
-    "not_converged": gettext_noop("No verdict: the models could not be estimated."),
-}
-INVARIANCE_REFUSED = gettext_noop(
-    "Not tested: too few complete answers in one of the languages, or a question everyone "
-    "answered alike."
-)
-
 #: Complete answers needed in each language before Dutch and English are compared.
 MIN_INVARIANCE_CASES = 200
 #: At most this many respondents per language enter the comparison (a fixed random draw):

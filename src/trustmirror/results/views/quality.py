@@ -40,6 +40,32 @@ VERDICTS = {
     ),
 }
 
+# The verdict of Dutch against English, in plain words for analysts (codes of
+# trustmirror.analysis.invariance; every refusal reads the same here).
+INVARIANCE_VERDICTS = {
+    "comparable_scores": gettext_lazy(
+        "Comparable: Dutch and English measure these scales the same way and on the same "
+        "scale, so their means may be compared."
+    ),
+    "comparable_relations": gettext_lazy(
+        "Partly comparable: the questions measure the same thing in both languages, but not on "
+        "the same scale. Compare how the scales relate to each other, not their means."
+    ),
+    "not_comparable_metric": gettext_lazy(
+        "Not comparable: the questions weigh differently in Dutch and English. Do not compare "
+        "Dutch- and English-speaking groups on these scales."
+    ),
+    "not_comparable_configural": gettext_lazy(
+        "Not comparable: the model does not fit the two languages. Do not compare Dutch- and "
+        "English-speaking groups on these scales."
+    ),
+    "not_converged": gettext_lazy("No verdict: the models could not be estimated."),
+}
+INVARIANCE_REFUSED = gettext_lazy(
+    "Not tested: too few complete answers in one of the languages, or a question everyone "
+    "answered alike."
+)
+
 
 @dataclass(frozen=True)
 class InvarianceLine:
@@ -179,7 +205,7 @@ def _invariance_line(one, instrument: Instrument, lang: str) -> InvarianceLine:
         label=instrument.group(one.group_id).label[lang],
         factors=", ".join(instrument.construct(c).label[lang] for c in one.factors),
         verdict_code=one.verdict,
-        verdict=_(quality.INVARIANCE_VERDICTS.get(one.verdict, quality.INVARIANCE_REFUSED)),
+        verdict=str(INVARIANCE_VERDICTS.get(one.verdict, INVARIANCE_REFUSED)),
         configural=fit("configural"),
         metric=step("metric"),
         scalar=step("scalar"),
