@@ -39,12 +39,15 @@ def store_organisation(
     from django.db import transaction
     from orgdata import generate_organisation
 
+    from trustmirror.instrument import load_instrument
     from trustmirror.orgs.models import Organisation, Person, Role, Unit
+    from trustmirror.surveys import answer_rows
     from trustmirror.surveys.models import Invitation, Response, Scan
 
     org_data = generate_organisation(n_respondents, n_teams, version=version)
     answers = org_data.answers
     items = list(answers.columns)
+    item_order = list(load_instrument("trustscan", version).items)
     values = answers.to_numpy()
     today = dt.datetime.now(dt.UTC).date()
     password = secrets.token_urlsafe(12)
@@ -127,6 +130,8 @@ def store_organisation(
                     language="en" if i % 5 == 0 else "nl",  # the person's language
                     answers=stored,
                     submitted=True,
+                    # As a submission writes it (surveys.answering.response_submit).
+                    answer_row=answer_rows.encode(item_order, stored),
                 )
             )
             if len(rows) == BATCH:

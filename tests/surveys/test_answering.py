@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from trustmirror.orgs.models import Person
+from trustmirror.surveys import answer_rows
 from trustmirror.surveys.answering import (
     AlreadySubmitted,
     LinkInvalid,
@@ -110,6 +111,7 @@ def test_response_model_has_no_person_and_no_time():
         "open_answers",
         "submitted",
         "bands",  # only band values shared by at least k invited people of the unit
+        "answer_row",  # the same answers as a line of numbers (surveys.answer_rows)
     }
     assert isinstance(Response._meta.pk, models.UUIDField)
 
@@ -207,6 +209,14 @@ def test_submit_happens_exactly_once(survey, instrument):
     response = Response.objects.get()
     assert response.submitted is True
     assert response.answers == answers
+    # And the same answers as the line of numbers that publishing reads.
+    matrix, read = answer_rows.decode([response.answer_row], list(instrument.items))
+    assert read.tolist() == [True]
+    assert {
+        item: int(value)
+        for item, value in zip(instrument.items, matrix[0], strict=True)
+        if value == value
+    } == answers
     assert_invitation_untouched(survey.invitations["Ann"])
 
 

@@ -45,6 +45,7 @@ from trustmirror.privacy.recoding import unit_band_recoding
 from trustmirror.results.figures import draw_lead_charts, draw_organisation_charts
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
+from trustmirror.surveys import answer_rows
 from trustmirror.surveys.models import Invitation, Response, Scan
 from trustmirror.surveys.services import IssuedLink, links_issue, scan_close, scan_create
 from trustmirror.surveys.tokens import resume_key, token_hash
@@ -398,6 +399,9 @@ class _Answering:
         for link in links:
             by_team[link.person.unit.path].append(link)
         responses, answered = [], set()
+        item_ids = list(
+            load_instrument(scan.instrument_id, scan.instrument_version, scan.form).items
+        )
         # The same rule as a real submission: only bands that k invited people of the unit
         # share are stored with a response.
         bands = (
@@ -434,6 +438,7 @@ class _Answering:
                         open_answers=self._open_answers(team, wave, link.person.language),
                         bands=bands.get(link.person.pk, {}),
                         submitted=True,
+                        answer_row=answer_rows.encode(item_ids, answers),
                     )
                 )
                 answered.add(link.token)

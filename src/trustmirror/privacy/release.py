@@ -458,11 +458,15 @@ def _construct_families(
         least = max(k, family_k.get(family, k))
         last_sets = set(past.last(family).values())
         enough = np.all(cumulative[:, idx] >= least, axis=1)
-        allowed = [
-            key
-            for row, key in enumerate(keys)
-            if enough[row] and (base[key] in last_sets or past.expressible(family, base[key]))
-        ]
+        candidates = [keys[row] for row in np.flatnonzero(enough).tolist()]
+        if past.steps:
+            allowed = [
+                key
+                for key in candidates
+                if base[key] in last_sets or past.expressible(family, base[key])
+            ]
+        else:  # nothing published before: every set is expressible
+            allowed = candidates
         kept = forest.withdraw(least, keep=allowed, vectors=idx)
         out[family] = {key: members for key, members in base.items() if key in kept}
     return out

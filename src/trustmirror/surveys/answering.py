@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from trustmirror.instrument import load_instrument
 from trustmirror.privacy.recoding import band_recoding, unit_band_recoding
+from trustmirror.surveys import answer_rows
 from trustmirror.surveys.models import Invitation, Response, Scan
 from trustmirror.surveys.tokens import looks_like_token, resume_key, token_hash
 
@@ -274,7 +275,10 @@ def response_submit(*, invitation: Invitation, token: str, today: dt.date | None
     response.unit_id = invitation.person.unit_id
     response.bands = _bands_to_store(invitation)
     response.submitted = True
-    response.save(update_fields=["unit", "bands", "submitted"])
+    response.answer_row = answer_rows.encode(
+        list(instrument_for(invitation.scan).items), response.answers
+    )
+    response.save(update_fields=["unit", "bands", "submitted", "answer_row"])
     return True
 
 

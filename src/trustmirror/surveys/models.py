@@ -184,6 +184,9 @@ class Response(models.Model):
     open_answers = models.JSONField(default=dict)
     bands = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
+    # The submitted answers again as one line of numbers in the item order of the scan's
+    # questionnaire (surveys.answer_rows), for publishing's fast read; "" before submission.
+    answer_row = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         constraints = [
