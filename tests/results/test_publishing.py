@@ -252,3 +252,21 @@ def test_answers_read_from_their_lines_publish_exactly_what_the_json_publishes(s
     assert published() == from_json
     Response.objects.bulk_update(responses, ["answer_row"])
     assert published() == from_json
+
+
+def test_statistics_computed_in_chunks_of_groups_are_the_same(scan, monkeypatch):
+    """The build computes group statistics in chunks of whole groups to keep its memory
+    down (publishing._STATISTICS_CHUNK); chunks as small as one group publish the same."""
+    from trustmirror.results.models import PublishedGroup
+
+    def published() -> dict:
+        Publication.objects.filter(scan=scan).delete()
+        outcome = publication_attempt(scan=scan, force=True)
+        assert outcome.kind == "published"
+        groups = PublishedGroup.objects.filter(publication=outcome.publication)
+        return {g.key: (g.n, g.stats, g.change_basis) for g in groups}
+
+    whole = published()
+    assert sum(bool(stats) for _, stats, _ in whole.values()) >= 2
+    monkeypatch.setattr(publishing, "_STATISTICS_CHUNK", 1)
+    assert published() == whole

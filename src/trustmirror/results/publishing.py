@@ -72,6 +72,8 @@ STALE_BUILD = dt.timedelta(minutes=30)
 LANGUAGES = ("nl", "en")
 _WRITE_BATCH = 500
 _UPDATE_BATCH = 5000
+#: Rows (respondent x group) per call of team_statistics while publishing.
+_STATISTICS_CHUNK = 150_000
 
 
 @dataclass(frozen=True)
@@ -558,10 +560,15 @@ class _Builder:
         """Statistics of every shown group on the constructs its family allows; change."""
         keyed = self.keys
         shown_keys = [key for key, row in rows.items() if row["shown"]]
-        rows_of_unit: dict[int, np.ndarray] = {}
         positions = np.flatnonzero(included)
-        for unit in np.unique(data.unit_of[positions]).tolist():
-            rows_of_unit[unit] = positions[data.unit_of[positions] == unit]
+        # The included rows of each unit: one sort, not a scan of every row per unit.
+        order = positions[np.argsort(data.unit_of[positions], kind="stable")]
+        unit_ids, starts = np.unique(data.unit_of[order], return_index=True)
+        rows_of_unit = (
+            dict(zip(unit_ids.tolist(), np.split(order, starts[1:]), strict=True))
+            if len(order)
+            else {}
+        )
         take_parts, code_parts = [], []
         for code, key in enumerate(shown_keys):
             members = [rows_of_unit[u] for u in rows[key]["members"] if u in rows_of_unit]
@@ -573,15 +580,27 @@ class _Builder:
             row["stats"] = {}
         if not take_parts:
             return None
-        take = np.concatenate(take_parts)
-        codes = np.concatenate(code_parts)
-        table = team_statistics(
-            data.scores.iloc[take].reset_index(drop=True),
-            data.answers.iloc[take].reset_index(drop=True),
-            codes,
-            keyed,
-            scale_points=self.instrument.scale_points,
-        ).scales
+        # Each respondent is in every group above them, so the groups' rows together are
+        # several times the answers: computed in chunks of whole groups, which keeps the
+        # build's peak memory down (every statistic is computed per group).
+        tables, chunk, size = [], [], 0
+        for i, part in enumerate(take_parts):
+            chunk.append(i)
+            size += len(part)
+            if size >= _STATISTICS_CHUNK or i == len(take_parts) - 1:
+                take = np.concatenate([take_parts[j] for j in chunk])
+                codes = np.concatenate([code_parts[j] for j in chunk])
+                tables.append(
+                    team_statistics(
+                        data.scores.iloc[take].reset_index(drop=True),
+                        data.answers.iloc[take].reset_index(drop=True),
+                        codes,
+                        keyed,
+                        scale_points=self.instrument.scale_points,
+                    ).scales
+                )
+                chunk, size = [], 0
+        table = tables[0] if len(tables) == 1 else pd.concat(tables)
         allowed = {
             family: {keys.encode(key) for key in members}
             for family, members in plan.families.items()
