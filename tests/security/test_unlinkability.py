@@ -25,6 +25,8 @@ RESPONSE_COLUMNS = {
     # (trustmirror.surveys.answering.band_recoding; tested in tests/results/test_breakdown.py).
     "bands",
     "submitted",
+    # The same answers as one line of numbers, for publishing (trustmirror.surveys.answer_rows).
+    "answer_row",
 }
 
 

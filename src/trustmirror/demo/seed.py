@@ -46,6 +46,7 @@ from trustmirror.results.figures import draw_lead_charts, draw_organisation_char
 from trustmirror.results.publishing import publication_attempt
 from trustmirror.results.selectors import PublishedResults
 from trustmirror.surveys import answer_rows
+from trustmirror.surveys.answering import counting_unit_id
 from trustmirror.surveys.models import Invitation, Response, Scan
 from trustmirror.surveys.services import IssuedLink, links_issue, scan_close, scan_create
 from trustmirror.surveys.tokens import resume_key, token_hash
@@ -399,14 +400,16 @@ class _Answering:
         for link in links:
             by_team[link.person.unit.path].append(link)
         responses, answered = [], set()
-        item_ids = list(
-            load_instrument(scan.instrument_id, scan.instrument_version, scan.form).items
-        )
+        instrument = load_instrument(scan.instrument_id, scan.instrument_version, scan.form)
+        item_ids = list(instrument.items)
+        # Where each answer counts: a lead's in the unit above where the questionnaire says so,
+        # as a real submission (surveys.answering.counting_unit_id).
+        counts_in = {link.person.pk: counting_unit_id(link.person, instrument) for link in links}
         # The same rule as a real submission: only bands that k invited people of the unit
         # share are stored with a response.
         bands = (
             unit_band_recoding(
-                ((link.person.pk, link.person.unit_id, link.person.bands) for link in links),
+                ((link.person.pk, counts_in[link.person.pk], link.person.bands) for link in links),
                 scan.min_group_size,
             )
             if scan.max_cut_dimensions
@@ -431,7 +434,7 @@ class _Answering:
                 responses.append(
                     Response(
                         scan=scan,
-                        unit=link.person.unit,
+                        unit_id=counts_in[link.person.pk],
                         resume_key=resume_key(link.token),
                         language=link.person.language,
                         answers=answers,

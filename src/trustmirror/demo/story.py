@@ -237,7 +237,8 @@ TEAMS: list[TeamSpec] = [
         lead_username="ingrid",
         heads_department=True,
     ),
-    TeamSpec("Customer Services/Claims", 6, "Tilburg", 0.0, (0.83, 0.83)),
+    # All six answered scan 2: its lead counts in the department (rule 12), five stay.
+    TeamSpec("Customer Services/Claims", 6, "Tilburg", 0.0, (0.83, 1.0)),
     # A team that trusts each other and its lead, in both scans.
     TeamSpec(
         "Support/IT",
@@ -250,7 +251,7 @@ TEAMS: list[TeamSpec] = [
         effects={1: IT_CULTURE, 2: IT_CULTURE},
     ),
     TeamSpec("Support/Finance", 8, "Rotterdam", 0.1, (0.88, 0.75)),
-    TeamSpec("Support/HR", 6, "Rotterdam", 0.0, (0.83, 0.83)),
+    TeamSpec("Support/HR", 6, "Rotterdam", 0.0, (0.83, 1.0)),
     # Three people: below the minimum group size of 5, so no number of theirs is ever shown.
     TeamSpec(
         "Support/Legal",

@@ -56,7 +56,7 @@ _TOP_REQUIRED = (
     "pages",
     "minutes",
 )
-_TOP_OPTIONAL = ("open_questions", "sensitive_min_group_size", "forms")
+_TOP_OPTIONAL = ("open_questions", "sensitive_min_group_size", "forms", "leads_count_in_parent")
 
 
 def load_instrument(
@@ -246,6 +246,7 @@ class _Reader:
             minutes=minutes,
             forms=forms,
             sensitive_min_group_size=sensitive_min_group_size,
+            leads_count_in_parent=self.boolean(data, "leads_count_in_parent", where),
             source=self.source,
         )
 

@@ -198,6 +198,9 @@ class Instrument:
     minutes: int
     forms: dict[str, Form]
     sensitive_min_group_size: int | None = None
+    #: A lead's answers count in the unit above the one they lead, where their own manager
+    #: is (surveys.answering.counting_unit_id): "my manager" then means one person per unit.
+    leads_count_in_parent: bool = False
     #: Where the instrument was read from; used in messages, not in comparisons.
     source: str = field(default="", compare=False)
     #: The form this object asks: ``"full"``, or a shorter form made by :meth:`asked_in`.

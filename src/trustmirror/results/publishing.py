@@ -32,7 +32,7 @@ import orjson
 import pandas as pd
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Count, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -54,7 +54,8 @@ from trustmirror.results import keys
 from trustmirror.results.models import IncludedResponse, Publication, PublishedGroup
 from trustmirror.results.stored import DIGITS, pack_change, pack_stat, unpack_stat
 from trustmirror.surveys import answer_rows
-from trustmirror.surveys.models import Invitation, Response, Scan
+from trustmirror.surveys.answering import invited_per_counting_unit
+from trustmirror.surveys.models import Response, Scan
 
 __all__ = [
     "STALE_BUILD",
@@ -215,14 +216,7 @@ class _Data:
 
 def _read(scan: Scan, instrument: Instrument, *, with_bands: bool) -> _Data:
     units = list(Unit.objects.filter(organisation_id=scan.organisation_id).order_by("path"))
-    invited = Counter(
-        dict(
-            Invitation.objects.filter(scan=scan)
-            .values_list("person__unit")
-            .annotate(n=Count("id"))
-            .values_list("person__unit", "n")
-        )
-    )
+    invited = invited_per_counting_unit(scan)
     # The stored JSON text, parsed here with orjson: for 100,000 responses the standard
     # library's decoder alone took seconds.
     # Most answers are read from their line of numbers (surveys.answer_rows); the JSON only

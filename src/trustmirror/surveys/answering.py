@@ -19,12 +19,15 @@ and two tabs submitting at once end in exactly one submitted response. The uniqu
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from trustmirror.instrument import load_instrument
+from trustmirror.orgs.models import Person
 from trustmirror.privacy.recoding import band_recoding, unit_band_recoding
 from trustmirror.surveys import answer_rows
 from trustmirror.surveys.models import Invitation, Response, Scan
@@ -39,7 +42,9 @@ __all__ = [
     "SurveyNotOpen",
     "answered_page_numbers",
     "band_recoding",
+    "counting_unit_id",
     "instrument_for",
+    "invited_per_counting_unit",
     "invitation_for_token",
     "page_save",
     "response_draft",
@@ -111,6 +116,36 @@ def instrument_for(scan: Scan):
     return load_instrument(scan.instrument_id, scan.instrument_version, scan.form)
 
 
+def counting_unit_id(person: Person, instrument) -> int:
+    """The unit a person's answers count in: their own, or for a lead the one above.
+
+    Where the instrument says so (``leads_count_in_parent``, Trust Scan v2), a lead's answers
+    count in the parent of the unit they lead, where their own manager is: a lead's "my
+    manager" is that manager, so a team's scores about its manager come only from the people
+    that manager leads, and a lead's view of their own team never mixes with their team's
+    view of them. A lead of a unit without a parent (the top of the tree) counts in it.
+    Docs: docs/privacy.md, "Leads count in the unit above".
+    """
+    if instrument.leads_count_in_parent and person.is_lead and person.unit.parent_id:
+        return person.unit.parent_id
+    return person.unit_id
+
+
+def invited_per_counting_unit(scan: Scan) -> Counter:
+    """How many invited people count in each unit (:func:`counting_unit_id`)."""
+    leads_above = instrument_for(scan).leads_count_in_parent
+    invited: Counter = Counter()
+    rows = (
+        Invitation.objects.filter(scan=scan)
+        .values_list("person__unit", "person__is_lead", "person__unit__parent")
+        .annotate(n=Count("id"))
+        .values_list("person__unit", "person__is_lead", "person__unit__parent", "n")
+    )
+    for unit_id, is_lead, parent_id, n in rows:
+        invited[parent_id if leads_above and is_lead and parent_id else unit_id] += n
+    return invited
+
+
 def response_is_submitted(*, invitation: Invitation, token: str) -> bool:
     return Response.objects.filter(
         scan_id=invitation.scan_id, resume_key=resume_key(token), submitted=True
@@ -165,7 +200,10 @@ def _draft_for_update(invitation: Invitation, token: str, language: str) -> Resp
     response, _ = Response.objects.select_for_update().get_or_create(
         scan_id=invitation.scan_id,
         resume_key=resume_key(token),
-        defaults={"unit_id": invitation.person.unit_id, "language": language},
+        defaults={
+            "unit_id": counting_unit_id(invitation.person, instrument_for(invitation.scan)),
+            "language": language,
+        },
     )
     if response.submitted:
         raise AlreadySubmitted
@@ -272,8 +310,8 @@ def response_submit(*, invitation: Invitation, token: str, today: dt.date | None
         response = _draft_for_update(invitation, token, language)
     except AlreadySubmitted:
         return False
-    response.unit_id = invitation.person.unit_id
-    response.bands = _bands_to_store(invitation)
+    response.unit_id = counting_unit_id(invitation.person, instrument_for(invitation.scan))
+    response.bands = _bands_to_store(invitation, response.unit_id)
     response.submitted = True
     response.answer_row = answer_rows.encode(
         list(instrument_for(invitation.scan).items), response.answers
@@ -282,17 +320,31 @@ def response_submit(*, invitation: Invitation, token: str, today: dt.date | None
     return True
 
 
-def _bands_to_store(invitation: Invitation) -> dict[str, str]:
-    """The bands this submission may carry: computed over the unit's invited people now.
+def _bands_to_store(invitation: Invitation, unit_id: int) -> dict[str, str]:
+    """The bands this submission may carry: computed over the invited people who count in
+    ``unit_id`` (:func:`counting_unit_id`) now.
 
     Only reads: the invitation rows are not written or locked (see the module docstring).
     """
     scan = invitation.scan
     if scan.max_cut_dimensions == 0:
         return {}
-    unit_id = invitation.person.unit_id
-    invited = Invitation.objects.filter(scan_id=scan.pk, person__unit_id=unit_id).values_list(
-        "person_id", "person__bands"
+    leads_above = instrument_for(scan).leads_count_in_parent
+    candidates = Invitation.objects.filter(scan_id=scan.pk).filter(
+        Q(person__unit_id=unit_id) | Q(person__is_lead=True, person__unit__parent_id=unit_id)
+        if leads_above
+        else Q(person__unit_id=unit_id)
     )
-    recoded = band_recoding(dict(invited), scan.min_group_size)
+    invited = {
+        person_id: bands
+        for person_id, bands, own, is_lead, parent in candidates.values_list(
+            "person_id",
+            "person__bands",
+            "person__unit_id",
+            "person__is_lead",
+            "person__unit__parent_id",
+        )
+        if (parent if leads_above and is_lead and parent else own) == unit_id
+    }
+    recoded = band_recoding(invited, scan.min_group_size)
     return recoded.get(invitation.person_id, {})

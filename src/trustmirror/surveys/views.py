@@ -34,6 +34,7 @@ from trustmirror.surveys.answering import (
     LinkInvalid,
     SurveyNotOpen,
     answered_page_numbers,
+    counting_unit_id,
     instrument_for,
     invitation_for_token,
     page_save,
@@ -225,6 +226,14 @@ def survey_link(request: HttpRequest, token: str, rest: str = "") -> HttpRespons
     return response
 
 
+def _counts_above(invitation, instrument) -> dict | None:
+    person = invitation.person
+    unit_id = counting_unit_id(person, instrument)
+    if unit_id == person.unit_id:
+        return None
+    return {"team": person.unit.name, "parent": person.unit.parent.name}
+
+
 @survey_view
 def survey_start(request: HttpRequest) -> HttpResponse:
     """The privacy promise, or straight back to where the respondent was."""
@@ -248,6 +257,8 @@ def survey_start(request: HttpRequest) -> HttpResponse:
             "scan": invitation.scan,
             "intro": instrument.intro[language],
             "page_count": len(instrument.pages),
+            # A lead whose answers count in the unit above (counting_unit_id) is told so.
+            "counts_above": _counts_above(invitation, instrument),
             "first_page_url": _page_url(1, language=language),
             "other_language": _other_language(language),
         },

@@ -35,6 +35,9 @@ class ConstructLine:
     polarity: str  # the instrument's: higher_better, higher_worse or neutral
     #: For a scale of sensitive questions (Construct.sensitive): the smallest group shown.
     sensitive_min: int | None = None
+    #: Questions about the respondent's manager, in a questionnaire that counts a lead's
+    #: answers in the unit above (Instrument.leads_count_in_parent): the page says so.
+    about_manager: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class ConstructGroup:
     label: str
     explanation: str
     lines: list[ConstructLine]
+
+    @property
+    def about_manager(self) -> bool:
+        return any(line.about_manager for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ def lines(
             organisation=org.stat(c.id) if org is not None else None,
             polarity=c.polarity,
             sensitive_min=least if c.sensitive else None,
+            about_manager=results.instrument.leads_count_in_parent
+            and all(item.referent == "manager" for item in c.items),
         )
         for c in constructs
     ]
