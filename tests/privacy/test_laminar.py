@@ -140,3 +140,70 @@ def test_the_quick_check_looks_through_a_set_that_is_not_kept():
     assert forest.violations(5, keep=kept) == {"org": 2}
     assert forest._any_bad(forest.totals, kept, 5)
     assert forest.withdraw(5, keep={"org", "C"}) == {"org"}
+
+
+def reference_withdraw(sets: dict, vectors: list[dict], k: int, keep=None) -> set:
+    """withdraw() as its docstring states it, on plain sets: every kept set examined
+    innermost first; while its residual is bad, the smallest maximal kept set inside it goes
+    (its first key's repr breaks ties), or the set itself when nothing is inside."""
+    positive = {a for v in vectors for a, n in v.items() if n > 0}
+    nodes: dict[frozenset, list] = {}
+    empty = []
+    for key, members in sets.items():
+        atoms = frozenset(a for a in members if a in positive)
+        if atoms:
+            nodes.setdefault(atoms, []).append(key)
+        else:
+            empty.append(key)
+    kept = {
+        atoms for atoms, keys in nodes.items() if keep is None or any(k_ in keep for k_ in keys)
+    }
+
+    def total(atoms, v):
+        return sum(v.get(a, 0) for a in atoms)
+
+    for atoms in sorted(nodes, key=len):
+        if atoms not in kept:
+            continue
+        while True:
+            inside = [s for s in kept if s < atoms]
+            inner = [s for s in inside if not any(s < t for t in inside)]
+            covered = set().union(*inner) if inner else set()
+            residual = [total(atoms - covered, v) for v in vectors]
+            if not any(0 < r < k for r in residual):
+                break
+            if not inner:
+                kept.discard(atoms)
+                break
+            kept.discard(min(inner, key=lambda s: (total(s, vectors[0]), repr(nodes[s][0]))))
+    out = {key for key in empty if keep is None or key in keep}
+    for atoms in kept:
+        out.update(key for key in nodes[atoms] if keep is None or key in keep)
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(trees(), trees(), st.integers(min_value=2, max_value=6), st.data())
+def test_withdrawal_keeps_exactly_what_the_stated_procedure_keeps(tree, other, k, data):
+    # withdraw() keeps residuals up to date and examines only the sets whose residual is bad
+    # or changed; the procedure examines every set. They must keep the same sets.
+    sets, counts = tree
+    _sets, second = other
+    second = {u: second.get(u, 0) for u in counts}
+    keep = data.draw(st.none() | st.sets(st.sampled_from(sorted(sets, key=repr))))
+    for vectors in ([counts], [counts, second]):
+        forest = Forest(sets, vectors)
+        assert forest.withdraw(k, keep=keep) == reference_withdraw(sets, vectors, k, keep)
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees(), st.integers(min_value=2, max_value=6), st.data())
+def test_violations_of_kept_sets_agree_with_the_definition(tree, k, data):
+    sets, counts = tree
+    forest = Forest(sets, [counts])
+    if not forest.keys:
+        return  # nobody answered: no set holds anyone
+    kept = data.draw(st.sets(st.sampled_from(range(len(forest.keys)))))
+    published = {forest.keys[i][0]: sets[forest.keys[i][0]] for i in kept}
+    naive = naive_residuals(published, counts)
+    assert forest.violations(k, keep=kept) == {key: r for key, r in naive.items() if 0 < r < k}

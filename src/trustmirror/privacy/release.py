@@ -228,6 +228,8 @@ def check_step(
             continue
         for key, residual in found.items():
             problems.append(f"{family}: {key!r} leaves {residual} newcomer(s) by subtraction")
+        if not history:
+            continue  # (b) holds trivially: there is no earlier step
         last = set(past.last(family).values())
         for key, members in sets.items():
             members = frozenset(members)
