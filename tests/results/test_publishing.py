@@ -224,23 +224,27 @@ def test_an_answer_committed_while_the_final_version_is_built_is_never_half_coun
     assert IncludedResponse.objects.filter(scan=scan).count() == 6
 
 
+def published_again(scan) -> dict:
+    """Forget the scan's versions, publish it anew; each group's count, statistics, reason
+    and change basis by key."""
+    from trustmirror.results.models import PublishedGroup
+
+    Publication.objects.filter(scan=scan).delete()
+    outcome = publication_attempt(scan=scan, force=True)
+    assert outcome.kind == "published"
+    groups = PublishedGroup.objects.filter(publication=outcome.publication)
+    return {g.key: (g.n, g.stats, g.reason, g.change_basis) for g in groups}
+
+
 def test_answers_read_from_their_lines_publish_exactly_what_the_json_publishes(scan, instrument):
     """Submissions write each response's answers as a line of numbers too
     (surveys.answer_rows) and publishing reads those; the fixture's responses have no lines
     (as responses stored before lines existed), so the same scan is published from the JSON
     and, after the lines are written for some and then all responses, from the lines."""
-    from trustmirror.results.models import PublishedGroup
     from trustmirror.surveys import answer_rows
 
-    def published() -> dict:
-        Publication.objects.filter(scan=scan).delete()
-        outcome = publication_attempt(scan=scan, force=True)
-        assert outcome.kind == "published"
-        groups = PublishedGroup.objects.filter(publication=outcome.publication)
-        return {g.key: (g.n, g.stats, g.reason) for g in groups}
-
-    from_json = published()
-    assert any(stats for _, stats, _ in from_json.values())
+    from_json = published_again(scan)
+    assert any(stats for _, stats, _, _ in from_json.values())
     item_ids = list(instrument.items)
     responses = list(Response.objects.filter(scan=scan, submitted=True).order_by("pk"))
     assert all(r.answer_row == "" for r in responses)
@@ -249,24 +253,15 @@ def test_answers_read_from_their_lines_publish_exactly_what_the_json_publishes(s
         assert response.answer_row
         if i % 2:
             response.save(update_fields=["answer_row"])
-    assert published() == from_json
+    assert published_again(scan) == from_json
     Response.objects.bulk_update(responses, ["answer_row"])
-    assert published() == from_json
+    assert published_again(scan) == from_json
 
 
 def test_statistics_computed_in_chunks_of_groups_are_the_same(scan, monkeypatch):
     """The build computes group statistics in chunks of whole groups to keep its memory
     down (publishing._STATISTICS_CHUNK); chunks as small as one group publish the same."""
-    from trustmirror.results.models import PublishedGroup
-
-    def published() -> dict:
-        Publication.objects.filter(scan=scan).delete()
-        outcome = publication_attempt(scan=scan, force=True)
-        assert outcome.kind == "published"
-        groups = PublishedGroup.objects.filter(publication=outcome.publication)
-        return {g.key: (g.n, g.stats, g.change_basis) for g in groups}
-
-    whole = published()
-    assert sum(bool(stats) for _, stats, _ in whole.values()) >= 2
+    whole = published_again(scan)
+    assert sum(bool(stats) for _, stats, _, _ in whole.values()) >= 2
     monkeypatch.setattr(publishing, "_STATISTICS_CHUNK", 1)
-    assert published() == whole
+    assert published_again(scan) == whole
