@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "trustmirror.surveys",
     "trustmirror.delivery",
     "trustmirror.results",
+    "trustmirror.relational",
     "trustmirror.audit",
 ]
 

@@ -99,6 +99,39 @@ class Scan(models.Model):
         _("delivery"), max_length=10, choices=DELIVERY_CHOICES, default=EMAIL
     )
 
+    # Modules besides the core questionnaire (``form``), each switched on per scan. The
+    # relational round (trustmirror.relational): after the core pages, each member of a team
+    # of round_min_size..round_max_size people rates each colleague; it is confidential, not
+    # anonymous (docs/privacy.md). The leader mirror: leads predict how their team will rate
+    # them on the leader questions.
+    relational_round = models.BooleanField(
+        _("relational round"),
+        default=False,
+        help_text=_(
+            "After the questionnaire, each team member says how they rely on each colleague. "
+            "Confidential, not anonymous: names are shown to the person answering."
+        ),
+    )
+    leader_mirror = models.BooleanField(
+        _("leader mirror"),
+        default=False,
+        help_text=_("Leads predict how their team will rate them on the leader questions."),
+    )
+    round_min_size = models.PositiveSmallIntegerField(
+        _("smallest team in the round"), default=4, validators=[MinValueValidator(4)]
+    )
+    round_max_size = models.PositiveSmallIntegerField(
+        _("largest team rated in full"),
+        default=15,
+        validators=[MinValueValidator(4), MaxValueValidator(40)],
+        help_text=_("In a larger team each member rates this many colleagues less one."),
+    )
+    purge_ratings = models.BooleanField(
+        _("delete the round's answers after the results"),
+        default=False,
+        help_text=_("Keep only the estimates once the final results are published."),
+    )
+
     class Meta:
         ordering = ["-opens_on", "name"]
         constraints = [
@@ -109,6 +142,11 @@ class Scan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_cut_dimensions__lte=MAX_CUT_DIMENSIONS),
                 name="scan_max_cut_dimensions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(round_min_size__gte=4)
+                & models.Q(round_max_size__gte=models.F("round_min_size")),
+                name="scan_round_sizes",
             ),
         ]
 
