@@ -19,3 +19,4 @@ sys.modules[_spec.name] = _reference  # its dataclass looks its module up while 
 _spec.loader.exec_module(_reference)
 
 lq2002 = _reference.lq2002
+reference_case = _reference.reference_case

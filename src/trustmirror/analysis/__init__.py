@@ -13,5 +13,6 @@ Import the topic modules directly, e.g.::
 Modules: ``scoring`` (scale scores), ``reliability`` (alpha, omega, item-total),
 ``factor`` (CFA fit), ``invariance`` (configural, metric and scalar invariance between
 groups), ``agreement`` (rwg, rwg(j), ICC), ``teams`` (per-unit statistics),
-``change`` (differences between scans).
+``change`` (differences between scans), ``srm`` (Social Relations Model for round-robin
+ratings).
 """

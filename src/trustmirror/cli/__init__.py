@@ -15,6 +15,7 @@ from pathlib import Path
 # analyze runs without Django: a researcher's data file needs no settings, database or data
 # directory. The other commands set Django up when they run (_setup_django), not on import.
 from trustmirror.cli import analyze as analyze_command
+from trustmirror.cli import srm as srm_command
 
 DEFAULT_DEMO_DIR = Path(".trustmirror") / "demo"
 
@@ -190,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="analyse survey data collected elsewhere")
     analyze_command.add_arguments(analyze)
     analyze.set_defaults(func=analyze_command.run)
+
+    srm = sub.add_parser(
+        "srm", help="Social Relations Model for round-robin ratings (a long CSV file)"
+    )
+    srm_command.add_arguments(srm)
+    srm.set_defaults(func=srm_command.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)
