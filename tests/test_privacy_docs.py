@@ -44,13 +44,11 @@ NO_LONGER_TRUE = {
         "reminders go only",
         "reminders sent",
         "status",
-        "personal mirror",
     ],
     "Nederlands": [
         "wie heeft ingeleverd",
         "herinneringen alleen",
         "herinneringen verstuurd",
-        "spiegel",
     ],
 }
 # A response field holding any of these would link answers to people or moments.

@@ -280,6 +280,11 @@ def test_describe_prints_logins_data_dir_and_only_unsubmitted_links(seeded, tmp_
     assert "analyst" in text and "sanne" in text
     assert str(tmp_path) in text
     tokens = re.findall(re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{22})", text)
+    # The closed scan's link of a round member opens their mirror; the others answer.
+    mirror = seeded.mirror_link.token
+    assert tokens.count(mirror) == 1 and "personal mirror" in text
+    assert Invitation.objects.get(token_hash=token_hash(mirror)).scan.status == Scan.CLOSED
+    tokens.remove(mirror)
     assert 3 <= len(tokens) <= 5
     invitations = Invitation.objects.filter(token_hash__in=[token_hash(t) for t in tokens])
     assert invitations.count() == len(tokens)
@@ -293,6 +298,7 @@ def test_describe_prints_logins_data_dir_and_only_unsubmitted_links(seeded, tmp_
     again = re.findall(
         re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{22})", demo.describe(seeded, base_url=BASE_URL)
     )
+    again.remove(mirror)
     assert tokens[0] not in again
     assert tokens[1:] == again[: len(tokens) - 1]
 
@@ -303,7 +309,8 @@ def test_describe_says_so_when_every_link_is_used(seeded):
 
     text = demo.describe(seeded, base_url=BASE_URL)
 
-    assert "/s/" not in text
+    # Only the closed scan's mirror link is left.
+    assert "/s/" not in text.replace(f"/s/{seeded.mirror_link.token}", "")
     assert "All demo survey links have been used." in text
 
 

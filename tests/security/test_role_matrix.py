@@ -30,6 +30,12 @@ NOT_ROLE_BASED = {
     "surveys:page",
     "surveys:review",
     "surveys:thanks",
+    # The relational round after the questionnaire: the same survey cookie (tests/relational).
+    "surveys:round",
+    "surveys:round-page",
+    "surveys:round-review",
+    # A person's own relational mirror through their link (tests/relational).
+    "surveys:mirror",
     "surveys:not-found",
     # A respondent's "lost your link?" page: answers everyone the same (tests/delivery).
     "delivery:lost-link",
@@ -237,6 +243,19 @@ def _optional_cases(s, gs, analysts, nobody):
                 nobody,
             ),
         ]
+    # A person's own mirror: whoever is a person of the organisation (Dana, Eli), nobody else
+    # (an admin or analyst without a person record has no mirror to open).
+    people = {**nobody, "dana": 200, "eli": 200}
+    cases += [
+        ("results:mirror", "own scan", "get", f"/o/acme/scans/{s}/mirror/", people),
+        (
+            "results:mirror",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/mirror/",
+            nobody,
+        ),
+    ]
     if "results:breakdown" in names:
         cases += [
             ("results:breakdown", "own scan", "get", f"/o/acme/scans/{s}/breakdown/", analysts),

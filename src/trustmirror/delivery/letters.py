@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from trustmirror.csvexport import csv_lines
 from trustmirror.surveys.models import Invitation, Scan
 from trustmirror.surveys.services import links_issue
@@ -22,6 +25,17 @@ __all__ = ["CHUNK", "HEADER", "letters_file", "letters_left"]
 
 CHUNK = 1000
 HEADER = ["name", "email", "language", "unit", "link"]
+#: A scan with the relational round adds a column: the sentence every letter must carry.
+ROUND_COLUMN = "round_notice"
+
+
+def round_notice(language: str) -> str:
+    """What a letter of a scan with the relational round says about it, in ``language``."""
+    with translation.override(language if language in ("nl", "en") else "en"):
+        return _(
+            "This survey includes a part where you say how you work with each colleague. "
+            "That part is confidential, not anonymous, and you can skip it."
+        )
 
 
 def letters_left(scan: Scan) -> int:
@@ -36,19 +50,24 @@ def _rows(scan: Scan, base_url: str) -> Iterator[list[str]]:
             return
         for link in links:
             person = link.person
-            yield [
+            row = [
                 person.name,
                 person.email,
                 person.language,
                 person.unit.path,
                 base_url + link.path,
             ]
+            if scan.relational_round:
+                row.append(round_notice(person.language))
+            yield row
 
 
 def letters_file(scan: Scan, *, base_url: str) -> Iterator[str]:
-    """The letter file of ``scan``, a line at a time: name, e-mail, language, unit, link.
+    """The letter file of ``scan``, a line at a time: name, e-mail, language, unit, link,
+    and for a scan with the relational round the sentence about it in the person's language.
 
     Sorted by unit and name. Every cell is safe to open in a spreadsheet
     (:func:`trustmirror.csvexport.safe_cell`).
     """
-    return csv_lines(HEADER, _rows(scan, base_url.rstrip("/")))
+    header = [*HEADER, ROUND_COLUMN] if scan.relational_round else HEADER
+    return csv_lines(header, _rows(scan, base_url.rstrip("/")))

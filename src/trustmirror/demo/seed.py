@@ -38,6 +38,7 @@ from tqdm import tqdm
 from trustmirror.delivery.mailbox import MailboxBackend, mailbox_messages
 from trustmirror.delivery.sending import messages_send
 from trustmirror.demo import generate, story
+from trustmirror.demo.relational import seed_round
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
@@ -136,6 +137,8 @@ class DemoInfo:
     scans: list[ScanSummary] = field(default_factory=list)
     logins: list[Login] = field(default_factory=list)
     links: list[SurveyLink] = field(default_factory=list)
+    # Scan 1's link of someone who completed its relational round: it opens their mirror.
+    mirror_link: SurveyLink | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -149,6 +152,9 @@ class DemoInfo:
                 "scans": [ScanSummary(**scan) for scan in raw["scans"]],
                 "logins": [Login(**login) for login in raw["logins"]],
                 "links": [SurveyLink(**link) for link in raw["links"]],
+                "mirror_link": (
+                    SurveyLink(**raw["mirror_link"]) if raw.get("mirror_link") else None
+                ),
             }
         )
 
@@ -250,6 +256,16 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
             )
             links1 = sorted(links_issue(scan=scan1), key=lambda link: row_of[link.person.pk])
             answered1 = answering.answer(scan1, 1, links1, traits1, row_of)
+            # Scan 1 ran the relational round and the leader mirror in the story's teams;
+            # its own generator, so the questionnaire's answers stay as they were.
+            Scan.objects.filter(pk=scan1.pk).update(relational_round=True, leader_mirror=True)
+            scan1.refresh_from_db()
+            in_round = seed_round(
+                scan1,
+                [link.person for link in links1],
+                {link.person.pk for link in links1 if link.token in answered1},
+                np.random.default_rng([seed, 1]),
+            )
             scan_close(scan=scan1)
             # The open scan shares interim results, so that its story is on the pages now
             # and a demo visitor's answers enter on the worker's schedule. Its invitations
@@ -265,6 +281,9 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 people=people,
                 instrument_version=newer.version,
             )
+            # The open scan asks the round too: a visitor answering it walks through it.
+            Scan.objects.filter(pk=scan2.pk).update(relational_round=True, leader_mirror=True)
+            scan2.refresh_from_db()
             links2 = _send_invitations(scan2, data_dir / MAILBOX_DIR, people)
             scale2 = generate.Scale.from_instrument(newer)
             # An item of version 2 with a version-1 id is the same question: same offset.
@@ -283,7 +302,15 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
             )
             answered2 = answering2.answer(scan2, 2, links2, traits2, row_of)
 
-            logins = _create_logins(organisation, units, people)
+            member = next(
+                (
+                    p
+                    for p in people
+                    if p.unit.path == story.MEMBER_LOGIN[1] and not p.is_lead and p.pk in in_round
+                ),
+                None,
+            )
+            logins = _create_logins(organisation, units, people, member=member)
             bar.update()
             info = DemoInfo(
                 organisation=organisation.name,
@@ -299,6 +326,7 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 ],
                 logins=logins,
                 links=_showcase_links(links2, answered2),
+                mirror_link=_mirror_link(links1, in_round, member),
             )
             _write_info(data_dir, info)
             bar.update()
@@ -358,6 +386,13 @@ def describe(info: DemoInfo, *, base_url: str) -> str:
             )
     else:
         lines.append("All demo survey links have been used.")
+    if info.mirror_link is not None:
+        link = info.mirror_link
+        lines += [
+            "",
+            f"Open a personal mirror of the closed scan's relational round as {link.person} "
+            f"({link.unit}): {base_url}/s/{link.token}",
+        ]
     lines += [
         "",
         f"Every e-mail of the demo (invitations, reminders, new links) is in its mailbox: "
@@ -537,10 +572,31 @@ def _summary(scan: Scan, invited: int, responded: int) -> ScanSummary:
     )
 
 
+def _mirror_link(
+    links: list[IssuedLink], in_round: set[int], member: Person | None
+) -> SurveyLink | None:
+    """Scan 1's link of one round member of the one-sided team (not the member login)."""
+    for link in links:
+        person = link.person
+        if (
+            person.pk in in_round
+            and person.unit.path == story.IMPROVING_TEAM
+            and not person.is_lead
+            and person != member
+        ):
+            return SurveyLink(link.token, person.name, person.unit.path, person.language)
+    return None
+
+
 def _create_logins(
-    organisation: Organisation, units: dict[str, Unit], people: list[Person]
+    organisation: Organisation,
+    units: dict[str, Unit],
+    people: list[Person],
+    *,
+    member: Person | None = None,
 ) -> list[Login]:
-    """The consultant, an analyst and the leads of the story's teams, with random passwords."""
+    """The consultant, an analyst, the leads of the story's teams and one team member, with
+    random passwords."""
     lead_of = {person.unit.path: person for person in people if person.is_lead}
     specs: list[tuple[str, str, str | None, str, Person | None]] = [
         (
@@ -568,6 +624,16 @@ def _create_logins(
                     f"; also head of {team.department}, where leader integrity dropped in scan 2"
                 )
             specs.append((team.lead_username, Role.LEAD, team.path, note, lead_of[team.path]))
+    if member is not None:
+        specs.append(
+            (
+                story.MEMBER_LOGIN[0],
+                Role.MEMBER,
+                member.unit.path,
+                f"{member.name}, member of {member.unit.path}: own team and own mirror",
+                member,
+            )
+        )
     passwords = [secrets.token_urlsafe(12) for _ in specs]
     hashes = [_demo_password_hash(password) for password in passwords]
     users = get_user_model().objects.bulk_create(
@@ -665,7 +731,7 @@ def _send_invitations(scan: Scan, mailbox: Path, people: list[Person]) -> list[I
 
 def _remove_previous_demo() -> None:
     """Remove a demo whose info file was lost; refuse to touch anything that is not demo."""
-    usernames = {"consultant", "analyst"} | {
+    usernames = {"consultant", "analyst", story.MEMBER_LOGIN[0]} | {
         t.lead_username for t in story.TEAMS if t.lead_username
     }
     users = get_user_model().objects.filter(username__in=usernames)

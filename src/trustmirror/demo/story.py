@@ -572,3 +572,44 @@ OPEN_ANSWERS: dict[str, dict[str, list[dict[str, str]]]] = {
         ],
     },
 }
+
+
+# --- The relational round of scan 1 -----------------------------------------------------
+@dataclass(frozen=True)
+class RoundSpec:
+    """How one team's members rated each other in the relational round (Social Relations
+    Model, Kenny 1994): rating = mean + giver + receiver + pair, with the standard deviation
+    of each part, and ``reciprocity`` the correlation of the pair parts of i->j and j->i
+    (negative: where one relies on the other, the other tends not to)."""
+
+    mean: float
+    giver_sd: float
+    receiver_sd: float
+    pair_sd: float
+    reciprocity: float
+    #: Share of the people who answered scan 1 who also completed the round.
+    completion: float = 0.95
+
+
+#: Teams whose round tells a story in scan 1. Key Accounts: trust says most about the giver
+#: (some rely on everyone, some on no one). Planning: planners and drivers blamed each other,
+#: and trust ran one way in many pairs. IT: high trust, and mutual.
+ROUND_TEAMS: dict[str, RoundSpec] = {
+    "Customer Services/Key Accounts": RoundSpec(3.5, 0.9, 0.2, 0.35, 0.2),
+    IMPROVING_TEAM: RoundSpec(3.2, 0.25, 0.3, 1.0, -0.8),
+    HIGH_TRUST_TEAM: RoundSpec(4.1, 0.25, 0.25, 0.45, 0.7),
+    "Support/Finance": RoundSpec(3.6, 0.35, 0.35, 0.5, 0.3),
+    REORGANISED_TEAM: RoundSpec(3.4, 0.4, 0.4, 0.6, 0.2),
+}
+
+#: What leads expected their team to answer about them (the leader mirror): Ingrid expects
+#: far more than Key Accounts gives her; Sanne reads IT well.
+LEADER_PREDICTIONS: dict[str, float] = {
+    "Customer Services/Key Accounts": 4.7,
+    HIGH_TRUST_TEAM: 4.0,
+    REORGANISED_TEAM: 3.9,
+    IMPROVING_TEAM: 3.6,
+}
+
+#: A member (no lead) of the one-sided team gets a login, to show a member's own mirror.
+MEMBER_LOGIN = ("member", IMPROVING_TEAM)

@@ -34,6 +34,7 @@ __all__ = [
     "draw_organisation_charts",
     "profile_figure",
     "quality_figure",
+    "stored_chart",
 ]
 
 LANGUAGES = ("nl", "en")
@@ -59,6 +60,11 @@ def _stored(results: PublishedResults, key: str, draw: Callable[[], str]) -> Saf
             pass  # another request drew it at the same moment; the drawings are identical
     # Only SVG made by trustmirror.charts, which escapes every label, is marked safe.
     return mark_safe(found)
+
+
+def stored_chart(results: PublishedResults, key: str, draw: Callable[[], str]) -> SafeString:
+    """:func:`_stored` for the other apps' charts of a publication (the relational round)."""
+    return _stored(results, key, draw)
 
 
 def _mean(value: float | None) -> float | None:

@@ -50,6 +50,7 @@ from trustmirror.privacy import (
     Policy,
 )
 from trustmirror.privacy.release import RESPONDENTS, Step, plan_release
+from trustmirror.relational.publishing import publish_round
 from trustmirror.results import keys
 from trustmirror.results.models import IncludedResponse, Publication, PublishedGroup
 from trustmirror.results.stored import DIGITS, pack_change, pack_stat, unpack_stat
@@ -846,6 +847,8 @@ class _Builder:
             )
             if self.track == Publication.RESULTS and newly:
                 self.mark_released(plan, newly)
+            if self.results and self.final:
+                self.publish_modules(publication, rows)
             publication.version = (last or 0) + 1
             publication.status = Publication.PUBLISHED
             publication.published_at = timezone.now()
@@ -856,6 +859,26 @@ class _Builder:
             publication.meta = _meta_from_step(plan.step)
             publication.save()
         return publication
+
+    def publish_modules(self, publication: Publication, rows: Mapping[str, dict]) -> None:
+        """The relational round and the leader mirror, in the final version only."""
+        if not (self.scan.relational_round or self.scan.leader_mirror):
+            return
+        team_means = {
+            row["unit_id"]: {
+                construct: unpack_stat(stat)["mean"]
+                for construct, stat in row.get("stats", {}).items()
+            }
+            for row in rows.values()
+            if row["shown"] and row["key"] == keys.unit_key(row["unit_id"])
+        }
+        leader = {
+            construct.id: {item.id: item.key for item in construct.items}
+            for construct in self.instrument.constructs_in("leader")
+        }
+        publish_round(
+            publication, self.scan, team_means=team_means, leader_constructs=leader, say=self.say
+        )
 
     def mark_released(self, plan, newly: list) -> None:
         """Record the answers this version includes (one narrow row each).

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from trustmirror.relational import mirror_views
 from trustmirror.results import views
 
 app_name = "results"
@@ -8,4 +9,6 @@ urlpatterns = [
     path("scans/<int:scan_id>/units/<int:unit_id>/", views.unit_profile, name="unit_profile"),
     path("scans/<int:scan_id>/quality/", views.scan_quality, name="quality"),
     path("scans/<int:scan_id>/breakdown/", views.scan_breakdown_view, name="breakdown"),
+    # A person's own relational mirror: only ever the signed-in person's own.
+    path("scans/<int:scan_id>/mirror/", mirror_views.account_mirror, name="mirror"),
 ]

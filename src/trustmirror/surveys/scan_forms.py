@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from trustmirror.instrument import available_instruments, load_instrument
 from trustmirror.privacy import MIN_GROUP_SIZE_FLOOR
 from trustmirror.surveys.models import MAX_CUT_DIMENSIONS, Scan, default_min_group_size
-from trustmirror.surveys.services import EDITABLE, interim_breakdowns_error
+from trustmirror.surveys.services import (
+    EDITABLE,
+    ROUND_MAX_SIZE_CEILING,
+    ROUND_MIN_SIZE_FLOOR,
+    interim_breakdowns_error,
+)
 
 #: ``<input type=date>`` reads and writes ISO dates only. Rendered in the language's own
 #: format (Dutch: 31-12-2026) its value is unreadable, so the field comes up empty.
@@ -118,6 +124,51 @@ class ScanCreateForm(ScanSettingsForm):
         widget=forms.RadioSelect,
     )
 
+    # The modules besides the questionnaire (trustmirror.relational), chosen once.
+    relational_round = forms.BooleanField(
+        label=_("Relational round"),
+        required=False,
+        help_text=Scan._meta.get_field("relational_round").help_text,
+    )
+    round_min_size = forms.IntegerField(
+        label=_("Smallest team in the round"),
+        min_value=ROUND_MIN_SIZE_FLOOR,
+        max_value=ROUND_MAX_SIZE_CEILING,
+        initial=4,
+        required=False,
+        help_text=_("Smaller teams do not take part in the round. At least 4."),
+        error_messages={
+            "min_value": _("A team needs at least %(limit_value)s people to take part."),
+        },
+    )
+    round_max_size = forms.IntegerField(
+        label=_("Largest team rated in full"),
+        min_value=ROUND_MIN_SIZE_FLOOR,
+        max_value=ROUND_MAX_SIZE_CEILING,
+        initial=15,
+        required=False,
+        help_text=Scan._meta.get_field("round_max_size").help_text,
+    )
+    purge_ratings = forms.BooleanField(
+        label=_("Delete the round's answers after the results"),
+        required=False,
+        help_text=Scan._meta.get_field("purge_ratings").help_text,
+    )
+    leader_mirror = forms.BooleanField(
+        label=_("Leader mirror"),
+        required=False,
+        help_text=Scan._meta.get_field("leader_mirror").help_text,
+    )
+
+    #: The module fields, shown together on the form (scan_create.html).
+    MODULE_FIELDS = (
+        "relational_round",
+        "round_min_size",
+        "round_max_size",
+        "purge_ratings",
+        "leader_mirror",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = questionnaire_choices()
@@ -137,8 +188,29 @@ class ScanCreateForm(ScanSettingsForm):
     def clean_delivery(self):
         return self.cleaned_data.get("delivery") or Scan.EMAIL
 
+    def clean_round_min_size(self):
+        value = self.cleaned_data.get("round_min_size")
+        return 4 if value is None else value
+
+    def clean_round_max_size(self):
+        value = self.cleaned_data.get("round_max_size")
+        return 15 if value is None else value
+
     def clean(self):
         data = super().clean()
+        smallest, largest = data.get("round_min_size"), data.get("round_max_size")
+        if smallest is not None and largest is not None and largest < smallest:
+            self.add_error(
+                "round_max_size",
+                ValidationError(
+                    _(
+                        "The largest team rated in full cannot be smaller than the smallest "
+                        "team in the round (%(smallest)s)."
+                    ),
+                    code="round_sizes",
+                    params={"smallest": smallest},
+                ),
+            )
         chosen = data.pop("questionnaire", None) or self.fields["questionnaire"].initial
         data["instrument_version"], data["form"] = chosen.split(":", 1)
         return data

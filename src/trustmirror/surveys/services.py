@@ -36,6 +36,10 @@ from trustmirror.surveys.models import (
 )
 from trustmirror.surveys.tokens import new_token, token_hash
 
+#: The relational round's team sizes, as the scan model's constraint and validators allow.
+ROUND_MIN_SIZE_FLOOR = 4
+ROUND_MAX_SIZE_CEILING = 40
+
 
 @dataclass(frozen=True)
 class IssuedLink:
@@ -61,6 +65,11 @@ def scan_create(
     people: list[Person] | None = None,
     instrument_version: str = "1",
     form: str = "full",
+    relational_round: bool = False,
+    leader_mirror: bool = False,
+    purge_ratings: bool = False,
+    round_min_size: int = 4,
+    round_max_size: int = 15,
 ) -> Scan:
     """Create an open scan and one invitation per person, with no link yet.
 
@@ -73,6 +82,12 @@ def scan_create(
     :data:`~trustmirror.surveys.models.MAX_CUT_DIMENSIONS`; 0 switches breakdowns off and
     keeps bands out of the responses). ``interim_results`` publishes results in steps while
     the scan is open; it needs breakdowns off.
+
+    The modules besides the questionnaire: ``relational_round`` (each member of a team of
+    ``round_min_size`` .. ``round_max_size`` invited people rates each colleague; a larger
+    team's members rate a subset; ``purge_ratings`` deletes the raw ratings once the final
+    results are published) and ``leader_mirror`` (leads predict their team's view of them).
+    See :mod:`trustmirror.relational`.
 
     Nobody gets a link here. With ``delivery`` by e-mail every invitation gets a message to
     send, and the worker makes each link when it sends it, from the day the scan opens
@@ -96,6 +111,12 @@ def scan_create(
     load_instrument("trustscan", instrument_version, form)  # refuses an unknown version or form
     if delivery not in (Scan.EMAIL, Scan.LETTERS):
         raise ValueError(f"delivery must be {Scan.EMAIL!r} or {Scan.LETTERS!r}")
+    if round_min_size < ROUND_MIN_SIZE_FLOOR:
+        raise ValueError(f"round_min_size must be at least {ROUND_MIN_SIZE_FLOOR}")
+    if not round_min_size <= round_max_size <= ROUND_MAX_SIZE_CEILING:
+        raise ValueError(
+            f"round_max_size must be between round_min_size and {ROUND_MAX_SIZE_CEILING}"
+        )
     scan = Scan.objects.create(
         organisation=organisation,
         name=name,
@@ -108,6 +129,11 @@ def scan_create(
         status=Scan.OPEN,
         instrument_version=instrument_version,
         form=form,
+        relational_round=relational_round,
+        leader_mirror=leader_mirror,
+        purge_ratings=purge_ratings,
+        round_min_size=round_min_size,
+        round_max_size=round_max_size,
     )
     if people is None:
         people = list(organisation.people.all())

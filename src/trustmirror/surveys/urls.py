@@ -1,5 +1,7 @@
 from django.urls import path
 
+from trustmirror.relational import mirror_views
+from trustmirror.relational import views as round_views
 from trustmirror.surveys import views
 
 app_name = "surveys"
@@ -9,6 +11,12 @@ urlpatterns = [
     path("p/<str:number>", views.survey_page, name="page"),
     path("review", views.survey_review, name="review"),
     path("thanks", views.survey_thanks, name="thanks"),
+    # The relational round, after the questionnaire (trustmirror.relational.views).
+    path("round", round_views.round_start, name="round"),
+    path("round/p/<str:number>", round_views.round_page, name="round-page"),
+    path("round/review", round_views.round_review, name="round-review"),
+    # The person's own mirror once the scan has closed (trustmirror.relational.mirror_views).
+    path("mirror", mirror_views.survey_mirror, name="mirror"),
     # The link from the invitation. Some mail programs add a slash to a link, and a link may
     # have been bookmarked on a page when every page address held the token: all the same link.
     path("<str:token>", views.survey_link, name="link"),

@@ -5,6 +5,10 @@ cookie in that browser (:mod:`trustmirror.surveys.session`, which says why that 
 redirects to pages whose URLs hold no token; the server never stores it. A token-free page
 opened without that cookie asks the visitor to open the link from their invitation.
 
+Once the questionnaire is submitted, a person with an unfinished relational round is sent
+on to it (/s/round, :mod:`trustmirror.relational.views`) instead of the thank-you page. The
+helpers these pages share with the round are in :mod:`trustmirror.surveys.pages`.
+
 Django logs the path of every 4xx response. These views mark theirs as logged and raise no
 ``Http404``, so they add nothing to the log even where the site's redacting log filter
 (``trustmirror.logfilters``) is not configured. Every survey response is private and never
@@ -17,16 +21,12 @@ random, lives only in the browser and is never stored or logged by the server.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from trustmirror.relational.answering import round_pending, round_plan
 from trustmirror.surveys.answering import (
     LANGUAGES,
     OPEN,
@@ -46,120 +46,32 @@ from trustmirror.surveys.answering import (
     scan_availability,
 )
 from trustmirror.surveys.forms import PageForm
-from trustmirror.surveys.models import Invitation, Response
-from trustmirror.surveys.session import (
-    COOKIE_NAME,
-    form_guard,
-    form_guard_matches,
-    survey_cookie_clear,
-    survey_cookie_set,
-    survey_token,
+from trustmirror.surveys.models import Invitation
+from trustmirror.surveys.pages import (
+    READ_METHODS,
+    after_submit,
+    not_open_page,
+    page_not_found,
+    session_invitation,
+    survey_view,
 )
-
-READ_METHODS = ("GET", "HEAD")
-# The name of the hidden field that says which link a form was rendered for.
-GUARD_FIELD = "survey"
-
-
-def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Quiet, private, never cached; renews the survey cookie of a valid session."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        token = getattr(request, "_survey_token", None)
-        if token is not None and COOKIE_NAME not in response.cookies:
-            survey_cookie_set(response, token)  # a fresh time stamp: idle time starts again
-        # Django's request logger writes the path of every 4xx response; this flag is how
-        # Django itself marks a response as already logged.
-        response._has_been_logged = True
-        add_never_cache_headers(response)
-        patch_vary_headers(response, ("Cookie",))
-        return response
-
-    return wrapped
-
-
-def _render(request: HttpRequest, template: str, context: dict, *, language: str, status=200):
-    with translation.override(language):
-        context = {"survey_language": language, **context}
-        return render(request, template, context, status=status)
-
-
-def _request_language(request: HttpRequest) -> str:
-    language = translation.get_language() or "en"
-    return language if language in LANGUAGES else "en"
-
-
-def _link_invalid(request: HttpRequest) -> HttpResponse:
-    return _render(
-        request, "surveys/link_invalid.html", {}, language=_request_language(request), status=404
-    )
-
-
-def _method_not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
-    response = _render(
-        request,
-        "surveys/link_invalid.html",
-        {"wrong_method": True},
-        language=_request_language(request),
-        status=405,
-    )
-    response["Allow"] = ", ".join(allowed)
-    return response
-
-
-def _no_session(request: HttpRequest, *, switched: bool = False) -> HttpResponse:
-    """No survey cookie (never opened here, idle too long), or a form of an earlier link."""
-    return _render(
-        request,
-        "surveys/no_session.html",
-        {"switched": switched},
-        language=_request_language(request),
-        status=409 if switched else 403,
-    )
-
-
-def _language(request: HttpRequest, invitation: Invitation, response: Response | None) -> str:
-    """Asked in the URL (?lang=), else chosen before (the draft), else the person's own."""
-    asked = request.GET.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    if response is not None and response.language in LANGUAGES:
-        return response.language
-    if invitation.person.language in LANGUAGES:
-        return invitation.person.language
-    return invitation.scan.organisation.default_language
-
-
-def _other_language(language: str) -> str:
-    return "en" if language == "nl" else "nl"
+from trustmirror.surveys.pages import link_invalid as _link_invalid
+from trustmirror.surveys.pages import method_not_allowed as _method_not_allowed
+from trustmirror.surveys.pages import other_language as _other_language
+from trustmirror.surveys.pages import parse_page_number as _parse_page_number
+from trustmirror.surveys.pages import render_page as _render
+from trustmirror.surveys.pages import respondent_language as _language
+from trustmirror.surveys.pages import with_language as _with_language
+from trustmirror.surveys.session import form_guard, survey_cookie_set
 
 
 def _thanks(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
-    response = response_draft(invitation=invitation, token=token)
-    language = _language(request, invitation, response)
-    return _render(
-        request,
-        "surveys/thanks.html",
-        {
-            "scan": invitation.scan,
-            "phase": invitation.scan.phase(),
-            "other_language": _other_language(language),
-        },
-        language=language,
-    )
+    # After the questionnaire: the relational round if the person has one to answer.
+    return after_submit(request, invitation, token)
 
 
 def _not_open(request: HttpRequest, invitation: Invitation, token: str, state: str):
-    response = response_draft(invitation=invitation, token=token)
-    language = _language(request, invitation, response)
-    return _render(
-        request,
-        "surveys/not_open.html",
-        {"scan": invitation.scan, "state": state, "other_language": _other_language(language)},
-        language=language,
-    )
+    return not_open_page(request, invitation, token, state)
 
 
 def _gate(request: HttpRequest) -> tuple[str, Invitation | None, HttpResponse | None]:
@@ -169,18 +81,9 @@ def _gate(request: HttpRequest) -> tuple[str, Invitation | None, HttpResponse | 
     link opened earlier is refused before anything is read or written. Checked again under a
     row lock by every write; this early check only chooses the page.
     """
-    token = survey_token(request)
-    if token is None:
-        return "", None, _no_session(request)
-    if request.method == "POST" and not form_guard_matches(request.POST.get(GUARD_FIELD), token):
-        return "", None, _no_session(request, switched=True)
-    try:
-        invitation = invitation_for_token(token)
-    except LinkInvalid:  # reissued since this browser opened it
-        response = _link_invalid(request)
-        survey_cookie_clear(response)
-        return "", None, response
-    request._survey_token = token
+    token, invitation, early = session_invitation(request)
+    if early is not None:
+        return "", None, early
     if response_is_submitted(invitation=invitation, token=token):
         return token, None, _thanks(request, invitation, token)
     state = scan_availability(invitation.scan)
@@ -189,19 +92,8 @@ def _gate(request: HttpRequest) -> tuple[str, Invitation | None, HttpResponse | 
     return token, invitation, None
 
 
-def _with_language(url: str, language: str | None) -> str:
-    return f"{url}?{urlencode({'lang': language})}" if language in LANGUAGES else url
-
-
 def _page_url(number: int, *, language: str | None = None) -> str:
     return _with_language(reverse("surveys:page", kwargs={"number": str(number)}), language)
-
-
-def _parse_page_number(number: str, page_count: int) -> int | None:
-    if not number.isascii() or not number.isdigit() or len(number) > 4:
-        return None
-    value = int(number)
-    return value if 1 <= value <= page_count else None
 
 
 @survey_view
@@ -260,6 +152,13 @@ def survey_start(request: HttpRequest) -> HttpResponse:
             # A lead whose answers count in the unit above (counting_unit_id) is told so.
             "counts_above": _counts_above(invitation, instrument),
             "first_page_url": _page_url(1, language=language),
+            # The team round does not depend on the questionnaire (relational.views): it is
+            # offered here too, so that taking it tells nobody whether this was submitted.
+            "round_url": (
+                f"{reverse('surveys:round')}?{urlencode({'lang': language})}"
+                if round_pending(round_plan(invitation=invitation))
+                else ""
+            ),
             "other_language": _other_language(language),
         },
         language=language,
@@ -280,13 +179,7 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
     response = response_draft(invitation=invitation, token=token)
     language = _language(request, invitation, response)
     if page_number is None:
-        return _render(
-            request,
-            "surveys/page_not_found.html",
-            {"scan": invitation.scan},
-            language=language,
-            status=404,
-        )
+        return page_not_found(request, invitation, language=language)
     page = instrument.pages[page_number - 1]
     first_number = 1 + sum(len(p.item_ids) for p in instrument.pages[: page_number - 1])
     form_kwargs = {"instrument": instrument, "page": page, "first_number": first_number}

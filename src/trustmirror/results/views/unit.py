@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
+from trustmirror.orgs.models import Person
+from trustmirror.relational.reading import team_round_context
 from trustmirror.results import figures, wording
 from trustmirror.results.selectors import published_results
 from trustmirror.results.views.common import (
@@ -78,6 +81,18 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "unit_withheld": group.n is None,
             "org_withheld": results.org is not None and results.org.n is None,
             **change_context(results, group, lang),
+            "team_round": team_round_context(results, unit),
+            "mirror_url": _mirror_url(request, organisation, scan, unit),
         }
     )
     return render(request, "results/unit.html", context)
+
+
+def _mirror_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | None:
+    """The signed-in reader's own mirror, when they are a person of this team in a round."""
+    if not (scan.relational_round or scan.leader_mirror):
+        return None
+    person = Person.objects.filter(user=request.user, organisation=organisation).first()
+    if person is None or person.unit_id != unit.pk:
+        return None
+    return reverse("results:mirror", kwargs={"org": organisation.slug, "scan_id": scan.pk})
