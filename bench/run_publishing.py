@@ -27,6 +27,7 @@ Nothing is written into the repository.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -91,6 +92,43 @@ peak = next(
 print("BUILD " + json.dumps({{"timings": timings, "peak": peak, "lines": outcome.lines,
                              "leads": leads}}))
 """
+
+
+@contextlib.contextmanager
+def bench_environment(database: str, prefix: str):
+    """A fresh data directory and database for one benchmark run: ``(env, data_dir)``.
+
+    SQLite lives in the temporary data directory; PostgreSQL gets a new database on the
+    server at ``TRUSTMIRROR_BENCH_POSTGRES_URL`` (default the test server). Both are removed
+    afterwards, whatever happens.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    env["TRUSTMIRROR_DATA_DIR"] = str(data_dir)
+    env["TRUSTMIRROR_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    database_name = None
+    admin_url = os.environ.get(
+        "TRUSTMIRROR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    if database == "postgresql":
+        import psycopg
+
+        database_name = f"trustmirror_bench_{secrets.token_hex(4)}"
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{database_name}"')
+        parts = urllib.parse.urlsplit(admin_url)
+        env["TRUSTMIRROR_DATABASE_URL"] = urllib.parse.urlunsplit(
+            parts._replace(path=f"/{database_name}")
+        )
+    try:
+        yield env, data_dir
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if database_name is not None:
+            import psycopg
+
+            with psycopg.connect(admin_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -228,123 +266,107 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=20, help="requests per page, warm")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="trustmirror-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    env["TRUSTMIRROR_DATA_DIR"] = str(data_dir)
-    env["TRUSTMIRROR_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    database_name = None
-    admin_url = os.environ.get(
-        "TRUSTMIRROR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-    )
-    if args.database == "postgresql":
-        import psycopg
-
-        database_name = f"trustmirror_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{database_name}"')
-        parts = urllib.parse.urlsplit(admin_url)
-        env["TRUSTMIRROR_DATABASE_URL"] = urllib.parse.urlunsplit(
-            parts._replace(path=f"/{database_name}")
-        )
-    print(f"Machine: {machine()}")
-    print(f"Database: {args.database}; Trust Scan v{args.version}; data directory {data_dir}")
-    server = Server(env)
-    try:
-        start = time.perf_counter()
-        stored = manage_shell(
-            env,
-            STORE.format(
-                bench=str(BENCH),
-                respondents=args.respondents,
-                teams=args.teams,
-                version=args.version,
-            ),
-            "STORED",
-        )
-        print(
-            f"Stored {stored['respondents']} respondents in {stored['teams']} teams "
-            f"({time.perf_counter() - start:.0f} s, not part of the benchmark)"
-        )
-        built = manage_shell(env, BUILD.format(scan=stored["scan_id"], builds=args.builds), "BUILD")
-        builds = [b for b, _with_charts in built["timings"]]
-        with_charts = [c for _b, c in built["timings"]]
-        print(built["lines"][0])
-        print(
-            f"Build and publish: best {min(builds):.2f} s, median {statistics.median(builds):.2f}"
-            f" s over {len(builds)} builds (with the organisation's charts in two languages: "
-            f"best {min(with_charts):.2f} s); peak RSS of the build process "
-            f"{built['peak'] / 2**20:.0f} MiB"
-        )
-        print(
-            f"Charts of the led units, drawn by the worker after publishing: "
-            f"{built['leads'][1]} charts in {built['leads'][0]:.1f} s"
-        )
-        leads = stored["leads"]
-        scan, org = stored["scan_id"], stored["organisation_slug"]
-        pages = [
-            ("admin", stored["admin"], f"/o/{org}/scans/{scan}/"),
-            (
-                "admin, one division's departments",
-                stored["admin"],
-                f"/o/{org}/scans/{scan}/?level=u:{leads['bench-lead-division'][1]}&sort=reliability",
-            ),
-            ("analyst, measurement quality", stored["analyst"], f"/o/{org}/scans/{scan}/quality/"),
-            (
-                "lead of a division",
-                "bench-lead-division",
-                f"/o/{org}/scans/{scan}/units/{leads['bench-lead-division'][1]}/",
-            ),
-            (
-                "lead of a department",
-                "bench-lead-department",
-                f"/o/{org}/scans/{scan}/units/{leads['bench-lead-department'][1]}/",
-            ),
-            (
-                "lead of a team",
-                "bench-lead-team",
-                f"/o/{org}/scans/{scan}/units/{leads['bench-lead-team'][1]}/",
-            ),
-            (
-                "admin, a team nobody leads (first view draws its charts)",
-                stored["admin"],
-                f"/o/{org}/scans/{scan}/units/{leads['bench-lead-team'][1] + 1}/",
-            ),
-        ]
-        rows = []
-        peaks: list[int] = []
-        for label, user, path in pages:
-            base = server.start()
-            client = Client(base)
-            client.login(user, stored["password"])
-            status, first, cold = client.get(path)  # first request to this worker for the page
-            if status != 200:
-                raise SystemExit(f"{path}: {status}")
-            _, _, second = client.get(path)
-            warm = []
-            for _ in range(args.warm):
-                _, content, elapsed = client.get(path)
-                warm.append(elapsed)
-            peaks.extend(server.worker_peaks())
-            server.stop()
-            rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
-        print()
-        print("| page | first request, fresh server | second | warm median | warm max | HTML |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for label, cold, second, median, worst, size in rows:
-            print(
-                f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
-                f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
+    with bench_environment(args.database, "trustmirror-bench-") as (env, data_dir):
+        print(f"Machine: {machine()}")
+        print(f"Database: {args.database}; Trust Scan v{args.version}; data directory {data_dir}")
+        server = Server(env)
+        try:
+            start = time.perf_counter()
+            stored = manage_shell(
+                env,
+                STORE.format(
+                    bench=str(BENCH),
+                    respondents=args.respondents,
+                    teams=args.teams,
+                    version=args.version,
+                ),
+                "STORED",
             )
-        print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
-        print(f"Machine at the end: {machine()}")
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database_name is not None:
-            import psycopg
-
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+            print(
+                f"Stored {stored['respondents']} respondents in {stored['teams']} teams "
+                f"({time.perf_counter() - start:.0f} s, not part of the benchmark)"
+            )
+            built = manage_shell(
+                env, BUILD.format(scan=stored["scan_id"], builds=args.builds), "BUILD"
+            )
+            builds = [b for b, _with_charts in built["timings"]]
+            with_charts = [c for _b, c in built["timings"]]
+            print(built["lines"][0])
+            print(
+                f"Build and publish: best {min(builds):.2f} s, "
+                f"median {statistics.median(builds):.2f} s over {len(builds)} builds "
+                f"(with the organisation's charts in two languages: "
+                f"best {min(with_charts):.2f} s); peak RSS of the build process "
+                f"{built['peak'] / 2**20:.0f} MiB"
+            )
+            print(
+                f"Charts of the led units, drawn by the worker after publishing: "
+                f"{built['leads'][1]} charts in {built['leads'][0]:.1f} s"
+            )
+            leads = stored["leads"]
+            scan, org = stored["scan_id"], stored["organisation_slug"]
+            pages = [
+                ("admin", stored["admin"], f"/o/{org}/scans/{scan}/"),
+                (
+                    "admin, one division's departments",
+                    stored["admin"],
+                    f"/o/{org}/scans/{scan}/?level=u:{leads['bench-lead-division'][1]}&sort=reliability",
+                ),
+                (
+                    "analyst, measurement quality",
+                    stored["analyst"],
+                    f"/o/{org}/scans/{scan}/quality/",
+                ),
+                (
+                    "lead of a division",
+                    "bench-lead-division",
+                    f"/o/{org}/scans/{scan}/units/{leads['bench-lead-division'][1]}/",
+                ),
+                (
+                    "lead of a department",
+                    "bench-lead-department",
+                    f"/o/{org}/scans/{scan}/units/{leads['bench-lead-department'][1]}/",
+                ),
+                (
+                    "lead of a team",
+                    "bench-lead-team",
+                    f"/o/{org}/scans/{scan}/units/{leads['bench-lead-team'][1]}/",
+                ),
+                (
+                    "admin, a team nobody leads (first view draws its charts)",
+                    stored["admin"],
+                    f"/o/{org}/scans/{scan}/units/{leads['bench-lead-team'][1] + 1}/",
+                ),
+            ]
+            rows = []
+            peaks: list[int] = []
+            for label, user, path in pages:
+                base = server.start()
+                client = Client(base)
+                client.login(user, stored["password"])
+                status, first, cold = client.get(path)  # first request to this worker for the page
+                if status != 200:
+                    raise SystemExit(f"{path}: {status}")
+                _, _, second = client.get(path)
+                warm = []
+                for _ in range(args.warm):
+                    _, content, elapsed = client.get(path)
+                    warm.append(elapsed)
+                peaks.extend(server.worker_peaks())
+                server.stop()
+                rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
+            print()
+            print("| page | first request, fresh server | second | warm median | warm max | HTML |")
+            print("|---|---:|---:|---:|---:|---:|")
+            for label, cold, second, median, worst, size in rows:
+                print(
+                    f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
+                    f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
+                )
+            print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
+            print(f"Machine at the end: {machine()}")
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -32,13 +32,9 @@ Nothing is written into the repository.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -47,7 +43,15 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from run_publishing import PYTHON, Client, Server, free_port, machine, manage_shell  # noqa: E402
+from run_publishing import (  # noqa: E402
+    PYTHON,
+    Client,
+    Server,
+    bench_environment,
+    free_port,
+    machine,
+    manage_shell,
+)
 
 STORE = """
 import json, sys
@@ -205,138 +209,123 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile listings too")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="trustmirror-bench-round-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    env["TRUSTMIRROR_DATA_DIR"] = str(data_dir)
-    env["TRUSTMIRROR_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    database_name = None
-    admin_url = os.environ.get(
-        "TRUSTMIRROR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-    )
-    if args.database == "postgresql":
-        import psycopg
-
-        database_name = f"trustmirror_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{database_name}"')
-        parts = urllib.parse.urlsplit(admin_url)
-        env["TRUSTMIRROR_DATABASE_URL"] = urllib.parse.urlunsplit(
-            parts._replace(path=f"/{database_name}")
-        )
-    print(f"Machine: {machine()}")
-    print(f"Database: {args.database}; Trust Scan v{args.version}; data directory {data_dir}")
-    server = LoggingServer(env, data_dir / "serve.log")
-    try:
-        start = time.perf_counter()
-        stored = manage_shell(
-            env,
-            STORE.format(bench=str(BENCH), teams=args.teams, size=args.size, version=args.version),
-            "STORED",
-        )
-        print(
-            f"Stored {stored['people']} people in {stored['teams']} teams of {args.size}, "
-            f"{stored['round_answers']} round answers ({stored['skipped']} skipped), "
-            f"{stored['predictions']} leader predictions "
-            f"({time.perf_counter() - start:.0f} s, not part of the benchmark)"
-        )
-        built = manage_shell(
-            env,
-            BUILD.format(scan=stored["scan_id"], builds=args.builds, profile=args.profile),
-            "BUILD",
-        )
-        builds = [b for b, _round, _charts in built["timings"]]
-        rounds = [r for _b, r, _charts in built["timings"]]
-        with_charts = [c for _b, _r, c in built["timings"]]
-        print(built["lines"][0])
-        counts, rows_stored = built["counts"], built["stored"]
-        print(
-            f"Round published: {counts['teams']} teams shown of {rows_stored['rounds']}, "
-            f"{rows_stored['mirrors']} mirrors ({rows_stored['leader_mirrors']} with the "
-            "leader part)"
-        )
-        print(
-            f"Build and publish: best {min(builds):.2f} s, median {statistics.median(builds):.2f}"
-            f" s over {len(builds)} builds; of which publish_round: best {min(rounds):.2f} s, "
-            f"median {statistics.median(rounds):.2f} s (with the organisation's charts: best "
-            f"{min(with_charts):.2f} s); peak RSS of the build process "
-            f"{built['peak'] / 2**20:.0f} MiB"
-        )
-        print(
-            f"Charts of the led units, drawn by the worker after publishing: "
-            f"{built['leads'][1]} charts in {built['leads'][0]:.1f} s"
-        )
-        scan, org = stored["scan_id"], stored["organisation_slug"]
-        team_page = f"/o/{org}/scans/{scan}/units/{stored['team_id']}/"
-        mirror_page = f"/o/{org}/scans/{scan}/mirror/"
-        pages = [
-            ("lead, own team (first view draws the round charts)", stored["lead"], team_page,
-             b'id="relational"'),
-            ("lead, own mirror", stored["lead"], mirror_page, b'id="mirror-leader"'),
-            ("member, own mirror", stored["member"], mirror_page, b'id="mirror-given-received"'),
-            (
-                "admin, another team (first view draws all its charts)",
-                stored["admin"],
-                f"/o/{org}/scans/{scan}/units/{stored['other_team_id']}/",
-                b'id="relational"',
-            ),
-        ]  # fmt: skip
-        rows = []
-        peaks: list[int] = []
-        for label, user, path, marker in pages:
-            base = server.start()
-            client = Client(base)
-            client.login(user, stored["password"])
-            status, first, cold = client.get(path)  # first request to this worker for the page
-            if status != 200:
-                server.stop()
-                raise SystemExit(
-                    f"{label}: {path} answered {status}\n"
-                    + first.decode(errors="replace")[-3000:]
-                    + "\n--- server log ---\n"
-                    + server.log.read_text()[-10000:]
-                )
-            if marker not in first:
-                print(f"warning: {label}: {path} has no {marker.decode()}")
-            _, _, second = client.get(path)
-            warm = []
-            for _ in range(args.warm):
-                status, content, elapsed = client.get(path)
-                if status != 200:
-                    raise SystemExit(f"{label}: {path} answered {status} on a warm request")
-                warm.append(elapsed)
-            peaks.extend(server.worker_peaks())
-            server.stop()
-            rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
-        print()
-        print("| page | first request, fresh server | second | warm median | warm max | HTML |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for label, cold, second, median, worst, size in rows:
+    with bench_environment(args.database, "trustmirror-bench-round-") as (env, data_dir):
+        print(f"Machine: {machine()}")
+        print(f"Database: {args.database}; Trust Scan v{args.version}; data directory {data_dir}")
+        server = LoggingServer(env, data_dir / "serve.log")
+        try:
+            start = time.perf_counter()
+            stored = manage_shell(
+                env,
+                STORE.format(
+                    bench=str(BENCH), teams=args.teams, size=args.size, version=args.version
+                ),
+                "STORED",
+            )
             print(
-                f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
-                f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
+                f"Stored {stored['people']} people in {stored['teams']} teams of {args.size}, "
+                f"{stored['round_answers']} round answers ({stored['skipped']} skipped), "
+                f"{stored['predictions']} leader predictions "
+                f"({time.perf_counter() - start:.0f} s, not part of the benchmark)"
             )
-        print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
-        if args.profile:
-            print("\n--- cProfile of one more build ---")
-            print(built["profile"])
-            third = f"/o/{org}/scans/{scan}/units/{stored['third_team_id']}/"
-            page_env = {**env, "TRUSTMIRROR_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
-            profiled = manage_shell(
-                page_env,
-                PROFILE_PAGE.format(user=stored["admin"], path=third, warmup=team_page),
-                "PAGE",
+            built = manage_shell(
+                env,
+                BUILD.format(scan=stored["scan_id"], builds=args.builds, profile=args.profile),
+                "BUILD",
             )
-            print("--- cProfile of a team page, in-process (Django's test client) ---")
-            print(profiled["profile"])
-        print(f"Machine at the end: {machine()}")
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if database_name is not None:
-            import psycopg
-
-            with psycopg.connect(admin_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+            builds = [b for b, _round, _charts in built["timings"]]
+            rounds = [r for _b, r, _charts in built["timings"]]
+            with_charts = [c for _b, _r, c in built["timings"]]
+            print(built["lines"][0])
+            counts, rows_stored = built["counts"], built["stored"]
+            print(
+                f"Round published: {counts['teams']} teams shown of {rows_stored['rounds']}, "
+                f"{rows_stored['mirrors']} mirrors ({rows_stored['leader_mirrors']} with the "
+                "leader part)"
+            )
+            print(
+                f"Build and publish: best {min(builds):.2f} s, "
+                f"median {statistics.median(builds):.2f} s over {len(builds)} builds; "
+                f"of which publish_round: best {min(rounds):.2f} s, "
+                f"median {statistics.median(rounds):.2f} s (with the organisation's charts: best "
+                f"{min(with_charts):.2f} s); peak RSS of the build process "
+                f"{built['peak'] / 2**20:.0f} MiB"
+            )
+            print(
+                f"Charts of the led units, drawn by the worker after publishing: "
+                f"{built['leads'][1]} charts in {built['leads'][0]:.1f} s"
+            )
+            scan, org = stored["scan_id"], stored["organisation_slug"]
+            team_page = f"/o/{org}/scans/{scan}/units/{stored['team_id']}/"
+            mirror_page = f"/o/{org}/scans/{scan}/mirror/"
+            pages = [
+                ("lead, own team (first view draws the round charts)", stored["lead"], team_page,
+                 b'id="relational"'),
+                ("lead, own mirror", stored["lead"], mirror_page, b'id="mirror-leader"'),
+                (
+                    "member, own mirror",
+                    stored["member"],
+                    mirror_page,
+                    b'id="mirror-given-received"',
+                ),
+                (
+                    "admin, another team (first view draws all its charts)",
+                    stored["admin"],
+                    f"/o/{org}/scans/{scan}/units/{stored['other_team_id']}/",
+                    b'id="relational"',
+                ),
+            ]  # fmt: skip
+            rows = []
+            peaks: list[int] = []
+            for label, user, path, marker in pages:
+                base = server.start()
+                client = Client(base)
+                client.login(user, stored["password"])
+                status, first, cold = client.get(path)  # first request to this worker for the page
+                if status != 200:
+                    server.stop()
+                    raise SystemExit(
+                        f"{label}: {path} answered {status}\n"
+                        + first.decode(errors="replace")[-3000:]
+                        + "\n--- server log ---\n"
+                        + server.log.read_text()[-10000:]
+                    )
+                if marker not in first:
+                    print(f"warning: {label}: {path} has no {marker.decode()}")
+                _, _, second = client.get(path)
+                warm = []
+                for _ in range(args.warm):
+                    status, content, elapsed = client.get(path)
+                    if status != 200:
+                        raise SystemExit(f"{label}: {path} answered {status} on a warm request")
+                    warm.append(elapsed)
+                peaks.extend(server.worker_peaks())
+                server.stop()
+                rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
+            print()
+            print("| page | first request, fresh server | second | warm median | warm max | HTML |")
+            print("|---|---:|---:|---:|---:|---:|")
+            for label, cold, second, median, worst, size in rows:
+                print(
+                    f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
+                    f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
+                )
+            print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
+            if args.profile:
+                print("\n--- cProfile of one more build ---")
+                print(built["profile"])
+                third = f"/o/{org}/scans/{scan}/units/{stored['third_team_id']}/"
+                page_env = {**env, "TRUSTMIRROR_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver"}
+                profiled = manage_shell(
+                    page_env,
+                    PROFILE_PAGE.format(user=stored["admin"], path=third, warmup=team_page),
+                    "PAGE",
+                )
+                print("--- cProfile of a team page, in-process (Django's test client) ---")
+                print(profiled["profile"])
+            print(f"Machine at the end: {machine()}")
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -422,3 +422,41 @@ def test_the_open_scan_invited_everyone_by_e_mail_into_the_demo_mailbox(seeded, 
     )
     assert {link.token for link in seeded.links} <= tokens
     assert "/demo/mailbox/" in demo.describe(seeded, base_url=BASE_URL)
+
+
+def test_the_relational_round_tells_its_story_on_the_closed_scan(seeded, client):
+    """Scan 1 ran the round: Key Accounts' trust says most about the giver, Planning has
+    one-sided pairs and IT mutual ones; Ingrid expected more than her team gives her; the
+    member login and the printed mirror link each open their own mirror."""
+    from trustmirror.relational.models import PublishedMirror, PublishedRound
+    from trustmirror.relational.pseudonyms import pseudonym
+
+    scan1, scan2 = Scan.objects.order_by("opens_on")
+    assert scan1.relational_round and scan1.leader_mirror and scan2.relational_round
+    rounds = {
+        r.unit.path: r.data
+        for r in PublishedRound.objects.filter(publication__scan=scan1, shown=True)
+    }
+    assert set(story.ROUND_TEAMS) <= set(rounds)
+    key_accounts = rounds["Customer Services/Key Accounts"]
+    assert key_accounts["reading"] == "giver"
+    planning, it = rounds[story.IMPROVING_TEAM], rounds[story.HIGH_TRUST_TEAM]
+    assert planning["patterns"]["one_sided"] > planning["patterns"]["mutual"]
+    assert it["patterns"]["mutual"] > planning["patterns"]["mutual"] + 20
+    assert it["measures"]["reliance"]["dyadic"] > 0.3 > planning["measures"]["reliance"]["dyadic"]
+
+    ingrid = Person.objects.get(user__username="ingrid")
+    leader = PublishedMirror.objects.get(
+        publication__scan=scan1, pseudonym=pseudonym(scan1.pk, ingrid.pk)
+    ).data["leader"]
+    gaps = [v["predicted"] - v["team"] for v in leader.values()]
+    assert min(gaps) > 0 and sum(gaps) / len(gaps) >= 0.5
+
+    member = next(login for login in seeded.logins if login.username == "member")
+    client.force_login(get_user_model().objects.get(username=member.username))
+    page = client.get(f"/o/{seeded.organisation_slug}/scans/{scan1.pk}/mirror/")
+    assert 'id="mirror-given-received"' in page.content.decode()
+    client.logout()
+    assert client.get(f"/s/{seeded.mirror_link.token}").status_code == 302
+    mirror = client.get("/s/mirror").content.decode()
+    assert 'id="mirror-given-received"' in mirror and seeded.mirror_link.person not in mirror

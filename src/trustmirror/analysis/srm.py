@@ -125,6 +125,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trustmirror.analysis import srm_se
+
 __all__ = [
     "BIVARIATE",
     "BIVARIATE_META_CODES",
@@ -138,13 +140,8 @@ __all__ = [
     "round_robin_effects",
 ]
 
-COMPONENTS: tuple[str, ...] = (
-    "actor variance",
-    "partner variance",
-    "relationship variance",
-    "actor-partner covariance",
-    "relationship covariance",
-)
+# The component rows, in the order of the standard errors' module (one list for both).
+COMPONENTS: tuple[str, ...] = srm_se.UNIVARIATE_ORDER
 # What each component (its standardized value) means for a perception: perceiver variance,
 # target variance, relationship variance, generalized and dyadic reciprocity.
 COMPONENT_CODES: tuple[str, ...] = (
@@ -154,14 +151,7 @@ COMPONENT_CODES: tuple[str, ...] = (
     "generalized_reciprocity",
     "dyadic_reciprocity",
 )
-BIVARIATE: tuple[str, ...] = (
-    "actor-actor covariance",
-    "partner-partner covariance",
-    "actor-partner covariance",
-    "partner-actor covariance",
-    "intrapersonal relationship covariance",
-    "interpersonal relationship covariance",
-)
+BIVARIATE: tuple[str, ...] = srm_se.BIVARIATE_ORDER
 # The six bivariate rows when the first variable is a perception ("I trust <name>") and the
 # second its meta-perception ("<name> trusts me"), in the order of BIVARIATE (Kenny 1994).
 BIVARIATE_META_CODES: tuple[str, ...] = (
@@ -568,7 +558,6 @@ def _lashley_bond_sevar(
     n: int, uni: np.ndarray, uni2: np.ndarray | None = None, biv: np.ndarray | None = None
 ) -> np.ndarray:
     """SEVAR from :mod:`trustmirror.analysis.srm_se` (Bond & Lashley 1996)."""
-    from trustmirror.analysis import srm_se  # imported here: a separate module
 
     if biv is None:
         return np.asarray(

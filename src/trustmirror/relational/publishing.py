@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -85,22 +86,24 @@ def publish_round(
             == rules.REASON_ROUND_SHOWN
         ]
         estimable = frame[frame["unit"].isin(shown)] if not frame.empty else frame
-        # Every per-team table in one pass over all teams (a filter per team grows with the
-        # square of the number of teams).
+        # Every table in one pass over all teams, then only dictionary look-ups per team and
+        # person (a filter per team grows with the square of the number of teams).
         fitted = {measure: _fit_teams(estimable, measure) for measure in MEASURES}
-        teams = dict(iter(estimable.groupby("unit", sort=False))) if len(estimable) else {}
         patterns = (
-            dyads.pair_patterns(estimable, value="trust", group="unit") if len(estimable) else None
+            dyads.pair_patterns(estimable, value="trust", group="unit").to_dict("index")
+            if len(estimable)
+            else {}
         )
+        counts = _person_counts(estimable)
         for unit_id in sorted(set(members) | set(submitted)):
             picture, personal = _team(
                 scan,
                 unit_id,
                 members.get(unit_id, 0),
                 submitted,
-                teams.get(unit_id),
                 fitted,
-                patterns,
+                patterns.get(unit_id),
+                counts,
             )
             pictures.append(picture)
             for person, data in personal.items():
@@ -175,14 +178,39 @@ def _ratings(scan: Scan, submitted: Mapping[int, set[str]]) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class _Fitted:
+    """One measure's Social Relations Model for every estimable team, as look-ups."""
+
+    components: dict[int, dict[str, float]]  # unit -> component -> estimate (+ correlations)
+    grand_mean: dict[int, float]
+    levels: dict[str, tuple[float, float]]  # person -> (given, received) on the scale
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Per person: ratings received per measure, trust received, meta-perceptions given."""
+
+    received: dict[str, dict]  # person -> {(measure, "count"): n, ("trust", "mean"): m, ...}
+    expected: dict[str, dict]  # person -> {"count": n, "mean": m}
+
+
+def _person_counts(frame: pd.DataFrame) -> _Counts:
+    if frame.empty:
+        return _Counts({}, {})
+    received = frame.groupby("target")[[*MEASURES, "trust"]].agg(["count", "mean"])
+    expected = frame.groupby("perceiver")["meta"].agg(["count", "mean"])
+    return _Counts(received.to_dict("index"), expected.to_dict("index"))
+
+
 def _team(
     scan: Scan,
     unit_id: int,
     members: int,
     submitted: Mapping[int, set[str]],
-    team: pd.DataFrame | None,
-    fitted: Mapping[str, Mapping[int, tuple[dict, pd.DataFrame]]],
-    patterns: pd.DataFrame | None,
+    fitted: Mapping[str, _Fitted],
+    patterns: Mapping[str, int] | None,
+    counts: _Counts,
 ) -> tuple[PublishedRound, dict[str, dict]]:
     raters = submitted.get(unit_id, set())
     reason = rules.round_visibility(
@@ -191,46 +219,44 @@ def _team(
     hidden = PublishedRound(unit_id=unit_id, shown=False, reason=reason)
     if reason != rules.REASON_ROUND_SHOWN:
         return hidden, {}
-    if team is None or any(unit_id not in fitted[measure] for measure in MEASURES):
+    if any(unit_id not in fitted[measure].components for measure in MEASURES):
         hidden.reason = rules.REASON_ROUND_NOT_ESTIMABLE
         return hidden, {}
     data: dict = {"raters": len(raters), "measures": {}}
-    levels: dict[str, pd.DataFrame] = {}
     for measure in MEASURES:
-        components, effects = fitted[measure][unit_id]
+        components = fitted[measure].components[unit_id]
         data["measures"][measure] = {
             "shares": rules.shares(
                 {part: components.get(name) for part, name in _VARIANCES.items()}
             ),
             "generalized": _correlation(components, "generalized"),
             "dyadic": _correlation(components, "dyadic"),
-            "mean": rules.level(effects.attrs["grand_mean"]),
+            "mean": rules.level(fitted[measure].grand_mean[unit_id]),
         }
-        levels[measure] = effects
-    counts = patterns.loc[unit_id] if patterns is not None and unit_id in patterns.index else None
-    pairs = int(counts["pairs"]) if counts is not None else 0
+    pairs = int(patterns["pairs"]) if patterns else 0
     data["pairs"] = pairs
     data["patterns"] = (
-        rules.shares({name: float(counts[name]) for name in dyads.PATTERNS}) if pairs else None
+        rules.shares({name: float(patterns[name]) for name in dyads.PATTERNS}) if pairs else None
     )
     data["reading"] = _reading(data["measures"])
     picture = PublishedRound(
         unit_id=unit_id, shown=True, reason=rules.REASON_ROUND_SHOWN, data=data
     )
-    return picture, _personal(team, raters, levels, data)
+    return picture, _personal(raters, fitted, counts, data)
 
 
-def _fit_teams(frame: pd.DataFrame, measure: str) -> dict[int, tuple[dict, pd.DataFrame]]:
+def _fit_teams(frame: pd.DataFrame, measure: str) -> _Fitted:
     """Every team's Social Relations Model for one measure, in one vectorised fit.
 
-    Per team: its components (estimates, with the generalized and dyadic reciprocity
-    correlations) and each person's levels given and received (actor and partner effects
-    plus the team's mean). A team the model cannot estimate (fewer than four people left
-    after the exclusions of :func:`trustmirror.analysis.srm.fit`) is absent.
+    Per team its components (estimates, with the generalized and dyadic reciprocity
+    correlations) and mean; per person the levels given and received (actor and partner
+    effects plus the team's mean). A team the model cannot estimate (fewer than four people
+    left after the exclusions of :func:`trustmirror.analysis.srm.fit`) is absent.
     """
+    empty = _Fitted({}, {}, {})
     rows = frame[["unit", "perceiver", "target", measure]].dropna()
     if rows.empty:
-        return {}
+        return empty
     try:
         result = srm.fit(
             rows, perceiver="perceiver", target="target", value=measure, group="unit", se=None
@@ -238,23 +264,30 @@ def _fit_teams(frame: pd.DataFrame, measure: str) -> dict[int, tuple[dict, pd.Da
     except ValueError:
         # Every team left fewer than four people after the model's exclusions (the only
         # refusal possible here: the rows come from the database's own checked columns).
-        return {}
+        return empty
     if result.group_summary.empty:
-        return {}
+        return empty
     table = result.groups.set_index(["group", "component"])
-    estimates = table["estimate"].unstack("component")
+    components = table["estimate"].unstack("component").to_dict("index")
     standardized = table["standardized"].unstack("component")
-    people = dict(iter(result.effects_gm().groupby("group", sort=False)))
-    out: dict[int, tuple[dict, pd.DataFrame]] = {}
-    for unit, grand_mean in result.group_summary["grand_mean"].items():
-        components = {name: float(value) for name, value in estimates.loc[unit].items()}
-        components["generalized"] = float(standardized.loc[unit, "actor-partner covariance"])
-        components["dyadic"] = float(standardized.loc[unit, "relationship covariance"])
-        mine = people[unit].set_index("person")
-        levels = pd.DataFrame({"given": mine["actor"], "received": mine["partner"]})
-        levels.attrs["grand_mean"] = float(grand_mean)
-        out[int(unit)] = (components, levels)
-    return out
+    generalized = standardized["actor-partner covariance"].to_dict()
+    dyadic = standardized["relationship covariance"].to_dict()
+    for unit, values in components.items():
+        values["generalized"] = generalized[unit]
+        values["dyadic"] = dyadic[unit]
+    effects = result.effects_gm()
+    levels = dict(
+        zip(
+            effects["person"].tolist(),
+            zip(effects["actor"].tolist(), effects["partner"].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    return _Fitted(
+        components={int(unit): values for unit, values in components.items()},
+        grand_mean={int(u): float(m) for u, m in result.group_summary["grand_mean"].items()},
+        levels=levels,
+    )
 
 
 def _correlation(components: Mapping[str, float], name: str) -> float | None:
@@ -280,29 +313,26 @@ def _reading(measures: Mapping[str, dict]) -> str | None:
 
 
 def _personal(
-    team: pd.DataFrame, raters: set[str], levels: Mapping[str, pd.DataFrame], picture: dict
+    raters: set[str], fitted: Mapping[str, _Fitted], counts: _Counts, picture: dict
 ) -> dict[str, dict]:
     """Each rater's own mirror: given, received (with 3 raters or more), and the prediction."""
-    # Ratings each person received (per measure) and the trust in them, and what each
-    # expected ("<name> trusts me"): one grouping each, not a filter per person.
-    received = team.groupby("target")[[*MEASURES, "trust"]].agg(["count", "mean"])
-    expected = team.groupby("perceiver")["meta"].agg(["count", "mean"])
     out: dict[str, dict] = {}
     for person in sorted(raters):
         mine: dict = {"given": {}, "received": {}, "team": {}}
-        got = received.loc[person] if person in received.index else None
-        for measure, table in levels.items():
+        got = counts.received.get(person)
+        for measure in MEASURES:
             mine["team"][measure] = picture["measures"][measure]["mean"]
-            if person not in table.index:
+            level = fitted[measure].levels.get(person)
+            if level is None:
                 continue
-            mine["given"][measure] = rules.level(table.at[person, "given"])
-            raters_of_person = int(got[(measure, "count")]) if got is not None else 0
+            mine["given"][measure] = rules.level(level[0])
+            raters_of_person = int(got[(measure, "count")]) if got else 0
             if rules.received_visible(team_shown=True, raters_of_person=raters_of_person):
-                mine["received"][measure] = rules.level(table.at[person, "received"])
-        guessed = expected.loc[person] if person in expected.index else None
+                mine["received"][measure] = rules.level(level[1])
+        guessed = counts.expected.get(person)
         if (
-            guessed is not None
-            and got is not None
+            guessed
+            and got
             and guessed["count"] >= rules.MIN_RATERS_RECEIVED
             and rules.received_visible(
                 team_shown=True, raters_of_person=int(got[("trust", "count")])

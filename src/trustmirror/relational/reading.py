@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils import formats
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -240,7 +239,8 @@ def mirror_context(results: PublishedResults, person) -> dict | None:
         "measures": measures,
         "measures_chart": _mirror_chart(
             results,
-            chart_id="mirror-trust",
+            key=f"mirror-trust:{key}",
+            chart_id="mirror-trust-chart",
             title=_("Trust you give and receive, beside your team"),
             categories=[m["label"] for m in raw],
             series=[
@@ -253,7 +253,8 @@ def mirror_context(results: PublishedResults, person) -> dict | None:
         else "",
         "leader_chart": _mirror_chart(
             results,
-            chart_id="mirror-leader",
+            key=f"mirror-leader:{key}",
+            chart_id="mirror-leader-chart",
             title=_("Your view and your team's view of you as a manager"),
             categories=[line["label"] for line in leader],
             series=[
@@ -279,8 +280,22 @@ def mirror_context(results: PublishedResults, person) -> dict | None:
     }
 
 
-def _mirror_chart(results, *, chart_id, title, categories, series) -> str:
-    """A person's own levels as grouped bars on the answer scale (drawn for them alone)."""
+def _mirror_chart(results, *, key, chart_id, title, categories, series) -> str:
+    """A person's own levels as grouped bars on the answer scale.
+
+    Drawn at the person's first view and kept with the publication under ``key`` (their
+    pseudonym), like the mirror itself: it shows nothing the stored mirror does not hold.
+    """
+    return stored_chart(
+        results,
+        key,
+        lambda: _draw_mirror_chart(
+            results, chart_id=chart_id, title=title, categories=categories, series=series
+        ),
+    )
+
+
+def _draw_mirror_chart(results, *, chart_id, title, categories, series) -> str:
     drawn = [Series(label=str(label), values=values) for label, values in series]
     summary = "; ".join(
         f"{one.label}: "
@@ -290,7 +305,7 @@ def _mirror_chart(results, *, chart_id, title, categories, series) -> str:
         )
         for one in drawn
     )
-    svg = profile_chart(
+    return profile_chart(
         chart_id=chart_id,
         categories=[str(c) for c in categories],
         series=drawn,
@@ -301,8 +316,6 @@ def _mirror_chart(results, *, chart_id, title, categories, series) -> str:
         scale=(1, results.instrument.scale_points),
         decimal=formats.get_format("DECIMAL_SEPARATOR"),
     )
-    # Only SVG made by trustmirror.charts, which escapes every label, is marked safe.
-    return mark_safe(svg)
 
 
 def _number(value: float | None) -> str | None:
