@@ -7,7 +7,10 @@ what kind, how far it got, the day it was sent), and, for people who log in, the
 account's roles and the audit entries of what that account viewed. Their answers are not
 among it: a response carries no person, and the only bridge to it needs the person's token,
 which is stored nowhere. So the export cannot contain answers and erasure cannot (and need
-not) delete them; they stay part of their group's results. See ``docs/privacy.md``, "Your rights".
+not) delete them; they stay part of their group's results. The relational round is the
+exception: it is confidential, not anonymous, so what a person gave in it is exported and
+everything of it about them erased (:mod:`trustmirror.relational.gdpr`). See
+``docs/privacy.md``, "Your rights".
 
 Both services write an audit entry without the person's name or e-mail address: the entry
 must outlive the erasure without keeping what was erased.
@@ -26,6 +29,7 @@ from django.utils.translation import gettext
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.delivery.models import Message
 from trustmirror.orgs.models import Person, Role
+from trustmirror.relational.gdpr import round_erase, round_export
 
 __all__ = [
     "GDPR_ERASE",
@@ -107,6 +111,8 @@ def person_export(*, person: Person, user=None) -> dict[str, Any]:
             for invitation in invitations
         ],
         "account": _account_export(person),
+        # The relational round is confidential, not anonymous: what the person gave is theirs.
+        "relational_round": round_export(person),
     }
     with translation.override(person.language):
         data["answers"] = gettext(
@@ -167,6 +173,7 @@ def person_erase(*, person: Person, user=None) -> ErasureSummary:
     organisation = person.organisation
     person_id = person.pk
     invitations = person.invitations.count()
+    round_erase(person)  # found through the invitations: before they go
     person.invitations.all().delete()
     account = person.user
     roles = 0

@@ -1,6 +1,7 @@
 """The rater's side of the relational round: who is in it, whom they rate, saving, submitting.
 
-After the anonymous core questionnaire, each member of a team of ``scan.round_min_size`` ..
+Before, after or without the anonymous core questionnaire (so that taking part tells
+nothing about it), each member of a team of ``scan.round_min_size`` ..
 ``scan.round_max_size`` invited people says, for each colleague, whether they can count on
 them (reliance), can share doubts with them (disclosure) and think they are trusted by them
 (meta-perception). A lead of a scan with the leader mirror also predicts how their team will
