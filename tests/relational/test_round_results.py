@@ -182,6 +182,7 @@ def test_pages_show_the_team_picture_and_each_mirror_only_to_its_person(
     client.force_login(acme.carla)
     page = client.get(unit_url).content.decode()
     assert 'id="relational"' in page and "round-build" in page
+    assert "Within pairs" in page  # dyadic reciprocity, in words
     assert mirror_url not in page  # carla is no person of Team North
     for name in NORTH:
         assert name not in page

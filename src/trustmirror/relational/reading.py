@@ -95,9 +95,13 @@ def final_results(scan) -> PublishedResults | None:
     return PublishedResults(publication) if publication is not None else None
 
 
-def _reciprocity(value: float | None, *, kind: str) -> str | None:
-    """Dyadic reciprocity (the relationship covariance as a correlation) in words."""
-    if value is None or kind != "dyadic":
+def _dyadic_text(value: float | None) -> str | None:
+    """Dyadic reciprocity (the relationship covariance as a correlation) in words.
+
+    Only dyadic reciprocity is put into words: generalized reciprocity rests on the two
+    person-level variances, which a team of a few people estimates too roughly.
+    """
+    if value is None:
         return None
     if value >= 0.3:
         return _(
@@ -172,13 +176,11 @@ def team_round_context(results: PublishedResults, unit, *, charts: bool = True) 
             colours=PATTERN_COLOURS,
         )
 
-    lines = []
-    # Dyadic reciprocity only: generalized reciprocity rests on the two person-level
-    # variances, which a team of a few people estimates too roughly to put into words.
-    for measure, values in measures.items():
-        text = _reciprocity(values.get("dyadic"), kind="dyadic")
-        if text:
-            lines.append((MEASURE_LABELS[measure], text))
+    lines = [
+        (MEASURE_LABELS[measure], text)
+        for measure, values in measures.items()
+        if (text := _dyadic_text(values.get("dyadic")))
+    ]
     return TeamRound(
         shown=True,
         reason="",
