@@ -131,6 +131,22 @@ def bench_environment(database: str, prefix: str):
                 connection.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
 
 
+def print_page_table(rows: list[tuple], peaks: list[int]) -> None:
+    """The pages' timings as a Markdown table, and the web workers' peak memory.
+
+    ``rows`` hold (label, first, second, warm median, warm max in seconds, HTML bytes).
+    """
+    print()
+    print("| page | first request, fresh server | second | warm median | warm max | HTML |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, cold, second, median, worst, size in rows:
+        print(
+            f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
+            f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
+        )
+    print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -355,15 +371,7 @@ def main() -> None:
                 peaks.extend(server.worker_peaks())
                 server.stop()
                 rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
-            print()
-            print("| page | first request, fresh server | second | warm median | warm max | HTML |")
-            print("|---|---:|---:|---:|---:|---:|")
-            for label, cold, second, median, worst, size in rows:
-                print(
-                    f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
-                    f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
-                )
-            print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
+            print_page_table(rows, peaks)
             print(f"Machine at the end: {machine()}")
         finally:
             server.stop()

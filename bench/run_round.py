@@ -51,6 +51,7 @@ from run_publishing import (  # noqa: E402
     free_port,
     machine,
     manage_shell,
+    print_page_table,
 )
 
 STORE = """
@@ -302,15 +303,7 @@ def main() -> None:
                 peaks.extend(server.worker_peaks())
                 server.stop()
                 rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
-            print()
-            print("| page | first request, fresh server | second | warm median | warm max | HTML |")
-            print("|---|---:|---:|---:|---:|---:|")
-            for label, cold, second, median, worst, size in rows:
-                print(
-                    f"| {label} | {cold * 1000:.0f} ms | {second * 1000:.0f} ms | "
-                    f"{median * 1000:.0f} ms | {worst * 1000:.0f} ms | {size / 1024:.0f} KB |"
-                )
-            print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
+            print_page_table(rows, peaks)
             if args.profile:
                 print("\n--- cProfile of one more build ---")
                 print(built["profile"])

@@ -103,6 +103,47 @@ def acme(db):
     return acme
 
 
+@pytest.fixture
+def issue_survey(acme):
+    """``issue_survey(name=..., **scan options)``: an open scan of Acme with everyone's link.
+
+    Opened yesterday, closing in two weeks, k = 5; its links come from ``scan_create`` and
+    ``links_issue`` exactly as the consultant's scan gets them. The result has ``scan``,
+    ``acme``, ``tokens`` and ``invitations`` (both by person name).
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustmirror.surveys.services import links_issue, scan_create
+
+    def issue(*, name: str, **options):
+        today = timezone.localdate()
+        scan = scan_create(
+            organisation=acme.org,
+            name=name,
+            opens_on=today - dt.timedelta(days=1),
+            closes_on=today + dt.timedelta(days=14),
+            min_group_size=5,
+            **options,
+        )
+        links = links_issue(scan=scan)
+
+        class Survey:
+            pass
+
+        survey = Survey()
+        survey.scan = scan
+        survey.acme = acme
+        survey.tokens = {link.person.name: link.token for link in links}
+        survey.invitations = {
+            inv.person.name: inv for inv in scan.invitations.select_related("person")
+        }
+        return survey
+
+    return issue
+
+
 def publish_now(scan, *, again: bool = False):
     """Publish a scan's next version as the worker would (``again``: rebuild from scratch).
 

@@ -11,7 +11,6 @@ from collections import Counter
 
 import pytest
 
-from tests.relational.conftest import make_scan
 from trustmirror.relational.answering import (
     NotInRound,
     RoundFinished,
@@ -72,11 +71,11 @@ def test_a_team_below_the_minimum_size_has_no_round(round_survey):
     assert not RoundEntry.objects.exists()
 
 
-def test_a_lead_of_a_small_team_still_predicts(acme):
+def test_a_lead_of_a_small_team_still_predicts(acme, issue_survey):
     from trustmirror.orgs.models import Person
 
     Person.objects.filter(pk=acme.people["Kim"].pk).update(is_lead=True)
-    survey = make_scan(acme, relational_round=True, leader_mirror=True)
+    survey = issue_survey(name="Round scan", relational_round=True, leader_mirror=True)
     plan = plan_of(survey, "Kim")
     assert not plan.rates_colleagues and plan.predicts and plan.in_round
     assert plan.page_count == plan.prediction_page_number == 1
@@ -88,8 +87,8 @@ def test_without_the_modules_nobody_is_in_a_round(plain_survey):
         assert not plan.in_round and not round_pending(plan)
 
 
-def test_the_minimum_size_is_the_scans(acme):
-    survey = make_scan(acme, relational_round=True, round_min_size=7)
+def test_the_minimum_size_is_the_scans(acme, issue_survey):
+    survey = issue_survey(name="Round scan", relational_round=True, round_min_size=7)
     assert not plan_of(survey, "Ann").in_round  # North has six
 
 
@@ -105,9 +104,11 @@ def test_the_cyclic_design_rates_every_target_exactly_m_times():
         assert set(rated.values()) == {m} and len(rated) == len(team)
 
 
-def test_a_larger_team_rates_a_balanced_subset(acme):
+def test_a_larger_team_rates_a_balanced_subset(acme, issue_survey):
     """North (6) with a largest full team of 4: each rates 3 and is rated by exactly 3."""
-    survey = make_scan(acme, relational_round=True, round_min_size=4, round_max_size=4)
+    survey = issue_survey(
+        name="Round scan", relational_round=True, round_min_size=4, round_max_size=4
+    )
     rated = Counter()
     for name in NORTH:
         plan = plan_of(survey, name)

@@ -15,7 +15,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.relational.conftest import make_scan
 from trustmirror.delivery.compose import compose_message
 from trustmirror.delivery.models import Message
 from trustmirror.relational.answering import (
@@ -197,9 +196,9 @@ def test_the_round_tables_have_no_person_time_or_response_column(db):
             assert columns == expected, table
 
 
-def test_no_stored_round_value_names_a_person_or_their_answers(acme):
+def test_no_stored_round_value_names_a_person_or_their_answers(acme, issue_survey):
     """Dana answers the questionnaire and the round; nothing stored joins the two or her."""
-    survey = make_scan(acme, relational_round=True, leader_mirror=True)
+    survey = issue_survey(name="Round scan", relational_round=True, leader_mirror=True)
     token = survey.tokens["Dana"]
     invitation = survey.invitations["Dana"]
     page_save(invitation=invitation, token=token, page_number=1, answers={}, language="en")
@@ -235,13 +234,15 @@ def test_no_stored_round_value_names_a_person_or_their_answers(acme):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_round_never_writes_in_the_transaction_of_the_response_or_the_invitation(acme):
+def test_the_round_never_writes_in_the_transaction_of_the_response_or_the_invitation(
+    acme, issue_survey
+):
     """On PostgreSQL a shared write would show as equal transaction ids (xmin/xmax).
 
     Each service call commits on its own, as in production: the round's rows never carry
     the transaction id of the anonymous response, and the invitation row is never written.
     """
-    survey = make_scan(acme, relational_round=True, leader_mirror=True)
+    survey = issue_survey(name="Round scan", relational_round=True, leader_mirror=True)
     is_postgres = connection.vendor == "postgresql"
     system = "xmin::text, xmax::text" if is_postgres else "1, 1"
 

@@ -199,3 +199,15 @@ def test_pages_show_the_team_picture_and_each_mirror_only_to_its_person(
     client.force_login(acme.eli)  # South: not shown, so no mirror
     mirror = client.get(mirror_url).content.decode()
     assert 'id="mirror-none"' in mirror and 'id="mirror-leader"' not in mirror
+
+
+def test_answers_of_rounds_nobody_submitted_publish_no_picture(acme, round_scan, publish):
+    from trustmirror.relational.models import PublishedMirror, PublishedRound, RoundEntry
+
+    RoundEntry.objects.update(state=RoundEntry.ANSWERING)
+    publication = publish(round_scan)
+    north = PublishedRound.objects.get(publication=publication, unit=acme.north)
+    assert not north.shown and north.reason == "round_few_raters"
+    # Only Dana's prediction is left to show, beside her team's view.
+    (mirror,) = PublishedMirror.objects.filter(publication=publication)
+    assert set(mirror.data) == {"leader"}

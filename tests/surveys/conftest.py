@@ -6,10 +6,7 @@ come from ``scan_create`` exactly as the consultant gets them.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 
 @pytest.fixture
@@ -20,28 +17,8 @@ def instrument():
 
 
 @pytest.fixture
-def survey(acme):
-    from trustmirror.surveys.services import links_issue, scan_create
-
-    today = timezone.localdate()
-    scan = scan_create(
-        organisation=acme.org,
-        name="Autumn trust scan",
-        opens_on=today - dt.timedelta(days=1),
-        closes_on=today + dt.timedelta(days=14),
-        min_group_size=5,
-    )
-    links = links_issue(scan=scan)
-
-    class Survey:
-        pass
-
-    survey = Survey()
-    survey.scan = scan
-    survey.acme = acme
-    survey.tokens = {link.person.name: link.token for link in links}
-    survey.invitations = {inv.person.name: inv for inv in scan.invitations.select_related("person")}
-    return survey
+def survey(issue_survey):
+    return issue_survey(name="Autumn trust scan")
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from trustmirror.analysis import dyads, srm
@@ -163,15 +162,16 @@ def _ratings(scan: Scan, submitted: Mapping[int, set[str]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(
         list(rows), columns=["unit", "perceiver", "target", *MEASURES, "meta"]
     )
-    if frame.empty:
-        return frame
-    keep = [
-        rater in submitted.get(unit, ()) and target in submitted.get(unit, ())
-        for unit, rater, target in zip(
-            frame["unit"], frame["perceiver"], frame["target"], strict=True
-        )
-    ]
-    frame = frame[np.array(keep, dtype=bool)].copy()
+    if frame.empty or not submitted:
+        return frame.iloc[0:0]
+    # (unit, person) of everyone who completed the round there: both ends of a rating must be.
+    done = pd.MultiIndex.from_tuples(
+        [(unit, person) for unit, people in submitted.items() for person in people]
+    )
+    keep = pd.MultiIndex.from_arrays([frame["unit"], frame["perceiver"]]).isin(
+        done
+    ) & pd.MultiIndex.from_arrays([frame["unit"], frame["target"]]).isin(done)
+    frame = frame[keep].copy()
     for column in (*MEASURES, "meta"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["trust"] = frame[list(MEASURES)].mean(axis=1, skipna=True)
