@@ -129,6 +129,10 @@ def test_north_change_matches_scipy_welch_and_hedges_g(client, acme, scan, instr
     spring = earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
     before_answers, after_answers = answers_of(spring, acme.north), answers_of(scan, acme.north)
     client.force_login(acme.dana)
+    lead_page = client.get(unit_url(scan, acme.north)).content.decode()
+    # Effect sizes are for analysts: the lead reads the change in words.
+    assert "Hedges" not in lead_page and "clearly" in lead_page
+    client.force_login(acme.alex)
     response = client.get(unit_url(scan, acme.north))
     change = response.context["change"]
     assert change.previous == spring and change.k == K and change.shown
@@ -442,8 +446,9 @@ def test_the_demo_returns_team_dropped_across_versions_where_the_questions_staye
     change = response.context["change"]
     assert change.versions == ("1", "2")
     assert change.get("safety_security") is None and change.get("fear") is None
-    themes = response.context["change_theme_lines"]
-    assert themes and all(line.change is None and line.measure_changed for line in themes)
+    # No theme kept its questions: one sentence instead of six rows without numbers.
+    assert response.context["change_theme_lines"] == []
+    assert 'id="themes-not-compared"' in response.content.decode()
     trust = change.get("org_trust")
     assert trust is not None and trust.direction == "lower"
     assert trust.ci_high < 0 and trust.before.mean - trust.after.mean > 0.5
@@ -453,6 +458,36 @@ def test_the_demo_returns_team_dropped_across_versions_where_the_questions_staye
         if line.change and line.change.construct_id == "org_trust"
     )
     assert "clearly lower" in line.verdict and line.tone == "worse"
+    # The story at the top tells it: the drop in safety against the organisation and the
+    # drop in trust in the organisation since May, no longer 7,900 px down the page.
+    story = [line.text for line in response.context["story"].lines]
+    page = response.content.decode()
+    assert page.index('id="story"') < page.index('id="profile"') < page.index('id="change"')
+    assert story[0].startswith(
+        "Security and belonging is clearly lower than in Kwartelhaven Logistiek: 2.1 against"
+    )
+    assert any(
+        text.startswith("Trust in the organisation went down since Vertrouwensscan mei 2026")
+        for text in story
+    )
+    # Ingrid heads Customer Services: its one clear change (the manager's integrity) is in
+    # her story, not in a collapsed panel.
+    services = Unit.objects.get(path="Customer Services")
+    client.force_login(get_user_model().objects.get(username="ingrid"))
+    department = client.get(
+        reverse(
+            "results:unit_profile",
+            kwargs={
+                "org": current.organisation.slug,
+                "scan_id": current.pk,
+                "unit_id": services.pk,
+            },
+        )
+    )
+    told = department.context["story"].lines
+    assert any(
+        line.construct.id == "leader_integrity" and "went down since" in line.text for line in told
+    ), [line.text for line in told]
 
 
 def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(
@@ -517,9 +552,10 @@ def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(
         assert one.before.n == len(before) and one.after.n == len(after)
         assert one.difference == pytest.approx(after.mean() - before.mean(), abs=STORED)
     assert compared >= 3
-    # A theme's questions changed: its row says so instead of a number.
-    row = next(cells for name, cells in ROW.findall(page) if name == v2.themes[0].label["en"])
-    assert "not compared: the questions of this scale changed" in row
+    # No theme kept its questions: one sentence says so instead of six rows without numbers.
+    assert response.context["change_theme_lines"] == []
+    assert "The six themes are not compared: their questions changed" in page
+    assert v2.themes[0].label["en"] not in [name for name, _cells in ROW.findall(page)]
     # No theme kept its questions, so no chart of six empty rows; one id per page.
     assert not any(change.get(theme.id) for theme in v2.themes)
     assert "<svg" not in page and response.content.decode().count('id="change"') == 1

@@ -20,20 +20,31 @@ from trustmirror.privacy.audit import find_disclosure
 
 from .conftest import RESPONDENTS, K
 
-ROW = re.compile(r"<tr>\s*<th scope=\"row\" class=\"construct\">(.*?)</tr>", re.S)
-SCORE_N = re.compile(r'<span class="score">[^<]+</span>.*?n = (\d+)', re.S)
+ROW = re.compile(r"<tr[^>]*>\s*<th scope=\"row\" class=\"construct\">(.*?)</tr>", re.S)
 
 
-def published_on_unit_page(page_html: str, label: str) -> tuple[int | None, int | None]:
-    """(n of the unit, n of the organisation) on the row ``label``; None where hidden."""
-    for row in ROW.findall(page_html):
-        if html.unescape(row).split("<", 1)[0].strip() != label:
+def published_on_unit_page(response, label: str) -> tuple[int | None, int | None]:
+    """(n of the unit, n of the organisation) behind the row ``label``; None where hidden.
+
+    A lead's table shows no counts; the numbers a row shows stand for the published
+    statistics behind it, so the attack reads those (the page's context).
+    """
+    page_html = response.content.decode()
+    context = response.context
+    if context is None or not context.get("theme_lines"):
+        return None, None  # page shows nothing for this scale (hidden unit)
+    rows = [html.unescape(row).split("<", 1)[0].strip() for row in ROW.findall(page_html)]
+    every = list(context["theme_lines"]) + [
+        line for group in context["groups"] for line in group.lines
+    ]
+    for line in every:
+        if line.label != label:
             continue
-        cells = re.findall(r"<td class=\"num\"[^>]*>(.*?)</td>", row, re.S)
-        found = [SCORE_N.search(cell) for cell in cells]
-        unit_n, org_n = (int(m.group(1)) if m else None for m in found[:2])
+        assert label in rows  # the row is on the page
+        unit_n = line.unit.n if line.unit is not None else None
+        org_n = line.organisation.n if line.organisation is not None else None
         return unit_n, org_n
-    return None, None  # page shows nothing for this scale (hidden unit)
+    return None, None
 
 
 def atoms_below(unit: Unit, atoms: dict[str, int]) -> set[str]:
@@ -51,7 +62,7 @@ def collect(client, acme, scan, label: str, units) -> dict[str, set[str]]:
         response = client.get(f"/o/acme/scans/{scan.pk}/units/{unit.pk}/")
         if response.status_code != 200:
             continue
-        unit_n, org_n = published_on_unit_page(response.content.decode(), label)
+        unit_n, org_n = published_on_unit_page(response, label)
         if unit_n is not None:
             published[unit.path] = atoms_below(unit, atoms)
             assert unit_n == sum(atoms[a] for a in published[unit.path])

@@ -26,6 +26,7 @@ from trustmirror.results.breakdown import Breakdown
 from trustmirror.results.models import PublishedChart
 from trustmirror.results.quality import GOOD, OK, MeasurementQuality
 from trustmirror.results.selectors import Group, PublishedResults
+from trustmirror.results.story import ORGANISATION, PREVIOUS, Comparison
 
 __all__ = [
     "breakdown_figure",
@@ -87,9 +88,16 @@ def profile_figure(
     constructs: Sequence[Construct],
     *,
     chart_id: str = "profile",
+    versus: Comparison | None = None,
 ) -> SafeString:
-    """The group's means beside the organisation's (or the organisation's alone)."""
+    """The group's means beside the organisation's (or the organisation's alone).
+
+    ``versus`` sets the group beside another comparison the reader chose: the unit above,
+    or the group's own means in the previous scan.
+    """
     key = f"{chart_id}:{group.key if group is not None else keys.ORG}"
+    if versus is not None and versus.kind != ORGANISATION and group is not None:
+        key += f":{versus.kind}"
 
     def draw() -> str:
         lang = wording.reader_language()
@@ -98,7 +106,10 @@ def profile_figure(
         series = []
         if group is not None and not group.is_org:
             series.append(_series(group, _group_label(group, results), constructs, ci=True))
-        if org is not None:
+        if versus is not None and versus.kind != ORGANISATION and group is not None:
+            other = [versus.mean(group, c.id) for c in constructs]
+            series.append(Series(label=versus.label, values=other))
+        elif org is not None:
             series.append(_series(org, results.scan.organisation.name, constructs, ci=False))
         summary = []
         for one in series:
@@ -112,6 +123,16 @@ def profile_figure(
         name = _group_label(group, results) if group is not None else ""
         if group is None or group.is_org:
             title = _("Trust profile of the organisation over the six themes")
+        elif versus is not None and versus.kind != ORGANISATION and chart_id == "profile":
+            title = _("%(unit)s beside %(other)s over the six themes") % {
+                "unit": name,
+                "other": versus.label,
+            }
+        elif versus is not None and versus.kind != ORGANISATION:
+            title = _("%(unit)s beside %(other)s on the other scales") % {
+                "unit": name,
+                "other": versus.label,
+            }
         elif chart_id == "profile":
             title = _("%(unit)s beside the organisation over the six themes") % {"unit": name}
         else:
@@ -122,7 +143,11 @@ def profile_figure(
             series=series,
             title=title,
             summary="; ".join(summary),
-            suppressed_label=_("not enough responses"),
+            suppressed_label=(
+                _("not compared")
+                if versus is not None and versus.kind == PREVIOUS
+                else _("not enough responses")
+            ),
             midpoint_label=_("neutral (%(mid)s)")
             % {"mid": wording.midpoint_text(results.instrument)},
             scale=(1, results.instrument.scale_points),

@@ -20,6 +20,7 @@ from trustmirror.results.selectors import (
     ScaleStat,
     building,
 )
+from trustmirror.results.story import PREVIOUS, Comparison
 from trustmirror.surveys.models import Scan
 
 
@@ -38,6 +39,13 @@ class ConstructLine:
     #: Questions about the respondent's manager, in a questionnaire that counts a lead's
     #: answers in the unit above (Instrument.leads_count_in_parent): the page says so.
     about_manager: bool = False
+
+    @property
+    def difference(self) -> str:
+        """The group's shown mean minus the comparison's shown mean ("" without both)."""
+        if self.unit is None or self.organisation is None:
+            return ""
+        return wording.signed(round(self.unit.mean, 1) - round(self.organisation.mean, 1))
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,13 @@ def analysed_scan(request: HttpRequest, org: str, scan_id: int) -> tuple[Organis
 
 
 def lines(
-    results: PublishedResults, constructs: Sequence[Construct], group: Group | None, lang: str
+    results: PublishedResults,
+    constructs: Sequence[Construct],
+    group: Group | None,
+    lang: str,
+    versus: Comparison | None = None,
 ) -> list[ConstructLine]:
+    """``versus``: what the second column shows (the organisation when None)."""
     org = results.org
     least = max(results.k, results.instrument.sensitive_min_group_size or 0)
     return [
@@ -85,7 +98,13 @@ def lines(
             label=c.label[lang],
             explanation=c.explanation[lang],
             unit=group.stat(c.id) if group is not None else None,
-            organisation=org.stat(c.id) if org is not None else None,
+            organisation=(
+                _versus_stat(versus, group, c.id)
+                if versus is not None and group is not None
+                else org.stat(c.id)
+                if org is not None
+                else None
+            ),
             polarity=c.polarity,
             sensitive_min=least if c.sensitive else None,
             about_manager=results.instrument.leads_count_in_parent
@@ -95,15 +114,22 @@ def lines(
     ]
 
 
+def _versus_stat(versus: Comparison, group: Group, construct_id: str) -> ScaleStat | None:
+    if versus.kind == PREVIOUS:
+        change = group.change(construct_id)
+        return change.before if change is not None else None
+    return versus.group.stat(construct_id) if versus.group is not None else None
+
+
 def construct_groups(
-    results: PublishedResults, group: Group | None, lang: str
+    results: PublishedResults, group: Group | None, lang: str, versus: Comparison | None = None
 ) -> list[ConstructGroup]:
     instrument = results.instrument
     return [
         ConstructGroup(
             label=g.label[lang],
             explanation=g.explanation[lang],
-            lines=lines(results, instrument.constructs_in(g.id), group, lang),
+            lines=lines(results, instrument.constructs_in(g.id), group, lang, versus),
         )
         for g in instrument.groups
         if g.id != "theme" and instrument.constructs_in(g.id)
@@ -220,9 +246,13 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
     if change.shown:
         from trustmirror.results import figures
 
+        theme_lines = change_lines(group, themes, lang, comparable)
         context.update(
             {
-                "change_theme_lines": change_lines(group, themes, lang, comparable),
+                # One sentence instead of a table of "not compared" rows (a new version).
+                "change_theme_lines": (
+                    theme_lines if not all(line.measure_changed for line in theme_lines) else []
+                ),
                 "change_other_lines": change_lines(group, others, lang, comparable),
                 # No chart of empty rows when no theme could be compared (a new version).
                 "change_chart": (

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import order_for_display
-from trustmirror.results import figures, keys, wording
+from trustmirror.results import figures, keys, story, wording
 from trustmirror.results.selectors import Group, PublishedResults, published_results
 from trustmirror.results.views.common import (
     analysed_scan,
@@ -163,6 +163,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         "scan": scan,
         "k": (results or participation).k if (results or participation) else scan.min_group_size,
         "results": results,
+        "can_analyse": True,  # the overview is for analysts only (analysed_scan)
         "level_key": level_key,
         "sort": sort,
         "descending": descending,
@@ -201,6 +202,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "level_cells": (
                     _cells(results.group(level_key), themes) if level_key != keys.ORG else []
                 ),
+                "story": story.group_story(results, org_group, None, group_name=organisation.name),
                 "profile_chart": figures.profile_figure(results, None, themes),
                 "theme_lines": lines(results, themes, None, lang),
                 "groups": construct_groups(results, None, lang),

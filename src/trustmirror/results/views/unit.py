@@ -12,7 +12,7 @@ from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.models import Person
 from trustmirror.relational.reading import team_round_context
-from trustmirror.results import figures, wording
+from trustmirror.results import figures, story, wording
 from trustmirror.results.selectors import published_results
 from trustmirror.results.views.common import (
     change_context,
@@ -70,12 +70,20 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
         return render(request, "results/unit.html", context)
     themes = results.instrument.themes
     others = results.other_constructs()
+    choices = story.comparisons_for(results, group, parent=story.parent_group(results, group))
+    versus = next((c for c in choices if c.kind == request.GET.get("vs")), None)
+    versus = versus or (choices[0] if choices else None)
     context.update(
         {
-            "profile_chart": figures.profile_figure(results, group, themes),
-            "others_chart": figures.profile_figure(results, group, others, chart_id="others"),
-            "theme_lines": lines(results, themes, group, lang),
-            "groups": construct_groups(results, group, lang),
+            "story": story.group_story(results, group, versus, group_name=context["label"]),
+            "comparisons": choices,
+            "versus": versus,
+            "profile_chart": figures.profile_figure(results, group, themes, versus=versus),
+            "others_chart": figures.profile_figure(
+                results, group, others, chart_id="others", versus=versus
+            ),
+            "theme_lines": lines(results, themes, group, lang, versus),
+            "groups": construct_groups(results, group, lang, versus),
             "scale": wording.scale_text(results.instrument, lang),
             # Whose count is withheld: their one-question scales are left out (publishing).
             "unit_withheld": group.n is None,
