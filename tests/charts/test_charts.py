@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.quadrant import QuadrantPoint, quadrant_chart
 from trustmirror.charts.svg import BLUE, Series
 from trustmirror.charts.unit_means import UnitMean, unit_means_chart
 
@@ -70,11 +71,25 @@ def unit_means(**overrides) -> str:
     return unit_means_chart(**arguments)
 
 
+def quadrant(**overrides) -> str:
+    arguments = {
+        "chart_id": "balance-chart",
+        "points": [QuadrantPoint("Team North", 3.84, 2.26), QuadrantPoint("Acme", 3.5, 3.4)],
+        "corner_labels": ["firm hold", "room", "control instead", "neither"],
+        "trust_label": "Trust",
+        "control_label": "Control",
+        "title": "Team North between trust and control",
+        "summary": "Team North: trust 3.8, control 2.3; Acme: trust 3.5, control 3.4",
+    }
+    arguments.update(overrides)
+    return quadrant_chart(**arguments)
+
+
 def texts(root: ET.Element) -> list[str]:
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
 
 
-@pytest.mark.parametrize("make", [profile, unit_means])
+@pytest.mark.parametrize("make", [profile, unit_means, quadrant])
 def test_charts_are_inline_svg_fit_for_a_strict_csp(make):
     svg = make()
     root = ET.fromstring(svg)
@@ -169,3 +184,24 @@ def test_profile_writes_the_values_and_marks_the_midpoint():
 def test_profile_refuses_bad_input(bad):
     with pytest.raises(ValueError):
         profile(**bad)
+
+
+def test_the_quadrant_names_its_corners_and_groups_and_is_deterministic():
+    svg = quadrant()
+    assert svg == quadrant()
+    words = texts(ET.fromstring(svg))
+    for expected in ("firm hold", "room", "control instead", "neither", "Team North", "Acme"):
+        assert any(expected in word for word in words), expected
+    # No more precision than the page prints: 3.84 and 2.26 are drawn at 3.8 and 2.3.
+    assert quadrant() == quadrant(
+        points=[QuadrantPoint("Team North", 3.8, 2.3), QuadrantPoint("Acme", 3.5, 3.4)]
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"points": []}, {"corner_labels": ["a", "b"]}, {"chart_id": "Not An Id"}],
+)
+def test_the_quadrant_refuses_bad_input(bad):
+    with pytest.raises(ValueError):
+        quadrant(**bad)

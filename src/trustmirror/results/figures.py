@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from trustmirror.charts.breakdown import BREAKDOWN_COLOURS, breakdown_chart
 from trustmirror.charts.change import change_chart
 from trustmirror.charts.profile import profile_chart
+from trustmirror.charts.quadrant import QuadrantPoint, quadrant_chart
 from trustmirror.charts.reliability import reliability_chart
 from trustmirror.charts.svg import Series
 from trustmirror.instrument import Construct
 from trustmirror.results import keys, wording
+from trustmirror.results.balance import QUADRANTS, Balance
 from trustmirror.results.breakdown import Breakdown
 from trustmirror.results.models import PublishedChart
 from trustmirror.results.quality import GOOD, OK, MeasurementQuality
@@ -152,6 +154,51 @@ def profile_figure(
             % {"mid": wording.midpoint_text(results.instrument)},
             scale=(1, results.instrument.scale_points),
             decimal=formats.get_format("DECIMAL_SEPARATOR"),
+        )
+
+    return _stored(results, key, draw)
+
+
+def balance_figure(
+    results: PublishedResults,
+    group: Group,
+    balance: Balance,
+    others: Sequence[tuple[str, Balance]] = (),
+    *,
+    variant: str = "",
+) -> SafeString:
+    """Trust against control: ``group`` (``balance``) and up to two comparisons as dots.
+
+    ``variant`` names the comparison the dots of ``others`` belong to (part of the stored key).
+    """
+    key = f"balance:{group.key}:{variant}"
+
+    def draw() -> str:
+        name = _group_label(group, results)
+        points = [QuadrantPoint(name, balance.trust, balance.control)] + [
+            QuadrantPoint(label, one.trust, one.control) for label, one in others
+        ]
+        corners = [str(QUADRANTS[key][1]) for key in ((True, True), (True, False))] + [
+            str(QUADRANTS[key][1]) for key in ((False, True), (False, False))
+        ]
+        summary = "; ".join(
+            _("%(group)s: trust %(trust)s, control %(control)s")
+            % {
+                "group": point.label,
+                "trust": wording.number(point.trust),
+                "control": wording.number(point.control),
+            }
+            for point in points
+        )
+        return quadrant_chart(
+            chart_id="balance-chart",
+            points=points,
+            corner_labels=corners,
+            trust_label=_("Trust in each other and in the manager"),
+            control_label=_("Amount of control"),
+            title=_("%(group)s between trust and control") % {"group": name},
+            summary=summary,
+            scale=(1, results.instrument.scale_points),
         )
 
     return _stored(results, key, draw)

@@ -20,7 +20,7 @@ from trustmirror.results.selectors import (
     ScaleStat,
     building,
 )
-from trustmirror.results.story import PREVIOUS, Comparison
+from trustmirror.results.story import PARENT, PREVIOUS, Comparison
 from trustmirror.surveys.models import Scan
 
 
@@ -262,6 +262,42 @@ def change_context(results: PublishedResults, group: Group, lang: str) -> dict:
                 ),
             }
         )
+    return context
+
+
+def balance_context(
+    results: PublishedResults, group: Group, versus: Comparison | None = None
+) -> dict:
+    """The trust-control balance and feeling beside reason of ``group`` (empty without them).
+
+    The chart adds the comparison the reader chose (the organisation for the previous scan,
+    whose balance is not published as such) and, beside the unit above, the organisation.
+    """
+    from trustmirror.results import balance, figures
+
+    instrument = results.instrument
+    own = balance.group_balance(instrument, group)
+    context = {"feeling_reason": balance.feeling_and_reason(group)}
+    if own is None:
+        return context
+    beside = []
+    if versus is not None and versus.kind == PARENT and versus.group is not None:
+        beside.append((versus.label, versus.group))
+    org = results.org
+    if org is not None and not group.is_org:
+        beside.append((results.scan.organisation.name, org))
+    others = [
+        (label, found)
+        for label, other in beside
+        if (found := balance.group_balance(instrument, other)) is not None
+    ]
+    variant = "parent" if versus is not None and versus.kind == PARENT else ""
+    context.update(
+        {
+            "balance": own,
+            "balance_chart": figures.balance_figure(results, group, own, others, variant=variant),
+        }
+    )
     return context
 
 

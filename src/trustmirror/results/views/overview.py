@@ -17,6 +17,7 @@ from trustmirror.results import figures, keys, story, wording
 from trustmirror.results.selectors import Group, PublishedResults, published_results
 from trustmirror.results.views.common import (
     analysed_scan,
+    balance_context,
     change_context,
     construct_groups,
     group_label,
@@ -209,6 +210,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "scale": wording.scale_text(results.instrument, lang),
                 "org_withheld": org_group.n is None,
                 **change_context(results, org_group, lang),
+                **balance_context(results, org_group),
             }
         )
     return render(request, "results/overview.html", context)

@@ -15,6 +15,7 @@ from trustmirror.relational.reading import team_round_context
 from trustmirror.results import figures, story, wording
 from trustmirror.results.selectors import published_results
 from trustmirror.results.views.common import (
+    balance_context,
     change_context,
     construct_groups,
     group_label,
@@ -89,6 +90,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "unit_withheld": group.n is None,
             "org_withheld": results.org is not None and results.org.n is None,
             **change_context(results, group, lang),
+            **balance_context(results, group, versus),
             "team_round": team_round_context(results, unit),
             "mirror_url": _mirror_url(request, organisation, scan, unit),
         }
