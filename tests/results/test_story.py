@@ -237,3 +237,34 @@ def test_the_team_page_starts_with_its_story_and_the_reader_picks_the_comparison
     odd = client.get(unit_url(scan, acme.north), {"vs": "<script>"})
     assert odd.status_code == 200 and odd.context["versus"].kind == "organisation"
     assert "<script>" not in odd.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_team_too_small_to_report_points_to_where_its_answers_count(client, acme, scan):
+    """Team South has 2 respondents (k = 5). Eli, a member, learns where South's answers
+    count (without a link he may not follow) and gets questions to talk without numbers;
+    Carla, the admin, gets the organisation's page as a link."""
+    from tests.results.test_views import SCORE, unit_url
+
+    client.force_login(acme.eli)
+    response = client.get(unit_url(scan, acme.south))
+    assert response.status_code == 200 and response.context["shown"] is False
+    counts_in = response.context["counts_in"]
+    assert counts_in and counts_in[-1] == ("Acme", None)
+    page = response.content.decode()
+    assert "they count in the results of" in page and "<strong>Acme</strong>" in page
+    guide = response.context["guide"]
+    assert [label for label, _ in guide] == [t.label["en"] for t in scan_instrument(scan).themes]
+    assert all(2 <= len(questions) <= 3 for _, questions in guide)
+    assert 'id="conversation-guide"' in page
+    main = page.split("<main", 1)[1]
+    assert not SCORE.search(main.split('id="conversation-guide"', 1)[0])  # no number shown
+
+    client.force_login(acme.carla)
+    admin = client.get(unit_url(scan, acme.south)).context["counts_in"]
+    name, url = admin[-1]
+    assert name == "Acme" and url == f"/o/acme/scans/{scan.pk}/"
+
+
+def scan_instrument(scan):
+    return load_instrument(scan.instrument_id, scan.instrument_version, scan.form)

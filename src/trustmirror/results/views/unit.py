@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.instrument.conversation import conversation_questions
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.models import Person
 from trustmirror.relational.reading import team_round_context
@@ -63,6 +64,10 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             if group is not None
             else wording.reason_text("below_k", k=source.k)
         )
+        context["counts_in"] = _counted_in(
+            source, group, visible_ids, organisation, scan, can_analyse=context["can_analyse"]
+        )
+        context["guide"] = _conversation_guide(source)
         return render(request, "results/unit.html", context)
     context["shown"] = True
     context["participation"] = wording.participation_text(group.participation, k=source.k)
@@ -96,6 +101,52 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
         }
     )
     return render(request, "results/unit.html", context)
+
+
+def _counted_in(
+    results, group, visible_ids: set[int], organisation, scan: Scan, *, can_analyse: bool
+) -> list[tuple[str, str | None]]:
+    """The shown groups above a hidden one, where its answers count: (name, address or None).
+
+    An address only where the reader may open that page; the names alone tell a lead that
+    the team's answers were not lost.
+    """
+    found: list[tuple[str, str | None]] = []
+    key = group.rolled_into or group.parent_key if group is not None else ""
+    seen = set()
+    while key and key not in seen:
+        seen.add(key)
+        above = results.group(key)
+        if above is None:
+            break
+        if above.shown and above.is_org:
+            url = (
+                reverse(
+                    "results:scan_overview", kwargs={"org": organisation.slug, "scan_id": scan.pk}
+                )
+                if can_analyse
+                else None
+            )
+            found.append((organisation.name, url))
+        elif above.shown:
+            url = None
+            if above.unit is not None and above.unit.pk in visible_ids:
+                url = reverse(
+                    "results:unit_profile",
+                    kwargs={"org": organisation.slug, "scan_id": scan.pk, "unit_id": above.unit.pk},
+                )
+            found.append((group_label(results, above), url))
+        key = above.parent_key
+    return found
+
+
+def _conversation_guide(results) -> list[tuple[str, list[str]]]:
+    """The six themes with their questions for a team conversation: no numbers needed."""
+    lang = wording.reader_language()
+    return [
+        (theme.label[lang], conversation_questions(theme.id, lang))
+        for theme in results.instrument.themes
+    ]
 
 
 def _mirror_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | None:
