@@ -37,6 +37,12 @@ class Cell:
     text: str
     heat: str
     shown: bool
+    difference: str = ""  # from the comparison, of the numbers shown; "" without one
+
+
+# What the heatmap's colour compares each cell with (?vs=): the organisation, the unit whose
+# units are listed, or the same unit in the previous scan.
+HEAT_VERSUS = ("organisation", "level", "previous")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Row:
 
 
 def _heat(value: float, reference: float | None) -> str:
+    """The colour bin of a cell: its shown mean against the shown ``reference``."""
     if reference is None:
         return "0"
     difference = round(value, 1) - round(reference, 1)
@@ -80,7 +87,26 @@ def _level(results: PublishedResults, level_key: str) -> tuple[Group, list[Group
     return level, trail
 
 
-def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: str) -> list[Row]:
+def _reference(
+    results: PublishedResults, group: Group, theme_id: str, versus: str, level: Group | None
+) -> float | None:
+    """The shown mean a cell is compared with (a tenth), or None."""
+    if versus == "previous":
+        change = group.change(theme_id)
+        return round(change.before.mean, 1) if change is not None else None
+    other = level if versus == "level" and level is not None else results.org
+    stat = other.stat(theme_id) if other is not None else None
+    return round(stat.mean, 1) if stat is not None else None
+
+
+def _rows(
+    results: PublishedResults,
+    level_key: str,
+    *,
+    with_cells: bool,
+    lang: str,
+    versus: str = "organisation",
+) -> list[Row]:
     children = results.children(level_key)
     with_kids = set(
         Unit.objects.filter(parent_id__in=[g.unit.pk for g in children if g.unit is not None])
@@ -88,7 +114,7 @@ def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: 
         .values_list("parent_id", flat=True)
         .distinct()
     )
-    org = results.org
+    level = results.group(level_key) if versus == "level" else None
     themes = results.instrument.themes
     out = []
     for group in children:
@@ -99,12 +125,17 @@ def _rows(results: PublishedResults, level_key: str, *, with_cells: bool, lang: 
                 if stat is None:
                     cells.append(Cell("", "none", False))
                     continue
-                reference = org.stat(theme.id) if org is not None else None
+                reference = _reference(results, group, theme.id, versus, level)
                 cells.append(
                     Cell(
                         wording.number(stat.mean),
-                        _heat(stat.mean, reference.mean if reference else None),
+                        _heat(stat.mean, reference),
                         True,
+                        (
+                            wording.signed(round(stat.mean, 1) - reference)
+                            if reference is not None
+                            else ""
+                        ),
                     )
                 )
         share = wording.participation_share(group.participation) if group.shown else None
@@ -144,6 +175,16 @@ def _sorted(rows: list[Row], results: PublishedResults, sort: str, descending: b
     return order_for_display(rows, value=value, label=lambda r: r.label, descending=descending)
 
 
+def _heat_choices(results: PublishedResults | None, level_key: str) -> list[str]:
+    """The comparisons the heatmap offers at this level (the first is the default)."""
+    choices = ["organisation"]
+    if level_key != keys.ORG:
+        choices.append("level")
+    if results is not None and results.is_results and results.previous_scan is not None:
+        choices.append("previous")
+    return choices
+
+
 @login_required
 @require_GET
 def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
@@ -153,6 +194,9 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     level_key = request.GET.get("level") or keys.ORG
     sort = request.GET.get("sort", "")
     descending = request.GET.get("dir") != "asc"
+    heat_choices = _heat_choices(results, level_key)
+    versus = request.GET.get("vs")
+    versus = versus if versus in heat_choices else "organisation"
     audit_record(
         user=request.user,
         organisation=organisation,
@@ -168,6 +212,8 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         "level_key": level_key,
         "sort": sort,
         "descending": descending,
+        "heat_versus": versus,
+        "heat_choices": heat_choices,
         **status_context(scan, results or participation),
     }
     if participation is not None:
@@ -183,7 +229,11 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 if level.shown
                 else reason_for(participation, level),
                 "participation_rows": _rows(
-                    participation, level_key, with_cells=participation is results, lang=lang
+                    participation,
+                    level_key,
+                    with_cells=participation is results,
+                    lang=lang,
+                    versus=versus,
                 ),
             }
         )
@@ -193,7 +243,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         rows = (
             context["participation_rows"]
             if participation is results and "participation_rows" in context
-            else _rows(results, level_key, with_cells=True, lang=lang)
+            else _rows(results, level_key, with_cells=True, lang=lang, versus=versus)
         )
         context.update(
             {
