@@ -435,3 +435,16 @@ def test_scan_form_takes_0_to_2_characteristics_default_1():
     assert form.cleaned_data["max_cut_dimensions"] == 1
     assert ScanCreateForm({**base, "max_cut_dimensions": 0}).is_valid()
     assert not ScanCreateForm({**base, "max_cut_dimensions": 3}).is_valid()
+
+
+def test_a_characteristic_is_named_in_the_readers_language(client, beta, instrument):
+    """ "band_tenure" is imported as ``tenure``: Dutch readers read "Naar diensttijd"."""
+    mix = tenure(("1-5 years", 5), (None, 5))
+    scan = make_scan(beta, instrument, {"north": mix, "south": mix, "east": mix})
+    client.cookies["django_language"] = "nl"
+    content = page(client, beta, scan, "tenure").content.decode()
+    assert "Naar diensttijd" in content and '<option value="tenure" selected>Diensttijd' in content
+    assert "Naar tenure" not in content
+    client.cookies["django_language"] = "en"
+    content = page(client, beta, scan, "tenure").content.decode()
+    assert "By tenure" in content and ">Tenure</option>" in content

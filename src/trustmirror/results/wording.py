@@ -27,6 +27,7 @@ from trustmirror.privacy import (
 
 __all__ = [
     "MINUS",
+    "characteristic",
     "change_verdict",
     "change_tone",
     "coefficient",
@@ -76,6 +77,28 @@ ROLLUP_LABELS = {
     "teams_and_people": gettext_lazy("Other teams and people of %(parent)s"),
     "organisation": gettext_lazy("Other units of the organisation"),
 }
+
+
+# Names of the characteristics an organisation commonly imports (the ``band_*`` columns), as a
+# reader says them in a sentence ("by location"). Other names are shown as imported.
+CHARACTERISTICS = {
+    "location": gettext_lazy("location"),
+    "tenure": gettext_lazy("tenure"),
+    "age": gettext_lazy("age"),
+    "role": gettext_lazy("role"),
+    "function": gettext_lazy("job"),
+    "contract": gettext_lazy("contract"),
+    "hours": gettext_lazy("working hours"),
+    "gender": gettext_lazy("gender"),
+    "shift": gettext_lazy("shift"),
+    "education": gettext_lazy("education"),
+}
+
+
+def characteristic(name: str) -> str:
+    """An imported characteristic's name in the reader's language, for use in a sentence."""
+    known = CHARACTERISTICS.get(name.lower())
+    return str(known) if known is not None else name.replace("_", " ")
 
 
 def reader_language() -> str:

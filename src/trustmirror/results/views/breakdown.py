@@ -67,6 +67,7 @@ def scan_breakdown_view(request: HttpRequest, org: str, scan_id: int) -> HttpRes
         return render(request, "results/breakdown.html", context)
     available = list(stored.get("dimensions", []))
     context["available"] = available
+    context["available_labels"] = [(name, wording.characteristic(name)) for name in available]
     requested = request.GET.getlist(PARAMETER)
     # The selects show what was asked for (a known name only), also when it was refused.
     context["slots"] = [
@@ -91,7 +92,7 @@ def scan_breakdown_view(request: HttpRequest, org: str, scan_id: int) -> HttpRes
     lang = wording.reader_language()
     themes = results.instrument.themes
     context["breakdown"] = breakdown
-    context["dimension_text"] = " × ".join(dimensions)
+    context["dimension_text"] = " × ".join(wording.characteristic(name) for name in dimensions)
     if not breakdown.allowed:
         context["reason"] = wording.reason_text(breakdown.reason, k=results.k)
         return render(request, "results/breakdown.html", context)
