@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite needs, when they are missing:
 # Debian's chromium (the browser tests drive it through Playwright; Playwright cannot download
-# its own browser here) and gettext (compiling the Dutch translations).
+# its own browser here), gettext (compiling the Dutch translations) and npm (axe-core).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility tests
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -12,6 +12,12 @@ export TRUSTMIRROR_CHROMIUM="${TRUSTMIRROR_CHROMIUM:-$(command -v chromium || tr
 echo "== ruff"
 $BIN/ruff check .
 
+# axe-core (npm registry) for the accessibility checks in the browser tests: tests/a11y.
+if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+  echo "== axe-core for the accessibility tests"
+  (cd tests/a11y && npm ci --no-audit --no-fund --silent)
+fi
+
 echo "== tests on SQLite"
 $BIN/pytest -q "$@"
 
@@ -35,4 +41,4 @@ fi
 echo "== database tests on PostgreSQL"
 TRUSTMIRROR_DATABASE_URL="$PG_URL" $BIN/pytest -q -p no:randomly \
   --ignore=tests/analysis --ignore=tests/instrument --ignore=tests/privacy \
-  --ignore=tests/test_serving.py "$@"
+  --ignore=tests/test_serving.py --ignore=tests/a11y "$@"

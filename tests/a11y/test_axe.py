@@ -1,0 +1,133 @@
+"""axe-core in real Chromium on the results pages: no WCAG 2.1 A or AA violation.
+
+Every page below is opened as its persona (tests/conftest.py: Carla the admin, Alex the
+analyst, Dana the lead of Team North, Eli a member of Team South, too small to report), in
+Dutch and English, at 390 and 1366 px, and axe-core (from the npm registry, installed by
+scripts/run-tests.sh into tests/a11y/node_modules) checks it. A new violation fails the test
+with the rule, the page and the elements.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.results.conftest import instrument, scan  # noqa: F401  (fixtures)
+
+PASSWORD = "correct-horse-battery"  # the personas' password in tests/conftest.py
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = (390, 1366)
+LANGUAGES = ("nl", "en")
+
+
+def pages_of(acme, published) -> dict[str, list[str]]:
+    """The pages each persona reads, by address."""
+    base = f"/o/acme/scans/{published.pk}"
+    north, south = acme.north.pk, acme.south.pk
+    logistics = acme.north.parent_id
+    return {
+        "dana": [
+            "/o/acme/",
+            f"{base}/units/{north}/",
+            f"{base}/units/{north}/?vs=previous",
+            "/privacy/",
+        ],
+        "eli": [f"{base}/units/{south}/"],
+        "carla": [
+            f"{base}/",
+            f"{base}/?level=u:{logistics}",
+            f"{base}/quality/",
+            f"{base}/breakdown/",
+            f"{base}/units/{logistics}/",
+        ],
+    }
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (tags) => {
+            const found = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return found.violations.map(v => ({
+                id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+            }));
+        }""",
+        TAGS,
+    )
+    return [f"{v['id']} ({v['help']}): {', '.join(v['nodes'])}" for v in result]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_results_pages_have_no_wcag_violations(chromium_browser, live_server, acme, scan):  # noqa: F811
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
+    found: list[str] = []
+    for user, addresses in pages_of(acme, scan).items():
+        for lang in LANGUAGES:
+            # axe is added as a script tag: the site's CSP (rightly) refuses that, so this
+            # test's browser, and only it, bypasses the policy.
+            context = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
+            language = {"name": "django_language", "value": lang, "url": live_server.url}
+            context.add_cookies([language])
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", user)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit].primary")
+            page.wait_for_load_state()
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                for address in addresses:
+                    response = page.goto(f"{live_server.url}{address}")
+                    assert response is not None and response.status == 200, (user, address)
+                    found += [
+                        f"{user} {lang} {width}px {address}: {problem}"
+                        for problem in axe_violations(page)
+                    ]
+            context.close()
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
+    chromium_browser, live_server, acme, issue_survey
+):
+    """Ann answers by her link (start, every page, review, the round's start); Carla's
+    dashboard lists the open scan."""
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
+    survey = issue_survey(name="Autumn pulse", relational_round=True)
+    found: list[str] = []
+    for lang in LANGUAGES:
+        context = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
+        context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{live_server.url}/s/{survey.tokens['Ann']}")  # the link leaves the URL
+        addresses = ["/s/start", "/s/p/1", "/s/p/2", "/s/review", "/s/round"]
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for address in addresses:
+                response = page.goto(f"{live_server.url}{address}?lang={lang}")
+                assert response is not None and response.status == 200, address
+                found += [f"ann {lang} {width}px {address}: {p}" for p in axe_violations(page)]
+        context.close()
+        admin = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
+        admin.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+        page = admin.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "carla")
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server.url}/o/acme/")
+            found += [f"carla {lang} {width}px /o/acme/: {p}" for p in axe_violations(page)]
+        admin.close()
+    assert found == [], "\n".join(found)
