@@ -77,6 +77,9 @@ _UPDATE_BATCH = 5000
 #: Rows (respondent x group) per call of team_statistics while publishing.
 _STATISTICS_CHUNK = 150_000
 
+#: The outcomes whose drivers the organisation's page shows, where the instrument has them.
+DRIVER_OUTCOMES = ("satisfaction", "engagement", "intention_to_stay")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -431,6 +434,8 @@ class _Builder:
                 payload["quality"] = _quality_counts(
                     self.quality(data, plan, included), organisation=org_count, teams=every_count
                 )
+                if rows[keys.ORG]["shown"]:
+                    payload["drivers"] = self.drivers(data, included, with_counts=org_count)
             if with_bands:
                 breakdowns = self.breakdowns(data, plan, included)
                 payload["breakdowns"] = (
@@ -759,6 +764,39 @@ class _Builder:
             languages=data.languages[included],
             dont_know=data.dont_know[included],
         ).to_json()
+
+    def drivers(self, data: _Data, included, *, with_counts: bool) -> list[dict]:
+        """The organisation's themes correlated with its outcomes (privacy.drivers)."""
+        from trustmirror.analysis.drivers import correlations
+        from trustmirror.privacy.drivers import drivers_min_n
+
+        instrument = self.instrument
+        scores = data.scores[included].reset_index(drop=True)
+        predictors = [t.id for t in instrument.themes if t.id in scores.columns]
+        out = []
+        for construct in instrument.constructs:
+            if construct.id not in DRIVER_OUTCOMES or construct.id not in scores.columns:
+                continue
+            least = drivers_min_n(
+                k=self.policy.k,
+                sensitive_min=instrument.sensitive_min_group_size if construct.sensitive else None,
+            )
+            table = correlations(
+                scores, predictors=predictors, outcomes=[construct.id], min_n=least
+            )
+            out += [
+                {
+                    "outcome": row.outcome,
+                    "predictor": row.predictor,
+                    "n": int(row.n) if with_counts else None,
+                    # Two decimals, as the page prints them.
+                    "r": round(float(row.r), 2),
+                    "ci_low": round(float(row.ci_low), 2),
+                    "ci_high": round(float(row.ci_high), 2),
+                }
+                for row in table.itertuples()
+            ]
+        return out
 
     def breakdowns(self, data: _Data, plan, included) -> dict:
         from trustmirror.results.breakdown import breakdowns_of

@@ -301,6 +301,60 @@ def balance_context(
     return context
 
 
+@dataclass(frozen=True)
+class DriverLine:
+    theme: str
+    r: str  # two decimals, the reader's format
+    interval: str
+    strength: str  # in words
+    bar: int  # |r| in whole steps of 5 %, for the bar
+    negative: bool
+
+
+def drivers_context(results: PublishedResults) -> dict:
+    """The organisation's drivers (``payload["drivers"]``, see privacy.drivers), per outcome."""
+    from trustmirror.analysis.drivers import strength
+    from trustmirror.results.models import Publication
+
+    if not results.is_results:
+        return {}
+    stored = (
+        Publication.objects.filter(pk=results.publication.pk)
+        .values_list("payload__drivers", flat=True)
+        .first()
+    )
+    if not stored:
+        return {}
+    lang = wording.reader_language()
+    instrument = results.instrument
+    words = {
+        "strong": _("strong"),
+        "moderate": _("moderate"),
+        "small": _("small"),
+        "negligible": _("hardly any"),
+    }
+    order = {c.id: i for i, c in enumerate(instrument.constructs)}
+    outcomes: dict[str, list[DriverLine]] = {}
+    # Outcomes in the questionnaire's order; within one, the strongest association first.
+    for one in sorted(stored, key=lambda d: (order.get(d["outcome"], 0), -d["r"])):
+        outcome = instrument.construct(one["outcome"]).label[lang]
+        outcomes.setdefault(outcome, []).append(
+            DriverLine(
+                theme=instrument.construct(one["predictor"]).label[lang],
+                r=wording.number(one["r"], 2),
+                interval=_("%(low)s to %(high)s")
+                % {
+                    "low": wording.number(one["ci_low"], 2),
+                    "high": wording.number(one["ci_high"], 2),
+                },
+                strength=words[strength(one["r"])],
+                bar=5 * round(abs(one["r"]) * 100 / 5),
+                negative=one["r"] < 0,
+            )
+        )
+    return {"drivers": outcomes}
+
+
 def status_context(scan: Scan, results: PublishedResults | None) -> dict:
     """What the page says about its version: when published, how many answers, what comes next."""
     return {

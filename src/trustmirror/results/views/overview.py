@@ -20,6 +20,7 @@ from trustmirror.results.views.common import (
     balance_context,
     change_context,
     construct_groups,
+    drivers_context,
     group_label,
     lines,
     reason_for,
@@ -261,6 +262,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "org_withheld": org_group.n is None,
                 **change_context(results, org_group, lang),
                 **balance_context(results, org_group),
+                **drivers_context(results),
             }
         )
     return render(request, "results/overview.html", context)
