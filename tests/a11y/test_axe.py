@@ -1,10 +1,10 @@
-"""axe-core in real Chromium on the results pages: no WCAG 2.1 A or AA violation.
+"""axe-core in real Chromium on the results pages: no WCAG 2.1 A or AA violation, no overflow.
 
 Every page below is opened as its persona (tests/conftest.py: Carla the admin, Alex the
 analyst, Dana the lead of Team North, Eli a member of Team South, too small to report), in
 Dutch and English, at 390 and 1366 px, and axe-core (from the npm registry, installed by
 scripts/run-tests.sh into tests/a11y/node_modules) checks it. A new violation fails the test
-with the rule, the page and the elements.
+with the rule, the page and the elements; so does a page wider than the screen.
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']} ({v['help']}): {', '.join(v['nodes'])}" for v in result]
 
 
+def overflow(page, width: int) -> list[str]:
+    """The page runs wider than the screen (a wide table must scroll inside its card)."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    return [f"horizontal overflow: {scroll}px on a {width}px screen"] if scroll > width else []
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_results_pages_have_no_wcag_violations(chromium_browser, live_server, acme, scan):  # noqa: F811
@@ -86,7 +92,7 @@ def test_results_pages_have_no_wcag_violations(chromium_browser, live_server, ac
                     assert response is not None and response.status == 200, (user, address)
                     found += [
                         f"{user} {lang} {width}px {address}: {problem}"
-                        for problem in axe_violations(page)
+                        for problem in axe_violations(page) + overflow(page, width)
                     ]
             context.close()
     assert found == [], "\n".join(found)
@@ -115,7 +121,8 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
             for address in addresses:
                 response = page.goto(f"{live_server.url}{address}?lang={lang}")
                 assert response is not None and response.status == 200, address
-                found += [f"ann {lang} {width}px {address}: {p}" for p in axe_violations(page)]
+                problems = axe_violations(page) + overflow(page, width)
+                found += [f"ann {lang} {width}px {address}: {p}" for p in problems]
         context.close()
         admin = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
         admin.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
@@ -128,6 +135,7 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server.url}/o/acme/")
-            found += [f"carla {lang} {width}px /o/acme/: {p}" for p in axe_violations(page)]
+            problems = axe_violations(page) + overflow(page, width)
+            found += [f"carla {lang} {width}px /o/acme/: {p}" for p in problems]
         admin.close()
     assert found == [], "\n".join(found)
