@@ -321,15 +321,16 @@ def grouped_bars(
                 color=colours[s],
                 label=plain(one.label) if i == _first_shown(one.values) else None,
             )
-            end = value
             ci = _interval(one, i) if intervals else None
             if ci is not None:
-                ax.plot(ci, (y, y), color=INK, linewidth=1.2, solid_capstyle="butt")
+                # The interval runs along the bar's upper edge, so that the value can sit at
+                # the end of its own bar: after the whisker, "2.1" read as about 2.7.
+                top = y - bar * 0.36
+                ax.plot(ci, (top, top), color=INK, linewidth=1.2, solid_capstyle="butt")
                 for x in ci:
-                    ax.plot((x, x), (y - bar * 0.22, y + bar * 0.22), color=INK, linewidth=1.2)
-                end = max(end, ci[1])
+                    ax.plot((x, x), (top - bar * 0.09, top + bar * 0.09), color=INK, linewidth=1.2)
             text = number(value, digits=digits, decimal=decimal)
-            value_label(ax, end + 0.06, y, text, fontsize=fontsize, pad=pad)
+            value_label(ax, value + 0.06, y + bar * 0.06, text, fontsize=fontsize, pad=pad)
 
 
 def scale_axis(ax: Axes, *, low: int, high: int, n_rows: int, midpoint_label: str) -> None:
