@@ -59,6 +59,25 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']} ({v['help']}): {', '.join(v['nodes'])}" for v in result]
 
 
+def browser_page(chromium_browser, live_server, lang: str, *, user: str | None = None):
+    """A page in ``lang``, signed in as ``user`` when given.
+
+    axe is added as a script tag: the site's CSP (rightly) refuses that, so this test's
+    browser, and only it, bypasses the policy.
+    """
+    context = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
+    context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    if user is not None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", user)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
+    return context, page
+
+
 def overflow(page, width: int) -> list[str]:
     """The page runs wider than the screen (a wide table must scroll inside its card)."""
     scroll = page.evaluate("document.documentElement.scrollWidth")
@@ -73,18 +92,7 @@ def test_results_pages_have_no_wcag_violations(chromium_browser, live_server, ac
     found: list[str] = []
     for user, addresses in pages_of(acme, scan).items():
         for lang in LANGUAGES:
-            # axe is added as a script tag: the site's CSP (rightly) refuses that, so this
-            # test's browser, and only it, bypasses the policy.
-            context = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
-            language = {"name": "django_language", "value": lang, "url": live_server.url}
-            context.add_cookies([language])
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", user)
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit].primary")
-            page.wait_for_load_state()
+            context, page = browser_page(chromium_browser, live_server, lang, user=user)
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
                 for address in addresses:
@@ -110,10 +118,7 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
     survey = issue_survey(name="Autumn pulse", relational_round=True)
     found: list[str] = []
     for lang in LANGUAGES:
-        context = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
-        context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+        context, page = browser_page(chromium_browser, live_server, lang)
         page.goto(f"{live_server.url}/s/{survey.tokens['Ann']}")  # the link leaves the URL
         addresses = ["/s/start", "/s/p/1", "/s/p/2", "/s/review", "/s/round"]
         for width in WIDTHS:
@@ -124,14 +129,7 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
                 problems = axe_violations(page) + overflow(page, width)
                 found += [f"ann {lang} {width}px {address}: {p}" for p in problems]
         context.close()
-        admin = chromium_browser.new_context(locale="en-GB", bypass_csp=True)
-        admin.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
-        page = admin.new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "carla")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state()
+        admin, page = browser_page(chromium_browser, live_server, lang, user="carla")
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server.url}/o/acme/")

@@ -45,6 +45,8 @@ def test_each_cell_shows_its_difference_from_the_chosen_comparison(client, acme,
     assert checked >= 4  # Team North's shown themes
     page = response.content.decode()
     assert f'vs={versus}#heatmap" aria-current="true"' in page
+    # The organisation's page, too, starts with its story.
+    assert page.index('id="story"') < page.index('id="participation"') < page.index('id="heatmap"')
 
 
 def test_an_unknown_comparison_or_one_not_offered_falls_back_to_the_organisation(

@@ -113,7 +113,6 @@ class StoryLine:
 @dataclass(frozen=True)
 class Story:
     lines: list[StoryLine]
-    comparison: Comparison
     #: The previous scan's name when changes were looked for (a previous scan was published).
     previous: str | None
     #: Said instead of lines when nothing stands out.
@@ -327,7 +326,7 @@ def group_story(
     empty = ""
     if not lines:
         empty = _empty_text(comparison, previous_name)
-    return Story(lines, comparison or Comparison(ORGANISATION, ""), previous_name, empty)
+    return Story(lines, previous_name, empty)
 
 
 def _empty_text(comparison: Comparison | None, previous_name: str | None) -> str:
