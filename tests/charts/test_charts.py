@@ -13,7 +13,7 @@ import pytest
 
 from trustmirror.charts.profile import profile_chart
 from trustmirror.charts.quadrant import QuadrantPoint, quadrant_chart
-from trustmirror.charts.svg import BLUE, Series
+from trustmirror.charts.svg import BLUE, SVG_NS, Series
 from trustmirror.charts.unit_means import UnitMean, unit_means_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -135,6 +135,22 @@ def test_charts_are_deterministic_also_across_processes():
         env={**os.environ, "PYTHONHASHSEED": "12345"},
     ).stdout
     assert other == profile()
+
+
+def test_charts_stay_plain_svg_after_another_library_changes_elementtrees_prefixes():
+    """WeasyPrint (the PDF reports) maps ElementTree's empty prefix to no namespace when it is
+    imported; a chart drawn afterwards in the same process must still be ``<svg ...>``, which
+    a browser's HTML parser recognises, and not ``<ns0:svg ...>``, which it does not."""
+    before = profile()
+    ET.register_namespace("", "")  # what weasyprint.pdf.metadata does on import
+    ET.register_namespace("xlink", "urn:example:not-xlink")
+    try:
+        after = profile()
+    finally:
+        ET.register_namespace("", SVG_NS)
+        ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    assert after == before
+    assert after.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "ns0:" not in after
 
 
 def test_labels_are_escaped_and_never_start_math_mode():

@@ -36,7 +36,7 @@ def test_dana_sees_her_team_beside_the_organisation(page, live_server, acme, sca
 
     assert page.request.get(f"{live_server.url}/static/trustmirror/results.css").ok
     assert page.locator("h1").inner_text().startswith("Team North")
-    chart = page.locator("svg#profile")
+    chart = page.locator("svg#profile-chart")
     chart.wait_for(state="visible")
     box = chart.bounding_box()
     assert box is not None and box["width"] > 500 and box["height"] > 200
@@ -59,6 +59,6 @@ def test_dana_sees_her_team_beside_the_organisation(page, live_server, acme, sca
 
     # On a phone the chart still fits the screen.
     page.set_viewport_size({"width": 390, "height": 844})
-    box = page.locator("svg#profile").bounding_box()
+    box = page.locator("svg#profile-chart").bounding_box()
     assert box is not None and box["width"] <= 390
     page.screenshot(path=str(ARTIFACTS / "team-profile-phone.png"), full_page=False)

@@ -161,7 +161,7 @@ def test_the_worker_task_publishes_and_draws_the_organisation_charts(acme, setti
     charts = set(
         PublishedChart.objects.filter(publication=publication).values_list("key", "language")
     )
-    assert {("profile:org", "en"), ("profile:org", "nl")} <= charts
+    assert {("profile-chart:org", "en"), ("profile-chart:org", "nl")} <= charts
     # Nothing is due for this scan now; the scheduler enqueues only what is.
     assert scan.pk not in enqueue_due()
 

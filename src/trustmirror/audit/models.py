@@ -21,6 +21,7 @@ class AuditEvent(models.Model):
     EXPORT_LETTERS = "export_letters"
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASE = "gdpr_erase"
+    DOWNLOAD_REPORT = "download_report"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -36,6 +37,7 @@ class AuditEvent(models.Model):
         (EXPORT_LETTERS, "downloaded the letter file with survey links"),
         (GDPR_EXPORT, "exported a person's data (GDPR)"),
         (GDPR_ERASE, "erased a person (GDPR)"),
+        (DOWNLOAD_REPORT, "downloaded a results report"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -446,6 +446,11 @@ def _clean_svg(data: bytes, *, chart_id: str, title: str, summary: str) -> str:
         if element.text is not None and not element.text.strip():
             element.text = None
         element.tail = None
+    # The prefixes are registered again here, not only at import: ElementTree's registry is
+    # global, and another library in the process may change it (WeasyPrint maps the empty
+    # prefix to no namespace on import), which would turn every element into "ns0:svg".
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 

@@ -1,4 +1,5 @@
-"""The ``trustmirror`` command: demo, serve, import, analyze and Django's management commands."""
+"""The ``trustmirror`` command: demo, serve, import, analyze, report and Django's management
+commands."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 # analyze runs without Django: a researcher's data file needs no settings, database or data
 # directory. The other commands set Django up when they run (_setup_django), not on import.
 from trustmirror.cli import analyze as analyze_command
+from trustmirror.cli import report as report_command
 from trustmirror.cli import srm as srm_command
 
 DEFAULT_DEMO_DIR = Path(".trustmirror") / "demo"
@@ -197,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srm_command.add_arguments(srm)
     srm.set_defaults(func=srm_command.run)
+
+    report = sub.add_parser("report", help="a scan's reports as PDF or printable HTML")
+    report_command.add_arguments(report)
+    report.set_defaults(func=report_command.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)

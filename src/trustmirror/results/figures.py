@@ -89,7 +89,7 @@ def profile_figure(
     group: Group | None,
     constructs: Sequence[Construct],
     *,
-    chart_id: str = "profile",
+    chart_id: str = "profile-chart",
     versus: Comparison | None = None,
 ) -> SafeString:
     """The group's means beside the organisation's (or the organisation's alone).
@@ -125,7 +125,7 @@ def profile_figure(
         name = _group_label(group, results) if group is not None else ""
         if group is None or group.is_org:
             title = _("Trust profile of the organisation over the six themes")
-        elif versus is not None and versus.kind != ORGANISATION and chart_id == "profile":
+        elif versus is not None and versus.kind != ORGANISATION and chart_id == "profile-chart":
             title = _("%(unit)s beside %(other)s over the six themes") % {
                 "unit": name,
                 "other": versus.label,
@@ -135,7 +135,7 @@ def profile_figure(
                 "unit": name,
                 "other": versus.label,
             }
-        elif chart_id == "profile":
+        elif chart_id == "profile-chart":
             title = _("%(unit)s beside the organisation over the six themes") % {"unit": name}
         else:
             title = _("%(unit)s beside the organisation on the other scales") % {"unit": name}

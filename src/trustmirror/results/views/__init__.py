@@ -3,6 +3,14 @@
 from trustmirror.results.views.breakdown import scan_breakdown_view
 from trustmirror.results.views.overview import scan_overview
 from trustmirror.results.views.quality import scan_quality
+from trustmirror.results.views.report import organisation_report, unit_report
 from trustmirror.results.views.unit import unit_profile
 
-__all__ = ["scan_breakdown_view", "scan_overview", "scan_quality", "unit_profile"]
+__all__ = [
+    "organisation_report",
+    "scan_breakdown_view",
+    "scan_overview",
+    "scan_quality",
+    "unit_profile",
+    "unit_report",
+]

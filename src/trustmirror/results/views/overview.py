@@ -13,19 +13,14 @@ from django.views.decorators.http import require_GET
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import order_for_display
-from trustmirror.results import figures, keys, story, wording
-from trustmirror.results.selectors import Group, PublishedResults, published_results
-from trustmirror.results.views.common import (
-    analysed_scan,
-    balance_context,
-    change_context,
-    construct_groups,
-    drivers_context,
+from trustmirror.results import keys, wording
+from trustmirror.results.reading import (
     group_label,
-    lines,
+    organisation_context,
     reason_for,
-    status_context,
 )
+from trustmirror.results.selectors import Group, PublishedResults, published_results
+from trustmirror.results.views.common import analysed_scan, status_context
 
 # Colour bins of a heatmap cell: its difference from the organisation on that theme, as
 # printed (one decimal). Purple above, orange below (ColorBrewer PuOr, safe for colour-blind
@@ -254,15 +249,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 "level_cells": (
                     _cells(results.group(level_key), themes) if level_key != keys.ORG else []
                 ),
-                "story": story.group_story(results, org_group, None, group_name=organisation.name),
-                "profile_chart": figures.profile_figure(results, None, themes),
-                "theme_lines": lines(results, themes, None, lang),
-                "groups": construct_groups(results, None, lang),
-                "scale": wording.scale_text(results.instrument, lang),
-                "org_withheld": org_group.n is None,
-                **change_context(results, org_group, lang),
-                **balance_context(results, org_group),
-                **drivers_context(results),
+                **organisation_context(results, lang),
             }
         )
     return render(request, "results/overview.html", context)

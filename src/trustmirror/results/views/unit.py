@@ -13,17 +13,14 @@ from trustmirror.instrument.conversation import conversation_questions
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.models import Person
 from trustmirror.relational.reading import team_round_context
-from trustmirror.results import figures, story, wording
-from trustmirror.results.selectors import published_results
-from trustmirror.results.views.common import (
-    balance_context,
-    change_context,
-    construct_groups,
+from trustmirror.results import wording
+from trustmirror.results.reading import (
+    group_context,
     group_label,
-    lines,
     reason_for,
-    status_context,
 )
+from trustmirror.results.selectors import published_results
+from trustmirror.results.views.common import status_context
 from trustmirror.surveys.models import Scan
 
 
@@ -74,28 +71,9 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
     context["label"] = group_label(source, group)
     if results is None:
         return render(request, "results/unit.html", context)
-    themes = results.instrument.themes
-    others = results.other_constructs()
-    choices = story.comparisons_for(results, group, parent=story.parent_group(results, group))
-    versus = next((c for c in choices if c.kind == request.GET.get("vs")), None)
-    versus = versus or (choices[0] if choices else None)
     context.update(
         {
-            "story": story.group_story(results, group, versus, group_name=context["label"]),
-            "comparisons": choices,
-            "versus": versus,
-            "profile_chart": figures.profile_figure(results, group, themes, versus=versus),
-            "others_chart": figures.profile_figure(
-                results, group, others, chart_id="others", versus=versus
-            ),
-            "theme_lines": lines(results, themes, group, lang, versus),
-            "groups": construct_groups(results, group, lang, versus),
-            "scale": wording.scale_text(results.instrument, lang),
-            # Whose count is withheld: their one-question scales are left out (publishing).
-            "unit_withheld": group.n is None,
-            "org_withheld": results.org is not None and results.org.n is None,
-            **change_context(results, group, lang),
-            **balance_context(results, group, versus),
+            **group_context(results, group, lang, request.GET.get("vs")),
             "team_round": team_round_context(results, unit),
             "mirror_url": _mirror_url(request, organisation, scan, unit),
         }
