@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from trustmirror.instrument import Instrument
 from trustmirror.privacy import (
@@ -32,6 +32,8 @@ __all__ = [
     "change_tone",
     "coefficient",
     "midpoint_text",
+    "nothing_counted",
+    "nothing_counted_text",
     "number",
     "participation_text",
     "percent",
@@ -184,6 +186,36 @@ def participation_text(figures: Mapping | None, *, k: int) -> str:
         "responded": figures["responded"],
         "invited": figures["invited"],
     }
+
+
+def nothing_counted(figures: Mapping | None) -> bool:
+    """Whether a group's published participation is "0 of its invited" (no answer counted).
+
+    Only the organisation's can be (:meth:`trustmirror.privacy.Policy.nothing_counted`).
+    """
+    return bool(figures) and figures.get("reason") == REASON_SHOWN and figures["responded"] == 0
+
+
+def nothing_counted_text(figures: Mapping, *, closed: bool) -> str:
+    """"No answers counted yet: 0 of 147 invited", or, once closed, none in the results.
+
+    "Counted", not "answered": answers are counted in steps of at least k per unit (the
+    page's status line says so), so a few may have come in and be waiting.
+    """
+    invited = figures["invited"]
+    if closed:
+        text = ngettext(
+            "No answers in the results: 0 of %(invited)s invited.",
+            "No answers in the results: 0 of %(invited)s invited.",
+            invited,
+        )
+    else:
+        text = ngettext(
+            "No answers counted yet: 0 of %(invited)s invited.",
+            "No answers counted yet: 0 of %(invited)s invited.",
+            invited,
+        )
+    return text % {"invited": invited}
 
 
 def participation_short(figures: Mapping | None) -> str:

@@ -218,6 +218,12 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         **status_context(scan, results or participation),
     }
     if participation is not None:
+        # A scan nobody's answers count in yet says so in one line, without empty rows.
+        counted = participation.group(keys.ORG)
+        if counted is not None and wording.nothing_counted(counted.participation):
+            context["nothing_counted"] = wording.nothing_counted_text(
+                counted.participation, closed=participation.publication.final
+            )
         level, trail = _level(participation, level_key)
         context.update(
             {
