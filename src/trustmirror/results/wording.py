@@ -8,7 +8,7 @@ stable codes (``below_k``, ``rolled_up``, ...); this module turns them into sent
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -24,10 +24,12 @@ from trustmirror.privacy import (
     REASON_SHOWN,
     REASON_TOO_MANY_DIMENSIONS,
 )
+from trustmirror.results.breakdown import NOT_RECORDED
 
 __all__ = [
     "MINUS",
     "characteristic",
+    "cell_label",
     "change_verdict",
     "change_tone",
     "coefficient",
@@ -101,6 +103,16 @@ def characteristic(name: str) -> str:
     """An imported characteristic's name in the reader's language, for use in a sentence."""
     known = CHARACTERISTICS.get(name.lower())
     return str(known) if known is not None else name.replace("_", " ")
+
+
+def cell_label(key: Sequence[tuple[str, str]] | None) -> str:
+    """A breakdown's cell as text: its bands joined, "not recorded" where none was stored.
+
+    ``key`` is the cell's (characteristic, band) pairs; None is the remainder ("other").
+    """
+    if key is None:
+        return _("Other and not shown separately")
+    return " · ".join(_("not recorded") if band == NOT_RECORDED else band for _name, band in key)
 
 
 def reader_language() -> str:
