@@ -169,6 +169,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env_str("TRUSTMIRROR_TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
+# Dates in British English and in Dutch with lower-case months (trustmirror/formats/).
+FORMAT_MODULE_PATH = ["trustmirror.formats"]
 
 STATIC_URL = "static/"
 # The package's own static folder: trustmirror itself is not an installed app.

@@ -750,7 +750,7 @@ def test_thanks_says_results_are_shared_after_the_scan_closes(
     Scan.objects.filter(pk=survey.scan.pk).update(**JANUARY)
     frozen_today(dt.date(2027, 1, 20))
     html = _submit(client, ann, instrument)
-    assert "Results are shared after the scan closes on Jan. 31, 2027." in html
+    assert "Results are shared after the scan closes on 31 January 2027." in html
     assert "in steps" not in html
 
 
@@ -764,7 +764,7 @@ def test_thanks_with_interim_results_says_they_come_in_steps_of_k(
     html = _submit(client, ann, instrument)
     assert (
         "Results are shared while the scan is open, updated in steps of at least 5 answers per "
-        "group, and in final form after it closes on Jan. 31, 2027."
+        "group, and in final form after it closes on 31 January 2027."
     ) in html
     assert "Results are shown only for groups of at least 5 people" in html
 
@@ -777,7 +777,7 @@ def test_thanks_after_the_close_says_results_are_being_shared(
     _submit(client, ann, instrument)
     frozen_today(dt.date(2027, 2, 3))
     html = client.get(START).content.decode()
-    assert "The scan closed on Jan. 31, 2027, so its results are being shared now." in html
+    assert "The scan closed on 31 January 2027, so its results are being shared now." in html
 
 
 def test_a_scheduled_scan_is_not_open_yet_on_its_link(client, survey, ann, frozen_today):
@@ -786,7 +786,7 @@ def test_a_scheduled_scan_is_not_open_yet_on_its_link(client, survey, ann, froze
     frozen_today(dt.date(2026, 12, 2))
     html = client.get(START).content.decode()
     assert "This scan is not open yet" in html
-    assert "“Autumn trust scan” opens on Jan. 11, 2027." in html
+    assert "“Autumn trust scan” opens on 11 January 2027." in html
     assert not Response.objects.exists()
     frozen_today(dt.date(2027, 1, 11))
     assert "This scan is not open yet" not in client.get(START).content.decode()

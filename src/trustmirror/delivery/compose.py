@@ -45,7 +45,7 @@ def subject_for(kind: str, scan: Scan) -> str:
         return _("Your new link for the trust scan “%(scan)s”") % {"scan": scan.name}
     return _("Reminder: the trust scan “%(scan)s” is open until %(date)s") % {
         "scan": scan.name,
-        "date": date_format(scan.closes_on, "j F Y"),
+        "date": date_format(scan.closes_on),
     }
 
 
@@ -98,8 +98,8 @@ def compose_message(message: Message, *, token: str | None) -> EmailMultiAlterna
             "k": scan.min_group_size,
             # The expected time of the scan's own form (a pulse takes far less than a full scan).
             "minutes": instrument_for(scan).minutes,
-            "opens_on": date_format(scan.opens_on, "j F Y"),
-            "closes_on": date_format(scan.closes_on, "j F Y"),
+            "opens_on": date_format(scan.opens_on),
+            "closes_on": date_format(scan.closes_on),
             "link": _absolute(f"/s/{token}") if token else "",
             "lost_url": _absolute(reverse("delivery:lost-link")),
             "privacy_url": _absolute(reverse("privacy")),
@@ -111,7 +111,7 @@ def compose_message(message: Message, *, token: str | None) -> EmailMultiAlterna
             if source.kind == "email":
                 context["source_subject"] = subject_for(source.message_kind, scan)
                 context["source_date"] = (
-                    date_format(source.sent_on, "j F Y") if source.sent_on else ""
+                    date_format(source.sent_on) if source.sent_on else ""
                 )
         template = f"delivery/email/{message.kind}"
         text = render_to_string(f"{template}.txt", context)

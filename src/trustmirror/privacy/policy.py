@@ -494,3 +494,17 @@ class Policy:
             else:
                 out[key] = Participation(REASON_COUNT_COMBINES, invited=n_invited)
         return out
+
+    def nothing_counted(self, invited: int) -> Participation:
+        """The organisation's figures while no answer is counted anywhere: 0 of ``invited``.
+
+        A count of 0 singles out nobody. It is given only for the organisation as a whole and
+        only when no unit has a counted answer: answers are counted in steps of at least k
+        per unit (rule 9 of docs/privacy.md), so the organisation's count goes from 0 straight
+        to at least k, and "0" never tells when a first few answers came in. The units get no
+        figures of their own: theirs add nothing but their headcounts, and a page of a unit
+        names the organisation's.
+        """
+        if invited <= 0:
+            return Participation(REASON_BELOW_K)
+        return Participation(REASON_SHOWN, invited=invited, responded=0, rate=0)

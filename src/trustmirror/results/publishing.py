@@ -47,6 +47,7 @@ from trustmirror.privacy import (
     REASON_BELOW_K,
     REASON_ROLLED_UP,
     GroupCount,
+    Participation,
     Policy,
 )
 from trustmirror.privacy.release import RESPONDENTS, Step, plan_release
@@ -468,10 +469,7 @@ class _Builder:
             direct_included,
         )
 
-        def participation(key: Hashable) -> dict | None:
-            figures = decided.get(key)
-            if figures is None:
-                return None
+        def participation_figures(figures: Participation) -> dict:
             return {
                 "reason": figures.reason,
                 "invited": figures.invited,
@@ -480,12 +478,23 @@ class _Builder:
                 "rate_at_least": figures.rate_at_least,
             }
 
+        def participation(key: Hashable) -> dict | None:
+            figures = decided.get(key)
+            return participation_figures(figures) if figures is not None else None
+
         def count(key: Hashable, n: int | None) -> int | None:
             figures = decided.get(key)
             return n if figures is not None and figures.count_shown else None
 
         position = 0
         org_shown = disclosure.organisation_n is not None
+        org_participation = participation(ORGANISATION) if org_shown else None
+        if not included.any():
+            # Nothing counted yet: the pages say "0 of 147 invited" instead of a table of
+            # empty rows (Policy.nothing_counted).
+            invited = sum(n for u, n in data.invited.items() if isinstance(u, int))
+            figures = self.policy.nothing_counted(invited)
+            org_participation = participation_figures(figures) if figures.shown else None
         # The organisation always has a row, so that pages can say why it shows nothing.
         rows[keys.ORG] = {
             "key": keys.ORG,
@@ -496,7 +505,7 @@ class _Builder:
             "shown": org_shown,
             "reason": "shown" if org_shown else REASON_BELOW_K,
             "n": count(ORGANISATION, disclosure.organisation_n),
-            "participation": participation(ORGANISATION) if org_shown else None,
+            "participation": org_participation,
             "members": aggregates.get(ORGANISATION, frozenset()),
         }
         kids: dict[int | None, list[Unit]] = {}

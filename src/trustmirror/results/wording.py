@@ -8,11 +8,11 @@ stable codes (``below_k``, ``rolled_up``, ...); this module turns them into sent
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from trustmirror.instrument import Instrument
 from trustmirror.privacy import (
@@ -24,14 +24,18 @@ from trustmirror.privacy import (
     REASON_SHOWN,
     REASON_TOO_MANY_DIMENSIONS,
 )
+from trustmirror.results.breakdown import NOT_RECORDED
 
 __all__ = [
     "MINUS",
     "characteristic",
+    "cell_label",
     "change_verdict",
     "change_tone",
     "coefficient",
     "midpoint_text",
+    "nothing_counted",
+    "nothing_counted_text",
     "number",
     "participation_text",
     "percent",
@@ -99,6 +103,16 @@ def characteristic(name: str) -> str:
     """An imported characteristic's name in the reader's language, for use in a sentence."""
     known = CHARACTERISTICS.get(name.lower())
     return str(known) if known is not None else name.replace("_", " ")
+
+
+def cell_label(key: Sequence[tuple[str, str]] | None) -> str:
+    """A breakdown's cell as text: its bands joined, "not recorded" where none was stored.
+
+    ``key`` is the cell's (characteristic, band) pairs; None is the remainder ("other").
+    """
+    if key is None:
+        return _("Other and not shown separately")
+    return " · ".join(_("not recorded") if band == NOT_RECORDED else band for _name, band in key)
 
 
 def reader_language() -> str:
@@ -184,6 +198,36 @@ def participation_text(figures: Mapping | None, *, k: int) -> str:
         "responded": figures["responded"],
         "invited": figures["invited"],
     }
+
+
+def nothing_counted(figures: Mapping | None) -> bool:
+    """Whether a group's published participation is "0 of its invited" (no answer counted).
+
+    Only the organisation's can be (:meth:`trustmirror.privacy.Policy.nothing_counted`).
+    """
+    return bool(figures) and figures.get("reason") == REASON_SHOWN and figures["responded"] == 0
+
+
+def nothing_counted_text(figures: Mapping, *, closed: bool) -> str:
+    """"No answers counted yet: 0 of 147 invited", or, once closed, none in the results.
+
+    "Counted", not "answered": answers are counted in steps of at least k per unit (the
+    page's status line says so), so a few may have come in and be waiting.
+    """
+    invited = figures["invited"]
+    if closed:
+        text = ngettext(
+            "No answers in the results: 0 of %(invited)s invited.",
+            "No answers in the results: 0 of %(invited)s invited.",
+            invited,
+        )
+    else:
+        text = ngettext(
+            "No answers counted yet: 0 of %(invited)s invited.",
+            "No answers counted yet: 0 of %(invited)s invited.",
+            invited,
+        )
+    return text % {"invited": invited}
 
 
 def participation_short(figures: Mapping | None) -> str:

@@ -73,7 +73,7 @@ def scan_create_view(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _created_message(scan: Scan, invitations: int) -> str:
-    params = {"count": invitations, "date": date_format(scan.opens_on, "j F Y")}
+    params = {"count": invitations, "date": date_format(scan.opens_on)}
     if scan.delivery == Scan.LETTERS:
         return (
             ngettext(
@@ -243,7 +243,7 @@ def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespon
             messages.success(
                 request,
                 _("The scan now closes on %(date)s.")
-                % {"date": date_format(scan.closes_on, "j F Y")},
+                % {"date": date_format(scan.closes_on)},
             )
             return back_to_scan(scan)
     return manage_page(request, scan, extend_form=form)

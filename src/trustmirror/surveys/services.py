@@ -369,13 +369,13 @@ def scan_extend(*, scan: Scan, closes_on: dt.date, today: dt.date | None = None)
         error = ValidationError(
             _("The scan cannot close before it opens (%(date)s)."),
             code="before_opening",
-            params={"date": date_format(scan.opens_on, "j F Y")},
+            params={"date": date_format(scan.opens_on)},
         )
     elif closes_on <= scan.closes_on:
         error = ValidationError(
             _("Choose a date after the current closing date (%(date)s)."),
             code="not_later",
-            params={"date": date_format(scan.closes_on, "j F Y")},
+            params={"date": date_format(scan.closes_on)},
         )
     else:
         scan.closes_on = closes_on

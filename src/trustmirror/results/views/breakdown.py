@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
-from trustmirror.privacy.policy import CellKey
 from trustmirror.results import figures, wording
 from trustmirror.results.breakdown import (
-    NOT_RECORDED,
     BreakdownRequestError,
     CellResult,
     breakdown_from,
@@ -28,6 +26,7 @@ from trustmirror.results.breakdown import (
 )
 from trustmirror.results.selectors import published_results
 from trustmirror.results.views.common import analysed_scan, status_context
+from trustmirror.results.wording import cell_label
 from trustmirror.surveys.models import Scan
 
 PARAMETER = "by"
@@ -120,13 +119,6 @@ def _error_text(error: BreakdownRequestError, scan: Scan) -> str:
     if error.code == "too_many":
         return wording.too_many_dimensions_text(scan.max_cut_dimensions)
     return _("Breakdowns are switched off for this scan.")
-
-
-def cell_label(key: CellKey | None) -> str:
-    """A cell as text: its bands joined, "not recorded" where no band was stored."""
-    if key is None:
-        return _("Other and not shown separately")
-    return " · ".join(_("not recorded") if band == NOT_RECORDED else band for _name, band in key)
 
 
 def _line(cell: CellResult, themes) -> CellLine:

@@ -3,6 +3,7 @@ the unit tree as a heatmap table, with drill-down, from the latest published ver
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,8 @@ from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import order_for_display
 from trustmirror.results import keys, wording
+from trustmirror.results.breakdown import Breakdown, CellResult, breakdown_from
+from trustmirror.results.models import Publication
 from trustmirror.results.reading import (
     group_label,
     organisation_context,
@@ -51,6 +54,24 @@ class Row:
     participation: str
     bar: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """A heatmap row of everyone in the organisation with one value of a characteristic.
+
+    From the breakdown the version published (:mod:`trustmirror.results.breakdown`); the
+    remainder ("other") is ``is_other``.
+    """
+
+    label: str
+    cells: list[Cell]
+    means: Mapping[str, float | None]
+    is_other: bool
+
+
+#: The heatmap's rows by a characteristic (?by=): the same parameter as the breakdown page.
+BY = "by"
 
 
 def _heat(value: float, reference: float | None) -> str:
@@ -171,6 +192,65 @@ def _sorted(rows: list[Row], results: PublishedResults, sort: str, descending: b
     return order_for_display(rows, value=value, label=lambda r: r.label, descending=descending)
 
 
+def _published_breakdowns(results: PublishedResults | None) -> Mapping | None:
+    """The breakdowns the version published (final results only), or None."""
+    if results is None or not results.is_results or results.org is None:
+        return None
+    return (
+        Publication.objects.filter(pk=results.publication.pk)
+        .values_list("payload__breakdowns", flat=True)
+        .first()
+    )
+
+
+def _by_choices(stored: Mapping | None, level_key: str) -> list[tuple[str, str]]:
+    """The characteristics the heatmap's rows may follow: (name, label).
+
+    Only at the organisation's level, where the breakdown rules publish cells (docs/privacy.md,
+    rule 7: never within a unit), and only a characteristic whose cut the rules allowed.
+    """
+    if not stored or level_key != keys.ORG:
+        return []
+    return [
+        (name, wording.characteristic(name))
+        for name in stored.get("dimensions", [])
+        if breakdown_from(stored, (name,)).allowed
+    ]
+
+
+def _value_rows(
+    results: PublishedResults, breakdown: Breakdown, sort: str, descending: bool
+) -> list[ValueRow]:
+    """One row per shown value, each cell against the organisation; "other" last."""
+    themes = results.instrument.themes
+    org = results.org
+
+    def row(cell: CellResult) -> ValueRow:
+        cells = []
+        for theme in themes:
+            mean = cell.means.get(theme.id)
+            if mean is None:  # held back for this value (fewer than k with a score on it)
+                cells.append(Cell("", "none", False))
+                continue
+            stat = org.stat(theme.id) if org is not None else None
+            reference = round(stat.mean, 1) if stat is not None else None
+            difference = "" if reference is None else wording.signed(round(mean, 1) - reference)
+            cells.append(Cell(wording.number(mean), _heat(mean, reference), True, difference))
+        return ValueRow(wording.cell_label(cell.key), cells, cell.means, cell.key is None)
+
+    rows = [row(cell) for cell in breakdown.cells]
+    if sort in {t.id for t in themes}:
+        rows = order_for_display(
+            rows,
+            value=lambda r: None if r.means.get(sort) is None else round(r.means[sort], 1),
+            label=lambda r: r.label,
+            descending=descending,
+        )
+    if breakdown.other is not None:
+        rows.append(row(breakdown.other))
+    return rows
+
+
 def _heat_choices(results: PublishedResults | None, level_key: str) -> list[str]:
     """The comparisons the heatmap offers at this level (the first is the default)."""
     choices = ["organisation"]
@@ -193,11 +273,18 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     heat_choices = _heat_choices(results, level_key)
     versus = request.GET.get("vs")
     versus = versus if versus in heat_choices else "organisation"
+    breakdowns = _published_breakdowns(results)
+    by_choices = _by_choices(breakdowns, level_key)
+    by = request.GET.get(BY, "")
+    by = by if by in dict(by_choices) else ""
+    if by:
+        versus = "organisation"  # the breakdown publishes no change and no unit's cells
     audit_record(
         user=request.user,
         organisation=organisation,
         action=AuditEvent.VIEW_RESULTS,
-        target=f"scan {scan.pk}",
+        # Rows by a characteristic are a breakdown, audited as the breakdown page's are.
+        target=f"scan {scan.pk} breakdown by {by}" if by else f"scan {scan.pk}",
     )
     context = {
         "organisation": organisation,
@@ -210,9 +297,18 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         "descending": descending,
         "heat_versus": versus,
         "heat_choices": heat_choices,
+        "by": by,
+        "by_choices": by_choices,
+        "by_label": dict(by_choices).get(by, ""),
         **status_context(scan, results or participation),
     }
     if participation is not None:
+        # A scan nobody's answers count in yet says so in one line, without empty rows.
+        counted = participation.group(keys.ORG)
+        if counted is not None and wording.nothing_counted(counted.participation):
+            context["nothing_counted"] = wording.nothing_counted_text(
+                counted.participation, closed=participation.publication.final
+            )
         level, trail = _level(participation, level_key)
         context.update(
             {
@@ -245,6 +341,11 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
             {
                 "themes": [(t.id, t.label[lang]) for t in themes],
                 "heatmap_rows": _sorted(rows, results, sort, descending),
+                "value_rows": (
+                    _value_rows(results, breakdown_from(breakdowns, (by,)), sort, descending)
+                    if by
+                    else []
+                ),
                 "org_cells": _cells(org_group, themes),
                 "level_cells": (
                     _cells(results.group(level_key), themes) if level_key != keys.ORG else []

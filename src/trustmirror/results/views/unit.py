@@ -13,7 +13,7 @@ from trustmirror.instrument.conversation import conversation_questions
 from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.models import Person
 from trustmirror.relational.reading import team_round_context
-from trustmirror.results import wording
+from trustmirror.results import keys, wording
 from trustmirror.results.reading import (
     group_context,
     group_label,
@@ -65,6 +65,11 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             source, group, visible_ids, organisation, scan, can_analyse=context["can_analyse"]
         )
         context["guide"] = _conversation_guide(source)
+        counted = source.group(keys.ORG)
+        if counted is not None and wording.nothing_counted(counted.participation):
+            context["nothing_counted"] = wording.nothing_counted_text(
+                counted.participation, closed=source.publication.final
+            )
         return render(request, "results/unit.html", context)
     context["shown"] = True
     context["participation"] = wording.participation_text(group.participation, k=source.k)
