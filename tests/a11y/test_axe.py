@@ -32,6 +32,7 @@ def pages_of(acme, published) -> dict[str, list[str]]:
             "/o/acme/",
             f"{base}/units/{north}/",
             f"{base}/units/{north}/?vs=previous",
+            f"{base}/units/{north}/report.html",  # the printable report
             "/privacy/",
         ],
         "eli": [f"{base}/units/{south}/"],
@@ -41,6 +42,7 @@ def pages_of(acme, published) -> dict[str, list[str]]:
             f"{base}/quality/",
             f"{base}/breakdown/",
             f"{base}/units/{logistics}/",
+            f"{base}/report.html",
         ],
     }
 

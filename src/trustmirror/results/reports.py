@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import logging
 import multiprocessing
 import os
 import re
@@ -58,6 +59,9 @@ __all__ = [
 ]
 
 FORMATS = ("pdf", "html")
+# WeasyPrint reports each CSS rule it does not support (the printable page's screen-only
+# rules); they are meant for browsers, so only its errors are worth a log line.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 LANGUAGES = ("nl", "en")
 _CSS = Path(__file__).resolve().parent.parent / "static" / "trustmirror" / "report.css"
 _MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
@@ -131,6 +135,16 @@ def _charts_as_images(context: dict) -> dict:
     return context
 
 
+def _compared_only(context: dict) -> dict:
+    """The change table of the other scales without its "not compared" rows: on paper they
+    would fill a page; the section already says which scales are compared."""
+    if "change_other_lines" in context:
+        context["change_other_lines"] = [
+            line for line in context["change_other_lines"] if line.change is not None
+        ]
+    return context
+
+
 def _common(results: PublishedResults, lang: str, standalone: bool) -> dict:
     publication = results.publication
     return {
@@ -200,7 +214,7 @@ def _team_context(
     context.pop("others_chart", None)
     context["held_back"] = _held_back_scales(context)
     context["hidden_below"] = _hidden_reasons(results, group)
-    return _charts_as_images(context)
+    return _charts_as_images(_compared_only(context))
 
 
 def _summary_drivers(drivers: dict) -> list[tuple[str, object]]:
@@ -263,7 +277,7 @@ def _organisation_context(results: PublishedResults, lang: str, standalone: bool
             "hidden_below": _hidden_reasons(results, None),
         }
     )
-    return _charts_as_images(context)
+    return _charts_as_images(_compared_only(context))
 
 
 def _render(template: str, context: dict, fmt: str, filename: str) -> Report:
