@@ -146,9 +146,11 @@ def test_the_html_report_is_the_same_document_with_its_stylesheet(acme, scan):
 # -- the command ----------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the worker processes read what was committed
 def test_the_command_writes_a_zip_of_the_organisation_and_each_shown_unit(
     acme, scan, tmp_path, capsys
 ):
+    """One process per core draws the reports (reports.unit_reports_zip)."""
     target = tmp_path / "out" / "reports.zip"
     code = main(
         ["report", "--scan", str(scan.pk), "--all-units", "--lang", "nl", "-o", str(target)]

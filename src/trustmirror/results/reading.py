@@ -370,11 +370,19 @@ def reason_for(results: PublishedResults, group: Group) -> str:
 
 
 def group_context(
-    results: PublishedResults, group: Group, lang: str, versus_kind: str | None = None
+    results: PublishedResults,
+    group: Group,
+    lang: str,
+    versus_kind: str | None = None,
+    *,
+    others_chart: bool = True,
 ) -> dict:
     """What a shown unit's page and report say about it: the story, the profile beside the
     comparison (``versus_kind``: organisation, parent or previous; the first offered when
-    None or not offered), the change, the trust-control balance and every scale."""
+    None or not offered), the change, the trust-control balance and every scale.
+
+    ``others_chart``: draw the chart of the other scales too (the report leaves it out).
+    """
     from trustmirror.results import figures, story
 
     themes = results.instrument.themes
@@ -388,8 +396,10 @@ def group_context(
         "comparisons": choices,
         "versus": versus,
         "profile_chart": figures.profile_figure(results, group, themes, versus=versus),
-        "others_chart": figures.profile_figure(
-            results, group, others, chart_id="others", versus=versus
+        "others_chart": (
+            figures.profile_figure(results, group, others, chart_id="others", versus=versus)
+            if others_chart
+            else ""
         ),
         "theme_lines": lines(results, themes, group, lang, versus),
         "groups": construct_groups(results, group, lang, versus),

@@ -101,8 +101,8 @@ def _check(fmt: str, lang: str) -> None:
 
 
 # The charts of a report's context: drawn as images of their SVG (see _as_image). The page's
-# chart of the other scales is left out: at a readable size it is taller than a page, and
-# every one of its numbers is in the tables that follow.
+# chart of the other scales is left out (group_context(others_chart=False)): at a readable
+# size it is taller than a page, and every one of its numbers is in the tables that follow.
 CHART_KEYS = ("profile_chart", "balance_chart", "change_chart")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S)
 _DESC = re.compile(r"<desc[^>]*>(.*?)</desc>", re.S)
@@ -209,9 +209,8 @@ def _team_context(
         "unit": unit,
         "label": group_label(results, group),
         "participation": wording.participation_text(group.participation, k=results.k),
-        **group_context(results, group, lang),
+        **group_context(results, group, lang, others_chart=False),
     }
-    context.pop("others_chart", None)
     context["held_back"] = _held_back_scales(context)
     context["hidden_below"] = _hidden_reasons(results, group)
     return _charts_as_images(_compared_only(context))
@@ -329,12 +328,18 @@ def reportable_units(scan: Scan) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=shown.values("unit_id")).order_by("path"))
 
 
-def _unit_job(job: tuple[int, int, str, str]) -> tuple[int, str, bytes]:
-    """One unit's report in a worker process of :func:`unit_reports_zip`."""
+# A job of unit_reports_zip: (scan, unit or None for the organisation, language, format).
+Job = tuple[int, int | None, str, str]
+
+
+def _job(job: Job) -> tuple[int | None, str, bytes]:
+    """One report of :func:`unit_reports_zip`, here or in a worker process."""
     scan_pk, unit_pk, lang, fmt = job
-    report = team_report(
-        Scan.objects.get(pk=scan_pk), Unit.objects.get(pk=unit_pk), lang=lang, fmt=fmt
-    )
+    scan = Scan.objects.get(pk=scan_pk)
+    if unit_pk is None:
+        report = organisation_report(scan, lang=lang, fmt=fmt)
+    else:
+        report = team_report(scan, Unit.objects.get(pk=unit_pk), lang=lang, fmt=fmt)
     return unit_pk, report.filename, report.content
 
 
@@ -344,6 +349,14 @@ def _worker_start() -> None:
         connection.inc_thread_sharing()
         connection.close()
         connection.dec_thread_sharing()
+
+
+def _warm_up(fmt: str) -> None:
+    """Load WeasyPrint and its fonts once, before the workers are forked from this process."""
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        HTML(string=f"<style>{_stylesheet()}</style><p>Trustmirror</p>").write_pdf()
 
 
 def unit_reports_zip(
@@ -357,33 +370,29 @@ def unit_reports_zip(
 ) -> bytes:
     """A zip of the organisation report (first) and one report per shown unit.
 
-    The units' reports are drawn by ``workers`` processes at once (one per core by default;
-    1 draws them here, one after the other). ``progress`` is called after each report (with
+    The reports are drawn by ``workers`` processes at once (one per core by default; 1
+    draws them here, one after the other). ``progress`` is called after each report (with
     the unit, None for the organisation's). The zip is built in memory: nothing is written
     until every report is made.
     """
     _check(fmt, lang)
+    _results(scan)  # a clear error before any work when nothing is published
     units = {unit.pk: unit for unit in reportable_units(scan)}
+    jobs: list[Job] = [(scan.pk, None, lang, fmt)] if with_organisation else []
+    jobs += [(scan.pk, pk, lang, fmt) for pk in units]
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _warm_up(fmt)
+        connections.close_all()
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+        )
+        with pool:
+            made = list(_each(pool.map(_job, jobs), units, progress))
+    else:
+        made = list(_each(map(_job, jobs), units, progress))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        if with_organisation:
-            # First and here: it also loads WeasyPrint's fonts once for the workers.
-            report = organisation_report(scan, lang=lang, fmt=fmt)
-            archive.writestr(report.filename, report.content)
-            if progress is not None:
-                progress(None)
-        jobs = [(scan.pk, pk, lang, fmt) for pk in units]
-        workers = min(workers or os.cpu_count() or 1, len(jobs))
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            connections.close_all()
-            pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
-            )
-            with pool:
-                done = pool.map(_unit_job, jobs)
-                made = list(_each(done, units, progress))
-        else:
-            made = list(_each(map(_unit_job, jobs), units, progress))
         names: set[str] = set()
         for unit_pk, name, content in made:
             if name in names:  # two units of the same name in different departments
@@ -394,8 +403,8 @@ def unit_reports_zip(
     return buffer.getvalue()
 
 
-def _each(done, units: dict[int, Unit], progress) -> Iterator[tuple[int, str, bytes]]:
+def _each(done, units: dict[int, Unit], progress) -> Iterator[tuple[int | None, str, bytes]]:
     for unit_pk, name, content in done:
         if progress is not None:
-            progress(units[unit_pk])
+            progress(units[unit_pk] if unit_pk is not None else None)
         yield unit_pk, name, content
