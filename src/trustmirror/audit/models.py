@@ -21,6 +21,8 @@ class AuditEvent(models.Model):
     EXPORT_LETTERS = "export_letters"
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASE = "gdpr_erase"
+    HIDE_COMMENT = "hide_comment"
+    UNHIDE_COMMENT = "unhide_comment"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -36,6 +38,8 @@ class AuditEvent(models.Model):
         (EXPORT_LETTERS, "downloaded the letter file with survey links"),
         (GDPR_EXPORT, "exported a person's data (GDPR)"),
         (GDPR_ERASE, "erased a person (GDPR)"),
+        (HIDE_COMMENT, "hid an open answer as inappropriate"),
+        (UNHIDE_COMMENT, "showed a hidden open answer again"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -11,9 +11,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.orgs.access import MANAGE, has_kind, roles_in
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import order_for_display
 from trustmirror.results import figures, keys, story, wording
+from trustmirror.results.comments import comments_context
 from trustmirror.results.selectors import Group, PublishedResults, published_results
 from trustmirror.results.views.common import (
     analysed_scan,
@@ -190,6 +192,7 @@ def _heat_choices(results: PublishedResults | None, level_key: str) -> list[str]
 @require_GET
 def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     organisation, scan = analysed_scan(request, org, scan_id)
+    moderator = has_kind(roles_in(request.user, organisation), MANAGE)
     results, participation = published_results(scan)
     lang = wording.reader_language()
     level_key = request.GET.get("level") or keys.ORG
@@ -263,6 +266,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                 **change_context(results, org_group, lang),
                 **balance_context(results, org_group),
                 **drivers_context(results),
+                **comments_context(results, keys.ORG, lang, moderator=moderator),
             }
         )
     return render(request, "results/overview.html", context)
