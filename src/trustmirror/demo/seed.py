@@ -74,7 +74,9 @@ SCAN2_OPEN_DAYS = 21
 #: Scan 1 opened about half a year before scan 2 and was open for three weeks.
 SCANS_APART_DAYS = 182
 SCAN1_OPEN_DAYS = 21
-OPEN_ANSWER_RATE = 0.2
+# Share of respondents who answer an open question: enough that teams of 15 to 18 often
+# reach k in their language, as the results pages show open answers only there.
+OPEN_ANSWER_RATE = 0.55
 STORY_ANSWER_SHARE = 0.7
 DEMO_PBKDF2_ITERATIONS = 10_000
 LINKS_KEPT = 8
@@ -421,6 +423,8 @@ class _Answering:
     ):
         self.rng, self.scale, self.item_offsets = rng, scale, item_offsets
         self.team_random, self.open_question_ids, self.bar = team_random, open_question_ids, bar
+        # The open answers already written per (team, question) in this scan.
+        self.used_answers: dict[tuple[str, str], set[str]] = {}
 
     def answer(
         self,
@@ -498,10 +502,17 @@ class _Answering:
                 for key in (f"{team.path}@{wave}", team.path, f"{team.department}@{wave}")
                 for answer in pools.get(key, [])
             ]
+            # A team's story answers are written once each, as people write their own: the
+            # same sentence five times on a team's page would read as a copy, not a team.
+            used = self.used_answers.setdefault((team.path, question_id), set())
+            special = [answer for answer in special if answer["en"] not in used]
             pool = (
                 special if special and self.rng.random() < STORY_ANSWER_SHARE else pools["general"]
             )
-            result[question_id] = pool[int(self.rng.integers(len(pool)))][language]
+            fresh = [answer for answer in pool if answer["en"] not in used] or pool
+            answer = fresh[int(self.rng.integers(len(fresh)))]
+            used.add(answer["en"])
+            result[question_id] = answer[language]
         return result
 
 
