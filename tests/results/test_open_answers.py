@@ -99,7 +99,9 @@ def test_a_shown_group_publishes_its_answers_masked(acme, story):
 def test_hidden_groups_and_rollups_publish_no_answers(acme, story):
     _scan, publication = story
     groups = publication.payload["open_answers"]["groups"]
-    shown = set(publication.groups.filter(shown=True, unit__isnull=False).values_list("key", flat=True))
+    shown = set(
+        publication.groups.filter(shown=True, unit__isnull=False).values_list("key", flat=True)
+    )
     assert set(groups) == shown | {"org"}
     assert f"u:{acme.south.pk}" not in groups and f"u:{acme.east.pk}" not in groups
 
@@ -115,9 +117,7 @@ def test_a_shown_group_below_k_for_the_question_publishes_no_answers(acme):
 
 def test_an_answer_in_a_language_fewer_than_k_wrote_in_is_held_back(acme):
     answers = numbered("North", 5) + [("nl", "Alleen ik schrijf Nederlands")]
-    scan = make_scan(
-        acme, {acme.north: answers, acme.south: numbered("South", 5), acme.east: []}
-    )
+    scan = make_scan(acme, {acme.north: answers, acme.south: numbered("South", 5), acme.east: []})
     publication = publish_now(scan)
     assert len(published(publication, north_key(acme))) == 5
     for key in (north_key(acme), "org"):
