@@ -155,7 +155,7 @@ def test_in_app_privacy_page_gives_the_same_numbers(client):
     assert _numbers(FLOOR_K["English"], text) == {MIN_GROUP_SIZE_FLOOR}
     assert _numbers(r"\b(\d+) bits", text) == {8 * tokens.TOKEN_BYTES}
     assert "nobody can see who has answered" in text
-    assert "not shown to anyone" in text
+    assert "answered the question in the same language" in text
     # The survey cookie that replaces the link, and how long it lasts without use.
     assert "your browser gets a cookie in its place" in text
     assert _numbers(r"after (\d+) hours without use", text) == {session.IDLE_SECONDS // 3600}

@@ -327,7 +327,7 @@ def test_survey_of_a_dutch_speaker_opens_in_dutch(client, bob_link):
         html,
         [
             "Je antwoorden zijn anoniem",
-            "Niemand kan je afzonderlijke antwoorden zien",
+            "Niemand kan zien welke antwoorden van jou zijn",
             "ten minste 5 mensen",
             "pagina's met stellingen",
             ">Beginnen<",

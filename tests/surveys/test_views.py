@@ -597,6 +597,31 @@ def test_open_questions_on_the_last_page(client, survey, ann, instrument):
     }
 
 
+def test_each_open_question_says_who_reads_the_answers(client, survey, ann, instrument):
+    """The roles that may read a team's results (orgs.access.visible_units) are named at each
+    open question; the rules that decide whether an answer is shown once above them."""
+    last = len(instrument.pages)
+    questions = instrument.pages[-1].open_question_ids
+    html = " ".join(client.get(page_url(last)).content.decode().split())
+    k = survey.scan.min_group_size
+    said = re.findall(r'<p class="hint" id="help-([\w-]+)">(.*?)</p>', html)
+    assert [question for question, _text in said] == questions
+    for question, text in said:
+        assert "Who reads this" in text and "without your name" in text
+        assert "its members, its leads and the leads above them" in text
+        assert "consultants and analysts" in text
+        assert "not shown to anyone" not in text
+        assert f'aria-describedby="help-{question} open-rules"' in html
+    rules = re.search(r'<p class="hint open-rules" id="open-rules">(.*?)</p>', html).group(1)
+    assert f"at least {k} people answered the same question in the same language" in rules
+    assert "Names, e-mail addresses and phone numbers are replaced" in rules
+
+    post_page(client, ann, last, {}, language="en", lang="nl")
+    dutch = " ".join(client.get(page_url(last)).content.decode().split())
+    assert "Wie dit leest" in dutch
+    assert f"minstens {k} mensen dezelfde vraag in dezelfde taal beantwoordden" in dutch
+
+
 def test_language_switch_saves_the_page_first(client, survey, ann, instrument):
     answers = all_of_page(instrument, 1, 2)
     response = post_page(client, ann, 1, answers, language="en", lang="nl")

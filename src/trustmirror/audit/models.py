@@ -22,6 +22,8 @@ class AuditEvent(models.Model):
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASE = "gdpr_erase"
     DOWNLOAD_REPORT = "download_report"
+    HIDE_COMMENT = "hide_comment"
+    UNHIDE_COMMENT = "unhide_comment"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -38,6 +40,8 @@ class AuditEvent(models.Model):
         (GDPR_EXPORT, "exported a person's data (GDPR)"),
         (GDPR_ERASE, "erased a person (GDPR)"),
         (DOWNLOAD_REPORT, "downloaded a results report"),
+        (HIDE_COMMENT, "hid an open answer as inappropriate"),
+        (UNHIDE_COMMENT, "showed a hidden open answer again"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

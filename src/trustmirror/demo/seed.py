@@ -74,7 +74,12 @@ SCAN2_OPEN_DAYS = 21
 #: Scan 1 opened about half a year before scan 2 and was open for three weeks.
 SCANS_APART_DAYS = 182
 SCAN1_OPEN_DAYS = 21
-OPEN_ANSWER_RATE = 0.2
+# Share of respondents who answer an open question: enough that teams of 15 to 18 often
+# reach k in their language, as the results pages show open answers only there.
+OPEN_ANSWER_RATE = 0.55
+# The share that wrote when the story's numbers were tuned: the main generator still makes
+# the draws that choice took (_Answering._tuned_draws), so every number of the story stays.
+TUNED_OPEN_ANSWER_RATE = 0.2
 STORY_ANSWER_SHARE = 0.7
 DEMO_PBKDF2_ITERATIONS = 10_000
 LINKS_KEPT = 8
@@ -421,6 +426,11 @@ class _Answering:
     ):
         self.rng, self.scale, self.item_offsets = rng, scale, item_offsets
         self.team_random, self.open_question_ids, self.bar = team_random, open_question_ids, bar
+        # The open answers already written per (team, question) in this scan.
+        self.used_answers: dict[tuple[str, str], set[str]] = {}
+        # A stream of its own (spawned: the main stream does not move), so that how many
+        # write can change without changing any number of the story.
+        self.open_rng = rng.spawn(1)[0]
 
     def answer(
         self,
@@ -488,21 +498,43 @@ class _Answering:
         return answered
 
     def _open_answers(self, team: story.TeamSpec, wave: int, language: str) -> dict[str, str]:
+        """A respondent's open answers, drawn from their own generator (``open_rng``)."""
         result = {}
         for question_id in self.open_question_ids:
             pools = story.OPEN_ANSWERS.get(question_id)
-            if not pools or self.rng.random() >= OPEN_ANSWER_RATE:
+            if not pools:
                 continue
             special = [
                 answer
                 for key in (f"{team.path}@{wave}", team.path, f"{team.department}@{wave}")
                 for answer in pools.get(key, [])
             ]
+            self._tuned_draws(special, pools["general"])
+            if self.open_rng.random() >= OPEN_ANSWER_RATE:
+                continue
+            # A team's story answers are written once each, as people write their own: the
+            # same sentence five times on a team's page would read as a copy, not a team.
+            used = self.used_answers.setdefault((team.path, question_id), set())
+            special = [answer for answer in special if answer["en"] not in used]
             pool = (
-                special if special and self.rng.random() < STORY_ANSWER_SHARE else pools["general"]
+                special
+                if special and self.open_rng.random() < STORY_ANSWER_SHARE
+                else pools["general"]
             )
-            result[question_id] = pool[int(self.rng.integers(len(pool)))][language]
+            fresh = [answer for answer in pool if answer["en"] not in used] or pool
+            answer = fresh[int(self.open_rng.integers(len(fresh)))]
+            used.add(answer["en"])
+            result[question_id] = answer[language]
         return result
+
+    def _tuned_draws(self, special: list, general: list) -> None:
+        """The main generator's draws of the open answers as they were when the story was
+        tuned (a fifth wrote); their outcome is not used. Without them every later number of
+        the demo would move."""
+        if self.rng.random() >= TUNED_OPEN_ANSWER_RATE:
+            return
+        pool = special if special and self.rng.random() < STORY_ANSWER_SHARE else general
+        self.rng.integers(len(pool))
 
 
 def _plan_people(rng: np.random.Generator) -> list[_PersonPlan]:

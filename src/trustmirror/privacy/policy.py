@@ -410,6 +410,49 @@ class Policy:
         (rng or secrets.SystemRandom()).shuffle(texts)
         return texts
 
+    def comment_languages(
+        self,
+        groups: Mapping[Hashable, Iterable[Hashable]],
+        writers: Mapping[str, Mapping[Hashable, int]],
+    ) -> dict[Hashable, frozenset[str]]:
+        """The languages in which each group may show its answers to one open question.
+
+        A comment is shown in a group only where at least k people of that group answered the
+        question (a blank answer is no answer) **in the comment's language**. A comment says
+        which language it was written in; where one language is rare, as English often is in
+        a Dutch team, that would point at the few who use it. Where no language of a group
+        reaches k, the group shows no answers to the question, even when together they do.
+
+        Comments are subtracted like counts: a department's list minus its teams' lists is the
+        list of the people outside those teams. So per language the rule of the unit tree is
+        applied to the people who wrote: among the groups that show that language, every
+        residual (a group's writers outside the showing groups inside it) holds 0 or at least
+        k, and groups give way, innermost and smallest first, until it does
+        (:meth:`~trustmirror.privacy.laminar.Forest.withdraw`).
+
+        Parameters
+        ----------
+        groups
+            The groups that may show comments at all: shown in the tree disclosure (a hidden
+            group's list would be a difference of shown ones) and with a page, as the units
+            they cover. They must be nested or disjoint, as the tree's groups are.
+        writers
+            Per language, the people who answered the question in it, per unit.
+        """
+        members = {key: list(atoms) for key, atoms in groups.items()}
+        allowed: dict[Hashable, set[str]] = {key: set() for key in members}
+        for language, per_unit in writers.items():
+            counts = {
+                key: sum(per_unit.get(atom, 0) for atom in atoms) for key, atoms in members.items()
+            }
+            candidates = [key for key, n in counts.items() if self.may_show(n)]
+            if not candidates:
+                continue
+            kept = Forest(members, [dict(per_unit)]).withdraw(self.k, keep=candidates)
+            for key in kept:
+                allowed[key].add(language)
+        return {key: frozenset(languages) for key, languages in allowed.items()}
+
     def participation(self, invited: int, responded: int) -> Participation:
         """Participation figures of one group on its own (a family of one; see below)."""
         if invited < 0 or responded < 0 or responded > invited:

@@ -14,6 +14,7 @@ while building leaves a ``building`` row that is never served (the next attempt 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -165,3 +166,38 @@ class IncludedResponse(models.Model):
 
     def __str__(self) -> str:
         return str(self.response_id)
+
+
+class HiddenComment(models.Model):
+    """An open answer that a consultant marked as inappropriate: hidden on every page.
+
+    It refers to the comment by :func:`trustmirror.results.comments.comment_id` (a hash of
+    the scan, the question and the published, masked text), never to a response, so that it
+    links no answer to a respondent and still finds the comment in a later version of the
+    scan's results, and on every group's page that shows it. ``publication`` and
+    ``group_key`` say where it was marked (kept as long as that version exists).
+    """
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="hidden_comments")
+    question_id = models.CharField(max_length=50)
+    comment_id = models.CharField(max_length=64)
+    publication = models.ForeignKey(
+        Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    group_key = models.CharField(max_length=40, blank=True)
+    # The consultant's own words, optional; shown to consultants only, never in the audit log.
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scan", "question_id", "comment_id"], name="hidden_comment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scan_id} {self.question_id} {self.comment_id}"

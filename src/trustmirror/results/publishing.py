@@ -10,7 +10,9 @@ publish_results SCAN_ID`` runs it now):
 3. **Decide** with :mod:`trustmirror.privacy.release` which waiting answers enter and which
    groups (and which constructs of each group) may be shown, across every earlier version.
 4. **Compute** statistics, change since the previous published scan, participation,
-   measurement quality and breakdowns for what may be shown, and nothing else.
+   measurement quality and breakdowns for what may be shown, and nothing else; in the
+   version made at close, the open answers each shown group may show, masked and shuffled
+   (:meth:`_Builder.open_answers`).
 5. **Store** the version in one transaction and only then mark it published; mark the
    answers that entered. A build that dies leaves the previous version in place.
 
@@ -23,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import random
+import secrets
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +45,7 @@ from trustmirror.analysis.scoring import answers_frame, scale_scores
 from trustmirror.analysis.teams import team_statistics
 from trustmirror.charts.svg import MEAN_DIGITS
 from trustmirror.instrument import Instrument, load_instrument
-from trustmirror.orgs.models import Unit
+from trustmirror.orgs.models import Person, Unit
 from trustmirror.privacy import (
     ORGANISATION,
     REASON_BELOW_K,
@@ -50,6 +54,7 @@ from trustmirror.privacy import (
     Participation,
     Policy,
 )
+from trustmirror.privacy.comments import comment_masker
 from trustmirror.privacy.release import RESPONDENTS, Step, plan_release
 from trustmirror.relational.publishing import publish_round
 from trustmirror.results import keys
@@ -77,6 +82,13 @@ _WRITE_BATCH = 500
 _UPDATE_BATCH = 5000
 #: Rows (respondent x group) per call of team_statistics while publishing.
 _STATISTICS_CHUNK = 150_000
+
+
+def comment_shuffler() -> random.Random:
+    """The source of the comments' order: the operating system's, so that the order cannot be
+    reproduced (tests replace it with a seeded one)."""
+    return secrets.SystemRandom()
+
 
 #: The outcomes whose drivers the organisation's page shows, where the instrument has them.
 DRIVER_OUTCOMES = ("satisfaction", "engagement", "intention_to_stay")
@@ -437,6 +449,8 @@ class _Builder:
                 )
                 if rows[keys.ORG]["shown"]:
                     payload["drivers"] = self.drivers(data, included, with_counts=org_count)
+            if self.final:
+                payload["open_answers"] = self.open_answers(data, rows, included)
             if with_bands:
                 breakdowns = self.breakdowns(data, plan, included)
                 payload["breakdowns"] = (
@@ -806,6 +820,71 @@ class _Builder:
                 for row in table.itertuples()
             ]
         return out
+
+    def open_answers(self, data: _Data, rows: Mapping[str, dict], included) -> dict:
+        """The answers to the open questions that each shown unit and the organisation show.
+
+        Only in the version made at close: between two versions a new comment would be the
+        difference, and it would come from whoever answered last. Per question, a group shows
+        the answers in the languages :meth:`Policy.comment_languages` allows it, masked
+        (:func:`~trustmirror.privacy.comments.mask_comment`, with every person's name and
+        every unit's name of the organisation) and in random order, as text only: no
+        respondent, time or language is stored with them. A group that shows none has an
+        empty list; why is not stored, since "fewer than k in one language" would point at
+        the people who write in the other. Roll-ups have no page and show no comments.
+        """
+        questions = [q.id for q in self.instrument.open_questions]
+        if not questions:
+            return {}
+        wanted = {pk for pk, keep in zip(data.ids, included.tolist(), strict=True) if keep}
+        written: dict[str, list[tuple[int, str, str]]] = {q: [] for q in questions}
+        for pk, unit_id, language, answers in (
+            Response.objects.filter(scan=self.scan, submitted=True)
+            .exclude(open_answers={})
+            .values_list("id", "unit_id", "language", "open_answers")
+        ):
+            if pk not in wanted or not isinstance(answers, dict):
+                continue
+            for question in questions:
+                text = answers.get(question)
+                if isinstance(text, str) and text.strip():
+                    written[question].append((unit_id, language, text))
+        groups = {
+            key: row["members"] or frozenset()
+            for key, row in rows.items()
+            if row["shown"] and (key == keys.ORG or row["unit_id"] is not None)
+        }
+        people = list(
+            Person.objects.filter(organisation_id=self.scan.organisation_id).values_list(
+                "name", flat=True
+            )
+        )
+        mask = comment_masker(people_names=people, unit_names=[u.name for u in data.units])
+        groups_of: dict[int, list[str]] = {}
+        for key, members in groups.items():
+            for unit_id in members:
+                groups_of.setdefault(unit_id, []).append(key)
+        out: dict[str, dict[str, list[str]]] = {key: {} for key in groups}
+        shuffle = comment_shuffler()
+        for question, answers in written.items():
+            writers: dict[str, Counter] = {}
+            for unit_id, language, _text in answers:
+                writers.setdefault(language, Counter())[unit_id] += 1
+            allowed = self.policy.comment_languages(groups, writers)
+            texts: dict[str, list[str]] = {key: [] for key in groups}
+            for unit_id, language, text in answers:
+                showing = [key for key in groups_of.get(unit_id, ()) if language in allowed[key]]
+                if not showing:
+                    continue
+                masked = mask(text)
+                if not masked:
+                    continue
+                for key in showing:
+                    texts[key].append(masked)
+            for key, shown in texts.items():
+                shuffle.shuffle(shown)
+                out[key][question] = shown
+        return {"questions": questions, "groups": out}
 
     def breakdowns(self, data: _Data, plan, included) -> dict:
         from trustmirror.results.breakdown import breakdowns_of

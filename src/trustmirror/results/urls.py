@@ -14,6 +14,7 @@ urlpatterns = [
         name="unit_report",
     ),
     path("scans/<int:scan_id>/quality/", views.scan_quality, name="quality"),
+    path("scans/<int:scan_id>/comments/", views.comment_moderate, name="comment_moderate"),
     path("scans/<int:scan_id>/breakdown/", views.scan_breakdown_view, name="breakdown"),
     # A person's own relational mirror: only ever the signed-in person's own.
     path("scans/<int:scan_id>/mirror/", mirror_views.account_mirror, name="mirror"),

@@ -12,10 +12,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
+from trustmirror.orgs.access import MANAGE, has_kind, roles_in
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy import order_for_display
 from trustmirror.results import keys, wording
 from trustmirror.results.breakdown import Breakdown, CellResult, breakdown_from
+from trustmirror.results.comments import comments_context
 from trustmirror.results.models import Publication
 from trustmirror.results.reading import (
     group_label,
@@ -265,6 +267,7 @@ def _heat_choices(results: PublishedResults | None, level_key: str) -> list[str]
 @require_GET
 def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
     organisation, scan = analysed_scan(request, org, scan_id)
+    moderator = has_kind(roles_in(request.user, organisation), MANAGE)
     results, participation = published_results(scan)
     lang = wording.reader_language()
     level_key = request.GET.get("level") or keys.ORG
@@ -351,6 +354,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
                     _cells(results.group(level_key), themes) if level_key != keys.ORG else []
                 ),
                 **organisation_context(results, lang),
+                **comments_context(results, keys.ORG, lang, moderator=moderator),
             }
         )
     return render(request, "results/overview.html", context)

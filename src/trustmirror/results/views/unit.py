@@ -10,10 +10,11 @@ from django.views.decorators.http import require_GET
 
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.instrument.conversation import conversation_questions
-from trustmirror.orgs.access import ANALYSE, has_kind, organisation_or_404, visible_units
+from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.models import Person
 from trustmirror.relational.reading import team_round_context
 from trustmirror.results import keys, wording
+from trustmirror.results.comments import comments_context
 from trustmirror.results.reading import (
     group_context,
     group_label,
@@ -81,6 +82,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             **group_context(results, group, lang, request.GET.get("vs")),
             "team_round": team_round_context(results, unit),
             "mirror_url": _mirror_url(request, organisation, scan, unit),
+            **comments_context(results, group.key, lang, moderator=has_kind(roles, MANAGE)),
         }
     )
     return render(request, "results/unit.html", context)
