@@ -123,3 +123,17 @@ def test_not_found_in_dutch(client, acme):
     _is_app_page(html, "nl")
     assert _title(html) == "Niet gevonden · Trustmirror"
     assert "Uitloggen" in html
+
+
+def test_a_page_out_of_reach_says_the_reader_is_still_signed_in(client, acme):
+    """A lead who follows a link to the organisation's results gets 404, and the page does not
+    look like a sign-out: it names the account and leads back to the overview."""
+    client.force_login(acme.dana)
+    response = client.get("/o/acme/scans/999/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "You are still signed in as dana" in html
+    assert 'href="/">To your overview</a>' in html and "Back to the start" not in html
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get("/o/acme/scans/999/").content.decode()
+    assert "Je bent nog steeds ingelogd als dana" in html and "Naar je overzicht" in html

@@ -1,4 +1,4 @@
-"""axe-core in real Chromium on the results pages: no WCAG 2.1 A or AA violation, no overflow.
+"""axe-core in real Chromium on the app's pages: no WCAG 2.1 A or AA violation, no overflow.
 
 Every page below is opened as its persona (tests/conftest.py: Carla the admin, Alex the
 analyst, Dana the lead of Team North, Eli a member of Team South, too small to report), in
@@ -138,4 +138,40 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
             problems = axe_violations(page) + overflow(page, width)
             found += [f"carla {lang} {width}px /o/acme/: {p}" for p in problems]
         admin.close()
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_consultants_and_the_public_pages_have_no_wcag_violations(
+    chromium_browser, live_server, acme, issue_survey
+):
+    """Carla's scan pages and people import, the sign-in and lost-link pages for everyone,
+    and the page a lead gets for an address out of reach (404)."""
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
+    survey = issue_survey(name="Autumn pulse")
+    visits = {
+        "carla": [
+            ("/o/acme/scans/new/", 200),
+            (f"/o/acme/scans/{survey.scan.pk}/manage/", 200),
+            ("/o/acme/people/import/", 200),
+        ],
+        None: [("/accounts/login/", 200), ("/s/lost/", 200), ("/privacy/", 200)],
+        "dana": [("/o/acme/scans/999/", 404)],
+    }
+    found: list[str] = []
+    for user, addresses in visits.items():
+        for lang in LANGUAGES:
+            context, page = browser_page(chromium_browser, live_server, lang, user=user)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                for address, status in addresses:
+                    response = page.goto(f"{live_server.url}{address}")
+                    assert response is not None and response.status == status, (user, address)
+                    found += [
+                        f"{user or 'anyone'} {lang} {width}px {address}: {problem}"
+                        for problem in axe_violations(page) + overflow(page, width)
+                    ]
+            context.close()
     assert found == [], "\n".join(found)

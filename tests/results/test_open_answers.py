@@ -321,3 +321,23 @@ def test_hiding_needs_the_csrf_token(acme, story):
     client = Client(enforce_csrf_checks=True)
     client.force_login(acme.carla)
     assert hide(client, scan, comment_of(scan, "Good coffee")).status_code == 403
+
+
+def test_the_team_report_holds_what_the_page_shows_of_the_answers(client, acme, story):
+    """The PDF report carries the team's answers, masked, and leaves out a hidden one."""
+    import pypdfium2 as pdfium
+
+    from trustmirror.results import reports
+
+    scan, _publication = story
+    client.force_login(acme.carla)
+    assert hide(client, scan, comment_of(scan, "Good coffee")).status_code == 302
+    content = reports.team_report(scan, acme.north, lang="en", fmt="pdf").content
+    text = " ".join(
+        " ".join(page.get_textpage().get_text_range().split())
+        for page in pdfium.PdfDocument(content)
+    )
+    assert "What people wrote" in text and "In 2024 we scored 4 of 5" in text
+    assert "Good coffee" not in text and "Hidden as" not in text
+    for word in ("Ann", "Bob", "fay@acme.test", "06-12345678"):
+        assert word not in text

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from trustmirror.orgs.models import UNIT_PATH_SEPARATOR, Unit
 from trustmirror.results import keys, wording
+from trustmirror.results.comments import comments_context
 from trustmirror.results.models import PublishedGroup
 from trustmirror.results.reading import (
     group_context,
@@ -210,6 +211,8 @@ def _team_context(
         "label": group_label(results, group),
         "participation": wording.participation_text(group.participation, k=results.k),
         **group_context(results, group, lang, others_chart=False),
+        # As everyone but a consultant sees them: hidden answers are left out.
+        **comments_context(results, group.key, lang, moderator=False),
     }
     context["held_back"] = _held_back_scales(context)
     context["hidden_below"] = _hidden_reasons(results, group)
@@ -259,6 +262,7 @@ def _organisation_context(results: PublishedResults, lang: str, standalone: bool
         "label": results.scan.organisation.name,
         "participation": wording.participation_text(org.participation, k=results.k),
         **organisation_context(results, lang),
+        **comments_context(results, keys.ORG, lang, moderator=False),
     }
     themes = results.instrument.themes
     units = PublishedGroup.objects.filter(
