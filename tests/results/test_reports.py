@@ -104,6 +104,16 @@ def test_the_organisation_report_opens_with_its_executive_summary(acme, scan):
     text = one_line(" ".join(pages))
     assert "Units and themes" in text and "Operations" in text and "Logistics" in text
     assert text.index("Executive summary") < text.index("Trust profile of the organisation")
+    # The privacy footer counts the units without numbers (Team South and Team East, and
+    # whatever the tree rule hid with them), by reason; roll-ups are no units.
+    from trustmirror.results.models import PublishedGroup
+
+    hidden = PublishedGroup.objects.filter(
+        publication__scan=scan, publication__status="published", shown=False, unit__isnull=False
+    ).count()
+    assert hidden >= 2
+    counts = [int(n) for n in re.findall(r"(\d+) units? below shows? no numbers", text)]
+    assert sum(counts) == hidden
 
 
 def test_no_number_of_a_group_below_k_appears_in_any_report(acme, scan, tmp_path):

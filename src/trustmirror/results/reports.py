@@ -165,7 +165,9 @@ def _common(results: PublishedResults, lang: str, standalone: bool) -> dict:
 
 def _hidden_reasons(results: PublishedResults, under: Group | None) -> list[tuple[int, str]]:
     """How many units below ``under`` (all of them for None) show no numbers, per reason."""
-    rows = PublishedGroup.objects.filter(publication=results.publication, shown=False)
+    rows = PublishedGroup.objects.filter(
+        publication=results.publication, shown=False, unit__isnull=False
+    )
     if under is not None:
         if under.unit is None:
             return []
