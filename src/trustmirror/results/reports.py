@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -373,8 +373,10 @@ def unit_reports_zip(
     with_organisation: bool = True,
     progress: Callable[[Unit | None], None] | None = None,
     workers: int | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> bytes:
-    """A zip of the organisation report (first) and one report per shown unit.
+    """A zip of the organisation report (first) and one report per shown unit (of ``units``
+    only, when given: a unit that the results do not show is left out).
 
     The reports are drawn by ``workers`` processes at once (one per core by default; 1
     draws them here, one after the other). ``progress`` is called after each report (with
@@ -383,9 +385,12 @@ def unit_reports_zip(
     """
     _check(fmt, lang)
     _results(scan)  # a clear error before any work when nothing is published
-    units = {unit.pk: unit for unit in reportable_units(scan)}
+    wanted = None if units is None else {unit.pk for unit in units}
+    chosen = {
+        unit.pk: unit for unit in reportable_units(scan) if wanted is None or unit.pk in wanted
+    }
     jobs: list[Job] = [(scan.pk, None, lang, fmt)] if with_organisation else []
-    jobs += [(scan.pk, pk, lang, fmt) for pk in units]
+    jobs += [(scan.pk, pk, lang, fmt) for pk in chosen]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         _warm_up(fmt)
@@ -394,9 +399,9 @@ def unit_reports_zip(
             workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
         )
         with pool:
-            made = list(_each(pool.map(_job, jobs), units, progress))
+            made = list(_each(pool.map(_job, jobs), chosen, progress))
     else:
-        made = list(_each(map(_job, jobs), units, progress))
+        made = list(_each(map(_job, jobs), chosen, progress))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         names: set[str] = set()
