@@ -113,15 +113,17 @@ def test_results_pages_have_no_wcag_violations(chromium_browser, live_server, ac
 def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
     chromium_browser, live_server, acme, issue_survey
 ):
-    """Ann answers by her link (start, every page, review, the round's start); Carla's
-    dashboard lists the open scan."""
+    """Ann (in Dutch) and Bob (in English) answer by their links (start, every page, review,
+    the round's start), submit and skip the round (the thanks page); Carla's dashboard lists
+    the open scan."""
     if not AXE.is_file():
         pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
     survey = issue_survey(name="Autumn pulse", relational_round=True)
     found: list[str] = []
     for lang in LANGUAGES:
+        who = {"nl": "Ann", "en": "Bob"}[lang]  # each submits once, below
         context, page = browser_page(chromium_browser, live_server, lang)
-        page.goto(f"{live_server.url}/s/{survey.tokens['Ann']}")  # the link leaves the URL
+        page.goto(f"{live_server.url}/s/{survey.tokens[who]}")  # the link leaves the URL
         addresses = ["/s/start", "/s/p/1", "/s/p/2", "/s/review", "/s/round"]
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
@@ -129,7 +131,17 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
                 response = page.goto(f"{live_server.url}{address}?lang={lang}")
                 assert response is not None and response.status == 200, address
                 problems = axe_violations(page) + overflow(page, width)
-                found += [f"ann {lang} {width}px {address}: {p}" for p in problems]
+                found += [f"{who} {lang} {width}px {address}: {p}" for p in problems]
+        # The thanks page, after submitting from the review and skipping the round.
+        page.goto(f"{live_server.url}/s/review?lang={lang}")
+        page.click("#submit-answers")
+        page.wait_for_selector("#decline-round")
+        page.click("#decline-round")
+        page.wait_for_selector("#thanks")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            problems = axe_violations(page) + overflow(page, width)
+            found += [f"{who} {lang} {width}px {page.url}: {p}" for p in problems]
         context.close()
         admin, page = browser_page(chromium_browser, live_server, lang, user="carla")
         for width in WIDTHS:
