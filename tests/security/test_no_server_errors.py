@@ -118,6 +118,7 @@ def crawl_world(acme, settings):
         "number": ["1", "0", "99", "abc", "1" * 30],
         "rest": ["x/y", "p/1/extra"],
         "key": ["1.M1P1.host", "..", "x" * 300],
+        "fmt": ["pdf", "html", "docx", "x" * 300],
     }
     yield acme, values
     cache.clear()

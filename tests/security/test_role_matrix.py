@@ -173,7 +173,10 @@ def _cases(world):
         ("delivery:mailbox-html", "off", "get", "/demo/mailbox/1.M1P1.host/html", off),
     ]
     return (
-        cases + _scan_admin_cases(s, gs, nobody) + _optional_cases(s, gs, analysts, nobody) + demo
+        cases
+        + _scan_admin_cases(s, gs, nobody)
+        + _optional_cases(s, gs, analysts, nobody, a.north.pk)
+        + demo
     )
 
 
@@ -229,7 +232,7 @@ def _scan_admin_cases(s, gs, nobody):
     return cases
 
 
-def _optional_cases(s, gs, analysts, nobody):
+def _optional_cases(s, gs, analysts, nobody, north):
     names = set(_names(get_resolver().url_patterns))
     cases = []
     if "results:quality" in names:
@@ -253,6 +256,43 @@ def _optional_cases(s, gs, analysts, nobody):
             "other org's scan via own org",
             "get",
             f"/o/acme/scans/{gs}/mirror/",
+            nobody,
+        ),
+    ]
+    # Reports: whoever may open the page, as tests/results/test_reports.py shows on a scan
+    # with results. This scan has none yet, so even they get 404 ("no report yet").
+    cases += [
+        ("results:report", "own scan, none yet", "get", f"/o/acme/scans/{s}/report.pdf", nobody),
+        (
+            "results:unit_report",
+            "Team North, none yet",
+            "get",
+            f"/o/acme/scans/{s}/units/{north}/report.pdf",
+            nobody,
+        ),
+        (
+            "results:report",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/report.html",
+            nobody,
+        ),
+    ]
+    # Hiding an open answer: organisation admins only (an empty post is refused as 400, and
+    # the answer must be published: tests/results/test_open_answers.py); 404 for anyone else.
+    cases += [
+        (
+            "results:comment_moderate",
+            "own scan, empty post",
+            "post",
+            f"/o/acme/scans/{s}/comments/",
+            {**nobody, "carla": 400},
+        ),
+        (
+            "results:comment_moderate",
+            "other org's scan via own org",
+            "post",
+            f"/o/acme/scans/{gs}/comments/",
             nobody,
         ),
     ]
