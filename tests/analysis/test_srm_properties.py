@@ -118,11 +118,17 @@ def test_a_group_fitted_alone_equals_its_row_in_a_multigroup_fit(data):
 @SETTINGS
 @given(round_robins(), st.floats(-50, 50, allow_nan=False).filter(lambda c: abs(c) > 1e-3))
 def test_adding_a_constant_changes_no_component(data, constant):
+    """Exactly, when the imputation of missing dyads took as many passes; otherwise within its
+    stopping rule (0.01): the shift's rounding can tip a change that sits on the rule's edge,
+    e.g. 3 passes against 4 for 16 ratings with 4 missing and a constant of 10.5."""
     result = _fit(data)
     shifted = _fit(data.assign(rating=data["rating"] + constant))
-    pd.testing.assert_frame_equal(result.components, shifted.components, atol=1e-8, rtol=0)
+    passes = "imputation_passes"
+    same = (result.group_summary[passes] == shifted.group_summary[passes]).all()
+    atol = 1e-8 if same else 0.01
+    pd.testing.assert_frame_equal(result.components, shifted.components, atol=atol, rtol=0)
     np.testing.assert_allclose(
-        result.effects[["actor", "partner"]], shifted.effects[["actor", "partner"]], atol=1e-8
+        result.effects[["actor", "partner"]], shifted.effects[["actor", "partner"]], atol=atol
     )
     np.testing.assert_allclose(
         shifted.group_summary["grand_mean"], result.group_summary["grand_mean"] + constant
