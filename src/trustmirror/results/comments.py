@@ -101,6 +101,31 @@ def _published(results: PublishedResults) -> dict | None:
     return stored if isinstance(stored, dict) and stored.get("questions") else None
 
 
+def _published_group(results: PublishedResults, group_key: str) -> tuple[list | None, dict | None]:
+    """The version's open questions and one group's answers, read from the database alone.
+
+    A page needs one group's answers: only those two keys of the payload are read (a JSON
+    path in the query), not the whole payload with every group's answers, quality and
+    breakdowns.
+    """
+    publication = results.publication
+    if publication.track != Publication.RESULTS:
+        return None, None
+    row = (
+        Publication.objects.filter(pk=publication.pk)
+        .values_list(
+            "payload__open_answers__questions", f"payload__open_answers__groups__{group_key}"
+        )
+        .first()
+    )
+    if row is None:
+        return None, None
+    questions, per_question = row
+    if not isinstance(questions, list):
+        return None, None
+    return questions, per_question if isinstance(per_question, dict) else None
+
+
 def group_comments(
     results: PublishedResults | None, group_key: str, language: str, *, moderator: bool
 ) -> list[QuestionComments] | None:
@@ -112,10 +137,9 @@ def group_comments(
     """
     if results is None:
         return None
-    stored = _published(results)
-    if stored is None:
+    questions, per_question = _published_group(results, group_key)
+    if not questions:
         return None
-    per_question = stored.get("groups", {}).get(group_key)
     if per_question is None:
         return []
     scan_id = results.scan.pk
@@ -127,7 +151,7 @@ def group_comments(
     }
     texts = {q.id: q.text for q in results.instrument.open_questions}
     out = []
-    for question_id in stored["questions"]:
+    for question_id in questions:
         if question_id not in texts:
             continue
         section = QuestionComments(question_id, texts[question_id].get(language, ""))
