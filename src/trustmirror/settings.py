@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "trustmirror.delivery",
     "trustmirror.results",
     "trustmirror.relational",
+    "trustmirror.agreements",
     "trustmirror.audit",
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AgreementsConfig(AppConfig):
+    name = "trustmirror.agreements"
+    label = "agreements"
+    verbose_name = "Agreements"
