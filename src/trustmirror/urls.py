@@ -16,6 +16,8 @@ urlpatterns = [
     path("o/<slug:org>/", include("trustmirror.orgs.urls")),
     path("o/<slug:org>/", include("trustmirror.surveys.admin_urls")),
     path("o/<slug:org>/", include("trustmirror.results.urls")),
+    path("o/<slug:org>/", include("trustmirror.agreements.urls")),
+    path("a/", include("trustmirror.agreements.link_urls")),
 ]
 
 handler400 = "trustmirror.views.bad_request"
