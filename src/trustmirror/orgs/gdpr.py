@@ -9,7 +9,8 @@ among it: a response carries no person, and the only bridge to it needs the pers
 which is stored nowhere. So the export cannot contain answers and erasure cannot (and need
 not) delete them; they stay part of their group's results. The relational round is the
 exception: it is confidential, not anonymous, so what a person gave in it is exported and
-everything of it about them erased (:mod:`trustmirror.relational.gdpr`). See
+everything of it about them erased (:mod:`trustmirror.relational.gdpr`); so are the
+agreements they own and the check-ins they made (:mod:`trustmirror.agreements.gdpr`). See
 ``docs/privacy.md``, "Your rights".
 
 Both services write an audit entry without the person's name or e-mail address: the entry
@@ -26,6 +27,7 @@ from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.translation import gettext
 
+from trustmirror.agreements.gdpr import agreements_erase, agreements_export
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.delivery.models import Message
 from trustmirror.orgs.models import Person, Role
@@ -113,6 +115,8 @@ def person_export(*, person: Person, user=None) -> dict[str, Any]:
         "account": _account_export(person),
         # The relational round is confidential, not anonymous: what the person gave is theirs.
         "relational_round": round_export(person),
+        # Agreements are the team's, not anonymous: what the person owns and checked in.
+        "agreements": agreements_export(person),
     }
     with translation.override(person.language):
         data["answers"] = gettext(
@@ -174,6 +178,7 @@ def person_erase(*, person: Person, user=None) -> ErasureSummary:
     person_id = person.pk
     invitations = person.invitations.count()
     round_erase(person)  # found through the invitations: before they go
+    agreements_erase(person)
     person.invitations.all().delete()
     account = person.user
     roles = 0
