@@ -39,6 +39,9 @@ NOT_ROLE_BASED = {
     "surveys:not-found",
     # A respondent's "lost your link?" page: answers everyone the same (tests/delivery).
     "delivery:lost-link",
+    # A person's follow link to their team's agreements: token-based (tests/agreements).
+    "follow:page",
+    "follow:link",
 }
 
 
@@ -293,6 +296,57 @@ def _optional_cases(s, gs, analysts, nobody, north):
             "other org's scan via own org",
             "post",
             f"/o/acme/scans/{gs}/comments/",
+            nobody,
+        ),
+    ]
+    # Agreements: a team's members, its leads and the admins follow them; the index sends
+    # someone with one team straight there. A team session: the team's leads and the admins.
+    south = Unit.objects.get(organisation__slug="acme", path="Operations/Logistics/Team South").pk
+    g_unit = Unit.objects.get(organisation__slug="globex", path="Globex Team")
+    team_members = {**nobody, "carla": 200, "dana": 200}
+    everyone_in_acme = {**nobody, "carla": 200, "alex": 200, "dana": 200, "eli": 200}
+    cases += [
+        (
+            "agreements:index",
+            "own org",
+            "get",
+            "/o/acme/agreements/",
+            {**everyone_in_acme, "dana": 302, "eli": 302},
+        ),
+        ("agreements:index", "other org", "get", "/o/globex/agreements/", {**nobody, "olga": 302}),
+        (
+            "agreements:team",
+            "Team North",
+            "get",
+            f"/o/acme/agreements/units/{north}/",
+            team_members,
+        ),
+        (
+            "agreements:team",
+            "Team South",
+            "get",
+            f"/o/acme/agreements/units/{south}/",
+            {**nobody, "carla": 200, "eli": 200},
+        ),
+        (
+            "agreements:team",
+            "other org's unit via own org",
+            "get",
+            f"/o/acme/agreements/units/{g_unit.pk}/",
+            nobody,
+        ),
+        (
+            "agreements:session",
+            "Team North",
+            "get",
+            f"/o/acme/scans/{s}/units/{north}/session/",
+            team_members,
+        ),
+        (
+            "agreements:session",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/units/{north}/session/",
             nobody,
         ),
     ]
