@@ -128,7 +128,10 @@ def _load(path: Path | Traversable) -> Library:
         raise InstrumentError(f"{name}: cannot be read: {error}") from error
     if not isinstance(data.get("id"), str) or not isinstance(data.get("version"), int):
         raise InstrumentError(f"{name}: needs an id (text) and a version (a whole number)")
+    # In the file's order, so that the first problem reported is the first one in the file.
+    constructs = _table(data, "constructs", ("team", "organisation"), name)
     quadrants = _table(data, "quadrants", ("advice",), name, QUADRANT_IDS)
+    leader = _table(data, "leader", ("reflections",), name)
     directions = _table(data, "leader_directions", ("reflections",), name, DIRECTIONS)
     for table, found, expected in (
         ("quadrants", quadrants, QUADRANT_IDS),
@@ -139,12 +142,9 @@ def _load(path: Path | Traversable) -> Library:
     return Library(
         id=data["id"],
         version=data["version"],
-        constructs=_table(data, "constructs", ("team", "organisation"), name),
+        constructs=constructs,
         quadrants={key: value["advice"] for key, value in quadrants.items()},
-        leader={
-            key: value["reflections"]
-            for key, value in _table(data, "leader", ("reflections",), name).items()
-        },
+        leader={key: value["reflections"] for key, value in leader.items()},
         directions={key: value["reflections"] for key, value in directions.items()},
     )
 
