@@ -16,6 +16,11 @@ from django.utils.translation import gettext_lazy
 from trustmirror.charts.profile import profile_chart
 from trustmirror.charts.relational import PATTERN_COLOURS, shares_chart
 from trustmirror.charts.svg import Series
+from trustmirror.instrument.recommendations import (
+    OVERESTIMATED,
+    UNDERESTIMATED,
+    leader_reflections,
+)
 from trustmirror.privacy import relational as rules
 from trustmirror.relational.models import PublishedMirror, PublishedRound
 from trustmirror.relational.pseudonyms import pseudonym
@@ -68,6 +73,10 @@ VERDICTS = {
     ),
     "about_right": gettext_lazy("You judged well how much your colleagues trust you."),
 }
+#: A difference between a lead's expectation and the team's view (shown numbers) from which
+#: the mirror offers reflections: the half point the page calls worth a conversation.
+LEADER_GAP = 0.5
+
 ROUND_REASONS = {
     rules.REASON_ROUND_TOO_SMALL: gettext_lazy(
         "The team is too small for the relational round (fewer than four people)."
@@ -238,6 +247,7 @@ def mirror_context(results: PublishedResults, person) -> dict | None:
         for construct, values in (data.get("leader") or {}).items()
     ]
     return {
+        "leader_reflections": _leader_reflections(results, data.get("leader") or {}),
         "measures": measures,
         "measures_chart": _mirror_chart(
             results,
@@ -280,6 +290,49 @@ def mirror_context(results: PublishedResults, person) -> dict | None:
         "team_round": team_round_context(results, row.unit, charts=False),
         "unit": row.unit,
     }
+
+
+def _leader_reflections(results: PublishedResults, leader: Mapping) -> list[dict]:
+    """Reflections that fit the direction of each clear gap in a lead's self-other mirror.
+
+    Where the team sees the lead lower than the lead expected (by at least
+    :data:`LEADER_GAP` on the numbers shown), that construct's reflections and the general
+    ones for overestimating; where higher, the general ones for underestimating. Nothing
+    where the lead read the team well.
+    """
+    lang = wording.reader_language()
+    gaps = {
+        construct: round(round(values["team"], 1) - round(values["predicted"], 1), 1)
+        for construct, values in leader.items()
+        if values.get("team") is not None and values.get("predicted") is not None
+    }
+    lower = sorted((c for c, gap in gaps.items() if gap <= -LEADER_GAP), key=gaps.get)
+    higher = sorted((c for c, gap in gaps.items() if gap >= LEADER_GAP), key=lambda c: -gaps[c])
+
+    def names(constructs: list[str]) -> str:
+        return ", ".join(results.instrument.construct(c).label[lang] for c in constructs)
+
+    blocks = []
+    if lower:
+        texts = [text for c in lower for text in leader_reflections(c, lang)]
+        blocks.append(
+            {
+                "direction": OVERESTIMATED,
+                "intro": _("Your team sees you lower than you expected on: %(scales)s.")
+                % {"scales": names(lower)},
+                "texts": texts + leader_reflections(None, lang, direction=OVERESTIMATED),
+            }
+        )
+    if higher:
+        blocks.append(
+            {
+                "direction": UNDERESTIMATED,
+                "intro": _("Your team sees you higher than you expected on: %(scales)s.")
+                % {"scales": names(higher)},
+                "texts": leader_reflections(None, lang, direction=UNDERESTIMATED),
+            }
+        )
+    return blocks
 
 
 def _mirror_chart(results, *, key, chart_id, title, categories, series) -> str:

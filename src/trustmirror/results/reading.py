@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from trustmirror.instrument import Construct
+from trustmirror.instrument.recommendations import quadrant_advice
 from trustmirror.results import keys, wording
 from trustmirror.results.selectors import (
     ConstructChange,
@@ -288,6 +289,8 @@ def balance_context(
     context.update(
         {
             "balance": own,
+            # Only the group's own quadrant: advice that fits where it stands, not a list.
+            "balance_advice": quadrant_advice(own.key, wording.reader_language()),
             "balance_chart": figures.balance_figure(results, group, own, others, variant=variant),
         }
     )

@@ -22,8 +22,10 @@ story has :data:`MAX_LINES` lines. A scale that qualifies twice (lower than the 
 from the numbers shown, so "3.4 -> 2.1" reads "-1.3".
 
 Comparisons (chosen by the reader): the organisation, the unit above, or the same group in
-the previous scan. Attention points get two or three questions for the team conversation
-from :mod:`trustmirror.instrument.conversation`.
+the previous scan. Attention points and "seen differently" lines get two or three questions
+for the team conversation and what can be done about them, from the recommendations library
+(:mod:`trustmirror.instrument.recommendations`): a unit's story offers the team-level
+interventions, the organisation's story the organisation-level ones. Other lines get none.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trustmirror.instrument import Construct
-from trustmirror.instrument.conversation import conversation_questions
+from trustmirror.instrument.recommendations import recommendations_for
 from trustmirror.results import keys, wording
 from trustmirror.results.selectors import CLEAR_HIGHER, CLEAR_LOWER, Group, PublishedResults
 
@@ -100,6 +102,8 @@ class StoryLine:
     label: str = ""  # the construct's name in the reader's language
     sentences: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    #: What can be done about it, at the story's level (Story.level).
+    actions: list[str] = field(default_factory=list)
 
     @property
     def tone_label(self) -> str:
@@ -117,6 +121,8 @@ class Story:
     previous: str | None
     #: Said instead of lines when nothing stands out.
     empty_text: str = ""
+    #: Whose actions the lines offer: "team" (a unit's story) or "organisation".
+    level: str = "team"
 
     @property
     def min_gap(self) -> str:
@@ -320,13 +326,16 @@ def group_story(
             "divided": by_size(divided),
         }
     )
+    level = ORGANISATION if group.is_org else "team"
     for line in lines:
         if line.tone in (ATTENTION, DIVIDED):
-            line.questions = conversation_questions(line.construct.id, lang)[:3]
+            found = recommendations_for(line.construct.id, lang)
+            line.questions = found.questions[:3]
+            line.actions = found.organisation if group.is_org else found.team
     empty = ""
     if not lines:
         empty = _empty_text(comparison, previous_name)
-    return Story(lines, previous_name, empty)
+    return Story(lines, previous_name, empty, level)
 
 
 def _empty_text(comparison: Comparison | None, previous_name: str | None) -> str:
