@@ -10,7 +10,9 @@ So :func:`redact` cuts everything after ``/s/`` in a line, in whatever spelling 
 log: ``/`` or ``\\`` or ``%2F``/``%5C`` (also double-encoded, ``%252F``), ``s`` or ``%73``,
 any case, then the rest of that address up to white space or a quote, query string included.
 Only the token-free survey pages (``/s/start``, ``/s/p/<n>``, ``/s/review``, ``/s/thanks``)
-keep their name, so a log still tells them apart; their query string goes too.
+keep their name, so a log still tells them apart; their query string goes too. A personal
+follow link to one's agreements (``/a/<token>``, :mod:`trustmirror.agreements.links`) is cut
+the same way, in the same spellings: whatever follows ``/a/`` becomes ``/a/[token]``.
 Django's request and development-server loggers and gunicorn's error and access logs all pass
 through :class:`RedactSurveyTokens`; gunicorn's access log atoms are also redacted before
 they are formatted (``trustmirror.server``), whatever format an operator chooses.
@@ -21,13 +23,16 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["REDACTED", "RedactSurveyTokens", "redact"]
+__all__ = ["FOLLOW_REDACTED", "REDACTED", "RedactSurveyTokens", "redact"]
 
 _SLASH = r"(?:/|\\|%(?:25)*(?:2f|5c))"
 _S = r"(?:s|%(?:25)*73)"
+_A = r"(?:a|%(?:25)*61)"
 _SURVEY_ADDRESS = re.compile(rf"{_SLASH}{_S}{_SLASH}([^\s\"'<>]*)", re.IGNORECASE)
+_FOLLOW_ADDRESS = re.compile(rf"{_SLASH}{_A}{_SLASH}[^\s\"'<>]+", re.IGNORECASE)
 _TOKEN_FREE_PAGE = re.compile(r"(start|p/\d{1,4}|review|thanks)(?=$|[?#])")
 REDACTED = "/s/[token]"
+FOLLOW_REDACTED = "/a/[token]"
 
 
 def _replace(match: re.Match) -> str:
@@ -38,7 +43,7 @@ def _replace(match: re.Match) -> str:
 
 
 def redact(text: str) -> str:
-    return _SURVEY_ADDRESS.sub(_replace, text)
+    return _FOLLOW_ADDRESS.sub(FOLLOW_REDACTED, _SURVEY_ADDRESS.sub(_replace, text))
 
 
 class RedactSurveyTokens(logging.Filter):

@@ -1,4 +1,5 @@
-"""A team's agreements, their owners and their check-ins (a history: never changed)."""
+"""A team's agreements, their owners and their check-ins (a history: never changed), and the
+e-mails that remind owners of their check-in days and due dates."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmirror.delivery.models import Message
 from trustmirror.orgs.models import Organisation, Person, Unit
 from trustmirror.surveys.models import Scan
 
@@ -99,3 +101,52 @@ class FollowLink(models.Model):
 
     def __str__(self) -> str:
         return f"follow link of person {self.person_id}"
+
+
+class Notice(models.Model):
+    """One e-mail to one owner of an agreement: its check-in day, or its due date, has come.
+
+    Sent the way survey messages are (:class:`trustmirror.delivery.models.Message`), with the
+    same states and the same rule of *at most once*: ``pending`` becomes ``sending`` (committed)
+    before the mail server has it, and a worker that dies in between leaves it ``unknown``,
+    never resent. One notice per agreement, owner, kind and day: planning twice plans nothing
+    new. Each e-mail carries a fresh follow link; only the link's hash is stored (FollowLink).
+    """
+
+    CHECK_IN = "check_in"  # the agreed check-in day has come
+    DUE = "due"  # the due date has come
+    KIND_CHOICES = [(CHECK_IN, _("check-in day")), (DUE, _("due date"))]
+
+    PENDING = Message.PENDING
+    SENDING = Message.SENDING
+    SENT = Message.SENT
+    FAILED = Message.FAILED
+    UNKNOWN = Message.UNKNOWN
+    # Not sent, because it no longer applied when its turn came (the agreement was withdrawn
+    # or kept, the check-in was moved or done, the owner left the team or has no address).
+    CANCELLED = "cancelled"
+    STATE_CHOICES = [*Message.STATE_CHOICES, (CANCELLED, _("not sent: no longer needed"))]
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="notices")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=KIND_CHOICES)
+    # The day it is about: the check-in day or the due date it reminds of.
+    on = models.DateField()
+    state = models.CharField(max_length=10, choices=STATE_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_on = models.DateField(null=True, blank=True)
+    # The mail server's answer, or why it was not sent; never a link.
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["state"], name="notice_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "person", "kind", "on"], name="notice_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of agreement {self.agreement_id} to {self.person_id}: {self.state}"

@@ -19,22 +19,37 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from trustmirror.delivery.models import Message
+from trustmirror.orgs.models import Organisation, Person
 from trustmirror.surveys.answering import instrument_for
 from trustmirror.surveys.models import Invitation, Scan
 
-__all__ = ["LinkSource", "compose_message", "link_source", "message_language", "subject_for"]
+__all__ = [
+    "HEADERS",
+    "LinkSource",
+    "compose_message",
+    "link_source",
+    "message_language",
+    "person_language",
+    "subject_for",
+]
 
 LANGUAGES = ("nl", "en")
 #: Headers that keep out-of-office replies and auto-responders from answering a mailing.
 HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def message_language(invitation: Invitation) -> str:
-    language = invitation.person.language
+def person_language(person: Person, organisation: Organisation | None = None) -> str:
+    """The language the system writes to ``person`` in: theirs, else their organisation's
+    default (``organisation``, when the caller has it at hand), else English."""
+    language = person.language
     if language in LANGUAGES:
         return language
-    default = invitation.scan.organisation.default_language
+    default = (organisation or person.organisation).default_language
     return default if default in LANGUAGES else "en"
+
+
+def message_language(invitation: Invitation) -> str:
+    return person_language(invitation.person, invitation.scan.organisation)
 
 
 def subject_for(kind: str, scan: Scan) -> str:

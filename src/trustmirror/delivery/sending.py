@@ -16,6 +16,10 @@ breaks while a message is on its way. The token exists only in this process's me
 
 Only one worker is meant to run (README); two would not send anyone a message twice (a claim
 is a conditional update), but each would keep its own pace.
+
+The loop, the hand-over and the recording are shared (:func:`send_each`,
+:func:`outcome_record`): the agreements' notices (:mod:`trustmirror.agreements.notices`) go
+out the same way, through the same worker and at the same pace.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -41,11 +45,16 @@ from trustmirror.surveys.services import invitation_reissue
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "ComposeFailed",
+    "Outcome",
     "Pacer",
     "SendReport",
+    "describe_error",
     "due_messages",
     "messages_interrupted",
     "messages_send",
+    "outcome_record",
+    "send_each",
     "worker_pacer",
 ]
 
@@ -132,7 +141,7 @@ class SendReport:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     state: str  # SENT, FAILED, UNKNOWN or PENDING (try again later)
     reason: str = ""
     # The connection cannot be trusted any more, or every message would meet the same fate.
@@ -196,19 +205,20 @@ def _reason(code: int | None, text: bytes | str | None) -> str:
     return redact(words)[:300]
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """An error as the admin may read it: its type and text, any link cut out."""
     return redact(f"{type(error).__name__}: {error}")[:300]
 
 
-def _refused(code: int, text, *, about_recipient: bool = True) -> _Outcome:
+def _refused(code: int, text, *, about_recipient: bool = True) -> Outcome:
     if code >= 500 and about_recipient:
-        return _Outcome(Message.FAILED, _reason(code, text))
-    return _Outcome(
+        return Outcome(Message.FAILED, _reason(code, text))
+    return Outcome(
         Message.PENDING, _reason(code, text), stop=not about_recipient, counts=about_recipient
     )
 
 
-def _hand_over(connection, email) -> _Outcome:
+def _hand_over(connection, email) -> Outcome:
     try:
         sent = connection.send_messages([email])
     except smtplib.SMTPRecipientsRefused as error:
@@ -222,18 +232,20 @@ def _hand_over(connection, email) -> _Outcome:
         return _refused(error.smtp_code, error.smtp_error)
     except Exception as error:
         # Disconnected, timed out, anything else: the message may have arrived.
-        return _Outcome(Message.UNKNOWN, _describe(error), stop=True)
+        return Outcome(Message.UNKNOWN, describe_error(error), stop=True)
     if sent != 1:
-        return _Outcome(Message.UNKNOWN, "", stop=True)
-    return _Outcome(Message.SENT)
+        return Outcome(Message.UNKNOWN, "", stop=True)
+    return Outcome(Message.SENT)
 
 
-def _record(message: Message, outcome: _Outcome, today) -> None:
-    rows = Message.objects.filter(pk=message.pk, state__in=(Message.SENDING, Message.UNKNOWN))
+def outcome_record(item, outcome: Outcome, today) -> None:
+    """Record what the mail server said about ``item``: a :class:`Message`, or any model with
+    the same ``state``, ``attempts``, ``sent_on`` and ``reason`` (an agreement's notice)."""
+    rows = type(item).objects.filter(pk=item.pk, state__in=(Message.SENDING, Message.UNKNOWN))
     if outcome.state == Message.SENT:
         rows.update(state=Message.SENT, sent_on=today, reason="")
     elif outcome.state == Message.PENDING:
-        attempts = message.attempts + (1 if outcome.counts else 0)
+        attempts = item.attempts + (1 if outcome.counts else 0)
         final = attempts >= MAX_ATTEMPTS
         rows.update(
             state=Message.FAILED if final else Message.PENDING,
@@ -244,8 +256,8 @@ def _record(message: Message, outcome: _Outcome, today) -> None:
         rows.update(state=outcome.state, reason=outcome.reason)
 
 
-class _ComposeFailed(Exception):
-    pass
+class ComposeFailed(Exception):
+    """The e-mail of a claimed item could not be written: the claim is rolled back."""
 
 
 def _claim(run: _Run):
@@ -270,8 +282,8 @@ def _claim(run: _Run):
                     email = compose_message(candidate, token=token)
                     email.message()  # render it now: a broken message is never "sending"
                 except Exception as error:
-                    raise _ComposeFailed(_describe(error)) from error
-        except _ComposeFailed as failure:
+                    raise ComposeFailed(describe_error(error)) from error
+        except ComposeFailed as failure:
             logger.error("message %s could not be written: %s", pk, failure)
             Message.objects.filter(pk=pk, state=Message.PENDING).update(
                 state=Message.FAILED, reason=str(failure)[:300]
@@ -291,6 +303,72 @@ def _connection_alive(connection) -> bool:
         return False
 
 
+def send_each(
+    claim: Callable[[], tuple[object, EmailMessage] | None],
+    record: Callable[[object, Outcome], None],
+    *,
+    connection=None,
+    pacer: Pacer | None = None,
+    seconds: float | None = None,
+) -> SendReport:
+    """Hand over one claimed e-mail after another until nothing is left or time is up.
+
+    The loop every kind of mail shares (survey messages, agreements' notices): ``claim()``
+    claims the next item and commits it as ``sending`` with its e-mail written, or returns
+    None; ``record(item, outcome)`` records what the mail server said. The e-mail, and any
+    link in it, is dropped as soon as it is handed over.
+    """
+    report = SendReport()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    connection = connection or get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as error:
+        report.stopped = describe_error(error)
+        logger.warning("could not connect to the mail server: %s", report.stopped)
+        return report
+    try:
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                report.out_of_time = True
+                break
+            if pacer is not None:
+                pacer.wait()
+            if not _connection_alive(connection):
+                connection.close()
+                try:
+                    connection.open()
+                except Exception as error:
+                    report.stopped = describe_error(error)
+                    logger.warning("lost the mail server: %s", report.stopped)
+                    break
+            claimed = claim()
+            if claimed is None:
+                break
+            item, email = claimed
+            outcome = _hand_over(connection, email)
+            del email, claimed  # the only other places a link was
+            record(item, outcome)
+            if outcome.state == Message.SENT:
+                report.sent += 1
+            elif outcome.state == Message.FAILED:
+                report.failed += 1
+            elif outcome.state == Message.UNKNOWN:
+                report.unknown += 1
+            else:
+                report.retry += 1
+            if outcome.stop:
+                report.stopped = outcome.reason or outcome.state
+                logger.warning("sending stopped: %s", report.stopped)
+                break
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection must not hide what happened
+            logger.debug("closing the mail connection failed", exc_info=True)
+    return report
+
+
 def messages_send(
     *,
     connection=None,
@@ -306,55 +384,14 @@ def messages_send(
     to one scan's messages (the demo's seed).
     """
     run = _Run(today=today or timezone.localdate(), scan=scan)
-    report = SendReport()
     if not run.due().exists():
-        return report
-    deadline = None if seconds is None else time.monotonic() + seconds
-    connection = connection or get_connection(fail_silently=False)
-    try:
-        connection.open()
-    except Exception as error:
-        report.stopped = _describe(error)
-        logger.warning("could not connect to the mail server: %s", report.stopped)
-        return report
-    try:
-        while True:
-            if deadline is not None and time.monotonic() >= deadline:
-                report.out_of_time = True
-                break
-            if pacer is not None:
-                pacer.wait()
-            if not _connection_alive(connection):
-                connection.close()
-                try:
-                    connection.open()
-                except Exception as error:
-                    report.stopped = _describe(error)
-                    logger.warning("lost the mail server: %s", report.stopped)
-                    break
-            claimed = _claim(run)
-            if claimed is None:
-                break
-            message, email = claimed
-            outcome = _hand_over(connection, email)
-            del email  # the only other place the token was
-            _record(message, outcome, run.today)
-            if outcome.state == Message.SENT:
-                report.sent += 1
-            elif outcome.state == Message.FAILED:
-                report.failed += 1
-            elif outcome.state == Message.UNKNOWN:
-                report.unknown += 1
-            else:
-                report.retry += 1
-                run.skip.add(message.pk)
-            if outcome.stop:
-                report.stopped = outcome.reason or outcome.state
-                logger.warning("sending stopped: %s", report.stopped)
-                break
-    finally:
-        try:
-            connection.close()
-        except Exception:  # closing a broken connection must not hide what happened
-            logger.debug("closing the mail connection failed", exc_info=True)
-    return report
+        return SendReport()
+
+    def record(message: Message, outcome: Outcome) -> None:
+        outcome_record(message, outcome, run.today)
+        if outcome.state == Message.PENDING:
+            run.skip.add(message.pk)  # refused for now: not again in this run
+
+    return send_each(
+        lambda: _claim(run), record, connection=connection, pacer=pacer, seconds=seconds
+    )

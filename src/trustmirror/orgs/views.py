@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from trustmirror.agreements.notices import waiting_for
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.forms import PeopleImportForm
@@ -46,6 +47,9 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
         .annotate(n=Count("id"))
         .values_list("unit", "n")
     )
+    # The signed-in person's own agreements whose check-in or due day has come.
+    person = Person.objects.filter(user=request.user, organisation=organisation).first()
+    waiting = waiting_for(person) if person is not None else []
     return render(
         request,
         "orgs/dashboard.html",
@@ -58,6 +62,8 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "scans": organisation.scans.all(),
             # leads and members go straight to the unit(s) their role covers
             "role_units": [r.unit for r in roles if r.unit is not None and r.kind in UNIT_ROLES],
+            "waiting": waiting,
+            "person": person,
         },
     )
 

@@ -1,5 +1,5 @@
-"""``trustmirror worker``: the background worker (tasks), its publication scheduler and its
-e-mail scheduler."""
+"""``trustmirror worker``: the background worker (tasks), its publication scheduler, its
+e-mail scheduler and the scheduler of the agreements' reminders."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import logging
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from trustmirror.agreements.notices import notices_interrupted
+from trustmirror.agreements.tasks import NoticeScheduler
 from trustmirror.delivery.sending import messages_interrupted
 from trustmirror.delivery.tasks import DeliveryScheduler
 from trustmirror.results.tasks import Scheduler
@@ -36,7 +38,18 @@ class Command(BaseCommand):
                 "not resent",
                 interrupted,
             )
-        schedulers = [Scheduler(schedule_every), DeliveryScheduler(schedule_every)]
+        interrupted = notices_interrupted()
+        if interrupted:
+            logger.warning(
+                "%d agreement notice(s) were being sent when the worker stopped: reported as "
+                "unknown, not resent",
+                interrupted,
+            )
+        schedulers = [
+            Scheduler(schedule_every),
+            DeliveryScheduler(schedule_every),
+            NoticeScheduler(schedule_every),
+        ]
         for scheduler in schedulers:
             scheduler.start()
         try:
