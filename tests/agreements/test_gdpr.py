@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from trustmirror.agreements.links import follow_link_issue
-from trustmirror.agreements.models import Agreement, CheckIn, FollowLink
+from trustmirror.agreements.models import Agreement, CheckIn, FollowLink, Notice
 from trustmirror.agreements.services import Viewer, agreement_check_in, agreement_create
 from trustmirror.orgs.gdpr import person_erase, person_export
 
@@ -30,6 +30,9 @@ def test_export_and_erasure(issue_survey):
         viewer=Viewer.for_person(ann), agreement=agreement, status="partly", note="Ann's words"
     )
     follow_link_issue(ann)
+    Notice.objects.create(
+        agreement=agreement, person=ann, kind="due", on=agreement.due_on, state="sent"
+    )
 
     data = person_export(person=ann)["agreements"]
     assert [a["what"] for a in data["owned"]] == ["We share the week's plan on Monday"]
@@ -43,10 +46,11 @@ def test_export_and_erasure(issue_survey):
         }
     ]
     assert data["follow_links"] == 1
+    assert [(r["kind"], r["state"]) for r in data["reminders"]] == [("due", "sent")]
 
     person_erase(person=ann)
     agreement = Agreement.objects.get(pk=agreement.pk)
     assert [p.name for p in agreement.owners.all()] == ["Bob"]
     check_in = CheckIn.objects.get()
     assert (check_in.status, check_in.note, check_in.by_person) == ("partly", "", None)
-    assert not FollowLink.objects.exists()
+    assert not FollowLink.objects.exists() and not Notice.objects.exists()

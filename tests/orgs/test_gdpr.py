@@ -87,7 +87,12 @@ def test_export_holds_the_person_their_invitations_and_their_login(acme, scans):
     account = data.pop("account")
     assert data.pop("answers").startswith("Your answers are not part of this export")
     assert data.pop("relational_round") == []  # neither scan asks the round
-    assert data.pop("agreements") == {"owned": [], "check_ins": [], "follow_links": 0}
+    assert data.pop("agreements") == {
+        "owned": [],
+        "check_ins": [],
+        "follow_links": 0,
+        "reminders": [],
+    }
     assert data == {
         "organisation": {"name": "Acme", "slug": "acme"},
         "name": "Dana",

@@ -3,14 +3,14 @@
 Agreements belong to the team, not to one person: erasing a person removes them as an owner
 (the agreement stays, with its other owners), unlinks their check-ins from them and blanks the
 notes they wrote (the status stays part of the team's history, the text was theirs), and
-deletes their follow links. Called by :mod:`trustmirror.orgs.gdpr`.
+deletes their follow links and the reminders sent to them. Called by :mod:`trustmirror.orgs.gdpr`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trustmirror.agreements.models import Agreement, CheckIn, FollowLink
+from trustmirror.agreements.models import Agreement, CheckIn, FollowLink, Notice
 from trustmirror.orgs.models import Person
 
 __all__ = ["agreements_erase", "agreements_export"]
@@ -46,6 +46,19 @@ def agreements_export(person: Person) -> dict[str, Any]:
             for check_in in check_ins
         ],
         "follow_links": FollowLink.objects.filter(person=person).count(),
+        # The reminders e-mailed to the person: which agreement, what about, how far it got.
+        "reminders": [
+            {
+                "agreement": notice.agreement.what,
+                "kind": notice.kind,
+                "on": notice.on.isoformat(),
+                "state": notice.state,
+                "sent_on": notice.sent_on.isoformat() if notice.sent_on else None,
+            }
+            for notice in Notice.objects.filter(person=person)
+            .select_related("agreement")
+            .order_by("pk")
+        ],
     }
 
 
@@ -56,4 +69,5 @@ def agreements_erase(person: Person) -> int:
         agreement.owners.remove(person)
         changed += 1
     changed += FollowLink.objects.filter(person=person).delete()[0]
+    changed += Notice.objects.filter(person=person).delete()[0]
     return changed
