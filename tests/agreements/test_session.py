@@ -375,6 +375,23 @@ def test_a_bad_agreement_is_refused_beside_its_field_and_keeps_the_input(
         assert "We say it the same day when a deadline slips" in html
 
 
+def test_every_problem_is_said_at_once_and_nothing_is_written(client, acme, scan):
+    """The form refuses the owners itself; the service still checks the text and the date."""
+    client.force_login(acme.dana)
+    data = valid_post(acme, what="x" * 600, owners=None, due_on="2020-01-01", check_in_on=None)
+    response = client.post(session_url(scan, acme.north), data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"what", "owners", "due_on"}
+    assert "At most 500 characters (now 600)." in errors["what"]
+    assert "The due date has passed: choose today or a later day." in errors["due_on"]
+    assert not Agreement.objects.exists()
+    # A date that is no date: the check-in is not judged against it.
+    data = valid_post(acme, due_on="someday")
+    errors = client.post(session_url(scan, acme.north), data).context["form"].errors
+    assert set(errors) == {"due_on"} and not Agreement.objects.exists()
+
+
 def test_the_handful_limit_is_said_and_the_form_makes_room_for_no_more(client, acme, scan):
     from trustmirror.agreements.models import MAX_PER_SCAN
 

@@ -8,6 +8,8 @@ they name.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -99,20 +101,42 @@ class AgreementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, unit: Unit, themes: list[tuple[str, str]], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        unit: Unit,
+        themes: list[tuple[str, str]],
+        main_themes: frozenset[str] = frozenset(),
+        **kwargs,
+    ) -> None:
+        """``themes``: every choice; ``main_themes``: those offered first (the six themes),
+        the other scales behind "More"."""
         super().__init__(*args, **kwargs)
         self.fields["themes"].choices = themes
+        self.main_themes = main_themes
         self.fields["owners"].queryset = Person.objects.filter(unit=unit).order_by("name", "pk")
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's messages beside the fields they name (the rest above the form)."""
+    def theme_boxes(self) -> tuple[list, list, bool]:
+        """(the themes' boxes, the other scales' boxes, whether one of the others is ticked)."""
+        boxes = list(self["themes"])
+        main = [box for box in boxes if box.data["value"] in self.main_themes]
+        others = [box for box in boxes if box.data["value"] not in self.main_themes]
+        return main, others, any(box.data["selected"] for box in others)
+
+    def add_service_errors(self, error: ValidationError, *, skip: Collection[str] = ()) -> None:
+        """Put the service's messages beside the fields they name (the rest above the form).
+
+        ``skip``: fields the form refused already, whose own message says it better.
+        """
         if not hasattr(error, "error_dict"):
             for message in error.messages:
                 self.add_error(None, message)
             return
-        for field, messages in error.message_dict.items():
+        for name, messages in error.message_dict.items():
+            if name in skip:
+                continue
             for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+                self.add_error(name if name in self.fields else None, message)
 
     def describe_errors(self) -> None:
         """Tie each field to its error text, so a screen reader reads it with the field."""

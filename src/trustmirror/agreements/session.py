@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -243,6 +244,45 @@ def _recorded(scan: Scan, unit: Unit, labels: dict[str, str]) -> list[dict]:
     ]
 
 
+class _NotRecorded(Exception):
+    """Rolls back the service's check of a form that was refused already."""
+
+
+def _record(form: AgreementForm, *, viewer: Viewer, scan: Scan, unit: Unit) -> Agreement | None:
+    """Record the form's agreement; None, with every message beside its field, when refused.
+
+    When the form refuses a field itself (a date that is no date, someone not in the team),
+    the service still checks the other fields, in a transaction that is always rolled back:
+    the team sees every problem at once, and nothing is written.
+    """
+    valid = form.is_valid()
+    data = form.cleaned_data
+    flagged = set(form.errors)
+    if "due_on" in flagged:
+        flagged.add("check_in_on")  # checked against a due date that is not there
+    try:
+        with transaction.atomic():
+            agreement = agreement_create(
+                viewer=viewer,
+                scan=scan,
+                unit=unit,
+                what=data.get("what", ""),
+                signal=data.get("signal", ""),
+                themes=data.get("themes", []),
+                owners=list(data.get("owners", [])),
+                due_on=data.get("due_on") or timezone.localdate(),
+                check_in_on=data.get("check_in_on"),
+            )
+            if not valid:
+                raise _NotRecorded
+    except _NotRecorded:
+        return None
+    except ValidationError as error:
+        form.add_service_errors(error, skip=flagged)
+        return None
+    return agreement
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def team_session(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> HttpResponse:
@@ -260,38 +300,24 @@ def team_session(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
     lang = wording.reader_language()
     choices = theme_choices(scan, lang)
     labels = dict(choices)
+    main_themes = frozenset(theme.id for theme in themes)
     status = 200
     if request.method == "POST":
         step = last
-        form = AgreementForm(request.POST, unit=unit, themes=choices)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                agreement_create(
-                    viewer=viewer,
-                    scan=scan,
-                    unit=unit,
-                    what=data["what"],
-                    signal=data["signal"],
-                    themes=data["themes"],
-                    owners=list(data["owners"]),
-                    due_on=data["due_on"],
-                    check_in_on=data["check_in_on"],
-                )
-            except PermissionDenied as error:
-                raise Http404 from error
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(request, _("The agreement is recorded."))
-                return HttpResponseRedirect(_url(organisation, scan, unit, last) + "#recorded")
+        form = AgreementForm(request.POST, unit=unit, themes=choices, main_themes=main_themes)
+        if _record(form, viewer=viewer, scan=scan, unit=unit) is not None:
+            messages.success(request, _("The agreement is recorded."))
+            return HttpResponseRedirect(_url(organisation, scan, unit, last) + "#recorded")
         form.describe_errors()
         status = 400
     else:
         step = _step_number(request.GET.get("step"), last)
         theme = request.GET.get("theme", "")
         form = AgreementForm(
-            unit=unit, themes=choices, initial={"themes": [theme] if theme in labels else []}
+            unit=unit,
+            themes=choices,
+            main_themes=main_themes,
+            initial={"themes": [theme] if theme in labels else []},
         )
     audit_record(
         user=request.user,
