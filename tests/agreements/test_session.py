@@ -206,10 +206,18 @@ def test_an_attention_point_is_said_on_its_theme(client, acme, scan):
 
     stat = published_results(scan)[0].unit_group(acme.north).stat("reliability")
     assert theme.agreeing == agreeing_text(stat.favourable) and theme.agreeing in html
-    # A theme that does not stand out says so, without a tone.
+    # Where the results point, the library's team actions; never as a generic list.
+    from trustmirror.instrument.recommendations import recommendations_for
+
+    actions = recommendations_for("reliability", "en").team
+    assert actions and theme.interventions == actions
+    assert "What the team can do" in html
+    assert actions[0].replace("'", "&#x27;") in html
+    # A theme that does not stand out says so, without a tone and without actions.
     other = client.get(session_url(scan, acme.north, step=themes.index("innovation") + 1))
-    assert other.context["theme"].tone == ""
+    assert other.context["theme"].tone == "" and other.context["theme"].interventions == []
     assert "does not clearly differ from Acme" in main_of(other)
+    assert "What the team can do" not in main_of(other)
 
 
 @pytest.mark.parametrize(
@@ -243,6 +251,7 @@ def test_a_hidden_team_gets_themes_and_questions_without_a_single_number(client,
     for number, theme in enumerate(themes, start=1):
         response = client.get(session_url(scan, acme.south, step=number))
         assert response.status_code == 200 and not response.context["theme"].shown
+        assert response.context["theme"].interventions == []
         html = main_of(response)
         for question in conversation_questions(theme.id, "en"):
             assert question.replace("'", "&#x27;") in html

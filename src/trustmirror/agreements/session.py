@@ -59,8 +59,8 @@ class ThemeStep:
     label: str
     explanation: str
     questions: list[str]
-    #: Team-level interventions for this theme, as short texts. Empty until the
-    #: recommendations library is wired in: see :func:`_theme_step`.
+    #: Team-level interventions for this theme (the recommendations library), only where
+    #: the results point to them: see :func:`_theme_step`.
     interventions: list[str] = field(default_factory=list)
     shown: bool = False
     chart: str = ""
@@ -168,9 +168,6 @@ def _theme_step(construct: Construct, team: TeamResults | None, unit: Unit) -> T
         label=construct.label[lang],
         explanation=construct.explanation[lang],
         questions=conversation_questions(construct.id, lang),
-        # TEAM INTERVENTIONS: the one place to add them, once the recommendations library is
-        # on main: recommendations_for(construct.id, lang).team (a list of short texts).
-        interventions=[],
     )
     if team is None or team.group.stat(construct.id) is None:
         return step
@@ -187,6 +184,9 @@ def _theme_step(construct: Construct, team: TeamResults | None, unit: Unit) -> T
     if told.lines:
         line = told.lines[0]
         step.sentences, step.tone = list(line.sentences), line.tone
+        # TEAM INTERVENTIONS: the library's team-level actions, which the story offers only
+        # where the results point (an attention point, or a theme seen differently).
+        step.interventions = list(line.actions)
     elif team.versus is not None:
         step.sentences = [
             _("%(theme)s does not clearly differ from %(comparison)s.")
