@@ -246,6 +246,7 @@ def test_a_hidden_team_gets_themes_and_questions_without_a_single_number(client,
     themes = instrument_of(scan).themes
     welcome = main_of(client.get(session_url(scan, acme.south)))
     assert 'id="no-numbers"' in welcome and "In short" not in welcome
+    assert SCORE.findall(welcome) == [] and "<svg" not in welcome
     for theme in themes:
         assert theme.label["en"] in welcome
     for number, theme in enumerate(themes, start=1):
