@@ -200,7 +200,9 @@ def team_agreements_view(request: HttpRequest, org: str, unit_id: int) -> HttpRe
 
 
 def team_session(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> HttpResponse:
-    raise Http404
+    from trustmirror.agreements import session
+
+    return session.team_session(request, org, scan_id, unit_id)
 
 
 # --- The personal follow link ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from trustmirror.agreements.services import Viewer, can_manage
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.instrument.conversation import conversation_questions
 from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
@@ -52,6 +53,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
     visible_ids = set(visible_units(roles, organisation).values_list("pk", flat=True))
     children = [c for c in unit.children.order_by("name") if c.pk in visible_ids]
     context["children"] = children
+    context["session_url"] = _session_url(request, organisation, scan, unit)
     if source is None:
         return render(request, "results/unit.html", context)
     group = source.unit_group(unit)
@@ -132,6 +134,16 @@ def _conversation_guide(results) -> list[tuple[str, list[str]]]:
         (theme.label[lang], conversation_questions(theme.id, lang))
         for theme in results.instrument.themes
     ]
+
+
+def _session_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | None:
+    """The team session of this unit, for those who may record its agreements."""
+    if not can_manage(Viewer.for_user(request.user, organisation), unit):
+        return None
+    return reverse(
+        "agreements:session",
+        kwargs={"org": organisation.slug, "scan_id": scan.pk, "unit_id": unit.pk},
+    )
 
 
 def _mirror_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | None:
