@@ -169,9 +169,10 @@ def test_the_letter_file_carries_the_round_sentence(client, acme):
 # --- unlinkability -----------------------------------------------------------------------------
 
 #: Every column of the round's raw tables. None holds a person id, name, e-mail, token,
-#: resume key, response id or moment: rater and target are pseudonyms.
+#: resume key, response id or moment: rater and target are pseudonyms. ``page_revisions``
+#: counts the saves of each page while answering (never a clock), emptied at the end.
 ROUND_COLUMNS = {
-    "relational_roundentry": {"id", "scan_id", "unit_id", "rater", "state"},
+    "relational_roundentry": {"id", "scan_id", "unit_id", "rater", "state", "page_revisions"},
     "relational_roundanswer": {
         "id",
         "scan_id",

@@ -11,7 +11,7 @@ from html import escape
 
 import pytest
 
-from trustmirror.relational.answering import leader_items, round_plan
+from trustmirror.relational.answering import leader_items, round_page_revision, round_plan
 from trustmirror.relational.models import LeaderPrediction, RoundAnswer, RoundEntry
 from trustmirror.surveys.models import Response
 from trustmirror.surveys.session import form_guard
@@ -35,15 +35,27 @@ def submit_core(client, token, instrument_page_items=("tm1",)):
     """Answer one core statement and submit, as the core pages would."""
     guard = form_guard(token)
     data = {f"item-{item}": "4" for item in instrument_page_items}
-    assert client.post("/s/p/1", {**data, "survey": guard, "go": "next"}).status_code == 302
+    posted = {**data, "survey": guard, "go": "next", "revision": "0"}
+    assert client.post("/s/p/1", posted).status_code == 302
     response = client.post("/s/review", {"survey": guard, "submit": "1"})
     assert response.status_code == 302 and response["Location"] == THANKS
     return response
 
 
+def stored_revision(token, number):
+    """The revision the round's page ``number`` has now: what a freshly opened page carries."""
+    from trustmirror.surveys.answering import invitation_for_token
+
+    plan = round_plan(invitation=invitation_for_token(token))
+    return round_page_revision(plan, number)
+
+
 def post_round_page(client, token, number, colleagues=None, skip=(), extra=None, go="next"):
-    """``colleagues`` maps a Colleague to (reliance, disclosure, meta), None left blank."""
+    """``colleagues`` maps a Colleague to (reliance, disclosure, meta), None left blank.
+
+    The page is posted at the revision stored now, as if it had just been opened."""
     data = {"survey": form_guard(token), "go": go, "language": "en"}
+    data["revision"] = str(stored_revision(token, number))
     for colleague, values in (colleagues or {}).items():
         for question, value in zip(("reliance", "disclosure", "meta"), values, strict=True):
             if value is not None:
@@ -171,7 +183,7 @@ def test_a_leads_prediction_page_comes_after_the_colleagues(client, round_survey
     ) in html
     for item in leader_items(round_survey.scan):
         assert escape(item.text["en"]) in html
-    data = {"survey": form_guard(token), "go": "next", "language": "en"}
+    data = {"survey": form_guard(token), "go": "next", "language": "en", "revision": "0"}
     data.update({"item-lab1": "4", "item-lin2": "2"})
     response = client.post(round_page(3), data)
     assert response["Location"] == "/s/round/review?lang=en"
@@ -187,7 +199,7 @@ def test_a_member_never_sees_the_prediction_page(client, round_survey, first_ite
     assert plan.page_count == 2
     response = client.get(round_page(3))
     assert response.status_code == 404 and 'id="page-not-found"' in response.content.decode()
-    data = {"survey": form_guard(token), "go": "next", "item-lab1": "4"}
+    data = {"survey": form_guard(token), "go": "next", "item-lab1": "4", "revision": "0"}
     response = client.post(round_page(2), data)
     assert response.status_code == 200
     assert "not one of your colleagues on this page" in response.content.decode()
@@ -328,10 +340,16 @@ def test_junk_posted_to_the_round_never_ends_in_a_server_error(client, round_sur
         {f"c-{key}-reliance": "99999999999999999999999", f"c-{key}-skip": "maybe"},
         {f"c-{key}-meta": ["1", "2"], f"c-{key}-disclosure": "\x00"},
         {"c-": "1", "c--": "2", "item-": "3", "item-lab1": "-1"},
+        {"revision": ""},
+        {"revision": "-1"},
+        {"revision": "1e3"},
+        {"revision": "１"},
+        {"revision": "9" * 40},
+        {"revision": ["0", "1"]},
     ]
     for url in (round_page(1), round_page(3), round_page("99999"), REVIEW, ROUND):
         for data in junk:
-            response = client.post(url, {"survey": guard, **data})
+            response = client.post(url, {"survey": guard, "revision": "0", **data})
             assert response.status_code < 500, (url, data)
             assert 'id="page-form"' in response.content.decode() or response.status_code in (
                 302,

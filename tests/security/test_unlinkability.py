@@ -25,6 +25,9 @@ RESPONSE_COLUMNS = {
     # (trustmirror.surveys.answering.band_recoding; tested in tests/results/test_breakdown.py).
     "bands",
     "submitted",
+    # While answering, how many times each page was saved (a counter per page, never a clock;
+    # emptied at submission), so a late, older save never replaces a newer one.
+    "page_revisions",
     # The same answers as one line of numbers, for publishing (trustmirror.surveys.answer_rows).
     "answer_row",
 }

@@ -108,6 +108,7 @@ def test_response_model_has_no_person_and_no_time():
         "resume_key",
         "language",
         "answers",
+        "page_revisions",
         "open_answers",
         "submitted",
         "bands",  # only band values shared by at least k invited people of the unit

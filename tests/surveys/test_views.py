@@ -47,10 +47,23 @@ def open_link(client, token):
     return response
 
 
+def stored_revision(token, number):
+    """The revision page ``number`` of this link's draft has now: what a fresh page shows."""
+    from trustmirror.surveys.answering import instrument_for, page_revision
+    from trustmirror.surveys.tokens import resume_key
+
+    response = Response.objects.filter(resume_key=resume_key(token)).first()
+    if response is None or not 1 <= number <= len(instrument_for(response.scan).pages):
+        return 0
+    return page_revision(instrument_for(response.scan), response, number)
+
+
 def post_page(client, token, number, answers, **extra):
-    """Post a page as its form would: with the guard of the link it was rendered for."""
+    """Post a page as its form would: with the guard of the link it was rendered for and
+    the revision of the page as it is stored now (as if the page had just been opened)."""
     data = {f"item-{item_id}": str(value) for item_id, value in answers.items()}
     data["survey"] = form_guard(token)
+    data["revision"] = str(stored_revision(token, number))
     data.update(extra)
     return client.post(page_url(number), data)
 
@@ -532,7 +545,7 @@ def test_the_error_summary_links_to_an_open_question(client, ann, instrument):
     question = instrument.pages[-1].open_question_ids[0]
     response = client.post(
         page_url(last),
-        {f"open-{question}": "x" * 2001, "go": "next", "survey": form_guard(ann)},
+        {f"open-{question}": "x" * 2001, "go": "next", "survey": form_guard(ann), "revision": "0"},
     )
     _attributes, summary = _error_summary(response.content.decode())
     assert re.findall(r'<a href="#q-([^"]+)">', summary) == [question]
@@ -564,7 +577,8 @@ def test_answer_to_a_question_of_another_page_is_refused(client, survey, ann, in
     assert not Response.objects.exists()
 
     response = client.post(
-        page_url(1), {"item-made_up": "3", "go": "next", "survey": form_guard(ann)}
+        page_url(1),
+        {"item-made_up": "3", "go": "next", "survey": form_guard(ann), "revision": "0"},
     )
     assert "made_up" in response.content.decode()
     assert not Response.objects.exists()
@@ -581,6 +595,7 @@ def test_open_questions_on_the_last_page(client, survey, ann, instrument):
 
     too_long = {f"open-{questions[0]}": "x" * 2001, "go": "next", "language": "en"}
     too_long["survey"] = form_guard(ann)
+    too_long["revision"] = "0"
     response = client.post(page_url(last), too_long)
     assert response.status_code == 200
     assert "is too long: at most 2000 characters (it has 2001)" in response.content.decode()
@@ -589,6 +604,7 @@ def test_open_questions_on_the_last_page(client, survey, ann, instrument):
     # 999 line breaks sent as CRLF: 2998 characters on the wire, 1999 in the text box.
     lines = "\r\n".join(["x"] * 1000)
     ok = {f"open-{questions[0]}": "  Talk more.  ", f"open-{questions[1]}": lines, "go": "next"}
+    ok["revision"] = "0"
     response = client.post(page_url(last), {**ok, "language": "en", "survey": form_guard(ann)})
     assert response["Location"] == REVIEW
     assert Response.objects.get().open_answers == {
@@ -745,7 +761,9 @@ def test_a_forged_cross_site_post_is_refused(survey, ann, instrument):
     open_link(strict, ann)
     item = instrument.pages[0].item_ids[0]
     guard = form_guard(ann)
-    response = strict.post(page_url(1), {f"item-{item}": "5", "go": "next", "survey": guard})
+    response = strict.post(
+        page_url(1), {f"item-{item}": "5", "go": "next", "survey": guard, "revision": "0"}
+    )
     assert response.status_code == 403
     assert not Response.objects.exists()
     # The same browser with the form's token gets through.
@@ -753,7 +771,13 @@ def test_a_forged_cross_site_post_is_refused(survey, ann, instrument):
     token = page.cookies["csrftoken"].value
     ok = strict.post(
         page_url(1),
-        {f"item-{item}": "5", "go": "next", "csrfmiddlewaretoken": token, "survey": guard},
+        {
+            f"item-{item}": "5",
+            "go": "next",
+            "csrfmiddlewaretoken": token,
+            "survey": guard,
+            "revision": "0",
+        },
     )
     assert ok.status_code == 302
     assert Response.objects.get().answers == {item: 5}

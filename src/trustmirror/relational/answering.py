@@ -15,6 +15,13 @@ that wrote the core response, and none writes or locks the invitation row.
 
 Concurrency: every write locks the rater's :class:`RoundEntry` (created on the first write)
 and re-checks its state there, so a submitted or declined round never changes again.
+
+Stale saves, as in the questionnaire (:mod:`trustmirror.surveys.answering`): each page form
+carries the page's revision as it was shown (:func:`round_page_revision`), and a save is
+accepted only at the revision the entry holds now, which it then counts up; a save made
+from an older one raises :class:`~trustmirror.surveys.answering.StaleSave` and writes
+nothing, so a late request never replaces newer answers. The counters are emptied when the
+round is submitted or declined.
 """
 
 from __future__ import annotations
@@ -30,7 +37,13 @@ from django.utils.crypto import salted_hmac
 
 from trustmirror.relational.models import LeaderPrediction, RoundAnswer, RoundEntry
 from trustmirror.relational.pseudonyms import pseudonym
-from trustmirror.surveys.answering import OPEN, SurveyNotOpen, instrument_for, scan_availability
+from trustmirror.surveys.answering import (
+    OPEN,
+    StaleSave,
+    SurveyNotOpen,
+    instrument_for,
+    scan_availability,
+)
 from trustmirror.surveys.models import Invitation, Scan
 
 __all__ = [
@@ -48,6 +61,7 @@ __all__ = [
     "round_answers",
     "round_decline",
     "round_entry",
+    "round_page_revision",
     "round_page_save",
     "round_pending",
     "round_plan",
@@ -212,6 +226,12 @@ def round_pending(plan: RoundPlan) -> bool:
     return entry is None or entry.state == RoundEntry.ANSWERING
 
 
+def round_page_revision(plan: RoundPlan, page_number: int) -> int:
+    """The revision of the rater's answers on page ``page_number``: 0 before the first save."""
+    entry = round_entry(plan)
+    return entry.page_revisions.get(str(page_number), 0) if entry is not None else 0
+
+
 def round_answers(plan: RoundPlan) -> dict[str, RoundAnswer]:
     """The rater's stored answers, by target pseudonym (their current colleagues only)."""
     targets = [c.pseudonym for c in plan.colleagues]
@@ -278,6 +298,16 @@ def _entry_for_update(plan: RoundPlan) -> RoundEntry:
     return entry
 
 
+def _count_revision(entry: RoundEntry, page_number: int, revision: int | None) -> None:
+    """Refuse a save made from another revision of the page than the stored one, else count
+    the page's revision up (saved with the entry). ``None`` skips the check (no form)."""
+    key = str(page_number)
+    current = entry.page_revisions.get(key, 0)
+    if revision is not None and revision != current:
+        raise StaleSave(current)
+    entry.page_revisions = {**entry.page_revisions, key: current + 1}
+
+
 def _check_rating(target: str, question: str, value) -> None:
     if value is not None and (type(value) is not int or not 1 <= value <= 5):
         raise ValueError(f"{question} for {target[:8]} must be 1..5 or None, got {value!r}")
@@ -290,9 +320,14 @@ def round_page_save(
     page_number: int,
     ratings: Mapping[str, Mapping[str, int | None]],
     skipped: set[str] | frozenset[str] = frozenset(),
+    revision: int | None = None,
     today: dt.date | None = None,
 ) -> None:
     """Store one page of the round: the page's state replaces what was stored for it.
+
+    ``revision`` is the page's revision the form was shown at (:func:`round_page_revision`):
+    a save made from another one raises :class:`StaleSave` and writes nothing; ``None``
+    skips that check (callers without a form).
 
     ``ratings`` maps a target pseudonym to ``{question: value}`` (1..5; a question left out
     or None is not answered); ``skipped`` holds the targets the rater skipped, whose values
@@ -313,9 +348,9 @@ def round_page_save(
                 raise ValueError(f"unknown question {question!r}")
             _check_rating(target, question, value)
     entry = _entry_for_update(plan)
-    if entry.unit_id != plan.unit_id:
-        entry.unit_id = plan.unit_id
-        entry.save(update_fields=["unit"])
+    _count_revision(entry, page_number, revision)
+    entry.unit_id = plan.unit_id
+    entry.save(update_fields=["unit", "page_revisions"])
     for target in on_page:
         values = {q: ratings.get(target, {}).get(q) for q in QUESTIONS}
         if target in skipped:
@@ -333,11 +368,16 @@ def round_page_save(
 
 @transaction.atomic
 def prediction_save(
-    *, plan: RoundPlan, answers: Mapping[str, int], today: dt.date | None = None
+    *,
+    plan: RoundPlan,
+    answers: Mapping[str, int],
+    revision: int | None = None,
+    today: dt.date | None = None,
 ) -> None:
     """Store the lead's prediction (item id to 1..5; an item left out is not answered).
 
     The page's state replaces what was stored; with no answer at all nothing is kept.
+    ``revision`` as in :func:`round_page_save`, for the prediction page.
     """
     _check_open(plan.scan, today)
     if not plan.predicts:
@@ -347,7 +387,9 @@ def prediction_save(
         if item_id not in allowed:
             raise ValueError(f"{item_id!r} is not a leader question of this scan")
         _check_rating(item_id, item_id, value)
-    _entry_for_update(plan)
+    entry = _entry_for_update(plan)
+    _count_revision(entry, plan.prediction_page_number, revision)
+    entry.save(update_fields=["page_revisions"])
     if not answers:
         LeaderPrediction.objects.filter(scan=plan.scan, lead=plan.rater).delete()
         return
@@ -368,7 +410,8 @@ def round_submit(*, plan: RoundPlan, today: dt.date | None = None) -> bool:
         return False
     entry.state = RoundEntry.SUBMITTED
     entry.unit_id = plan.unit_id
-    entry.save(update_fields=["state", "unit"])
+    entry.page_revisions = {}  # no save can follow
+    entry.save(update_fields=["state", "unit", "page_revisions"])
     LeaderPrediction.objects.filter(scan=plan.scan, lead=plan.rater).update(submitted=True)
     return True
 
@@ -387,5 +430,6 @@ def round_decline(*, plan: RoundPlan, today: dt.date | None = None) -> bool:
     RoundAnswer.objects.filter(scan=plan.scan, rater=plan.rater).delete()
     LeaderPrediction.objects.filter(scan=plan.scan, lead=plan.rater).delete()
     entry.state = RoundEntry.DECLINED
-    entry.save(update_fields=["state"])
+    entry.page_revisions = {}
+    entry.save(update_fields=["state", "page_revisions"])
     return True

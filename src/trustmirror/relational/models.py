@@ -32,7 +32,12 @@ def _rating_field():
 
 
 class RoundEntry(models.Model):
-    """One rater's round: answering, submitted, or declined (skipped as a whole)."""
+    """One rater's round: answering, submitted, or declined (skipped as a whole).
+
+    ``page_revisions`` maps a page number to how many times that page was saved, so that a
+    save made from an older state of the page is refused; a counter per page, never a
+    moment, and emptied once the round is submitted or declined.
+    """
 
     ANSWERING = "answering"
     SUBMITTED = "submitted"
@@ -44,6 +49,7 @@ class RoundEntry(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     rater = models.CharField(max_length=PSEUDONYM_LENGTH)
     state = models.CharField(max_length=10, choices=STATE_CHOICES, default=ANSWERING)
+    page_revisions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         constraints = [

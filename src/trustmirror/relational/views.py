@@ -33,6 +33,7 @@ from trustmirror.relational.answering import (
     resume_page_number,
     round_answers,
     round_decline,
+    round_page_revision,
     round_page_save,
     round_pending,
     round_plan,
@@ -43,6 +44,7 @@ from trustmirror.relational.forms import PredictionForm, RoundPageForm
 from trustmirror.surveys.answering import (
     LANGUAGES,
     OPEN,
+    StaleSave,
     SurveyNotOpen,
     instrument_for,
     response_draft,
@@ -52,11 +54,14 @@ from trustmirror.surveys.answering import (
 from trustmirror.surveys.models import Invitation
 from trustmirror.surveys.pages import (
     READ_METHODS,
+    REFUSED_INVALID,
+    REFUSED_STALE,
     method_not_allowed,
     not_open_page,
     other_language,
     page_not_found,
     parse_page_number,
+    posted_revision,
     render_page,
     respondent_language,
     session_invitation,
@@ -164,7 +169,12 @@ def round_start(request: HttpRequest) -> HttpResponse:
 
 @survey_view
 def round_page(request: HttpRequest, number: str) -> HttpResponse:
-    """A page of colleagues (or, last, a lead's prediction). POST saves it, then moves on."""
+    """A page of colleagues (or, last, a lead's prediction). POST saves it, then moves on.
+
+    As on the questionnaire's pages, a save made from an older revision of the page than
+    the stored one is refused with the stored answers (409), and a form without a valid
+    revision is refused too (400); nothing is saved then.
+    """
     if request.method not in WRITE_METHODS:
         return method_not_allowed(request, WRITE_METHODS)
     round_, early = _gate(request)
@@ -176,36 +186,40 @@ def round_page(request: HttpRequest, number: str) -> HttpResponse:
         return page_not_found(request, round_.invitation, language=round_.language)
     is_prediction = page_number == plan.prediction_page_number
     data = request.POST if request.method == "POST" else None
-    with translation.override(round_.language):
-        if is_prediction:
-            form = PredictionForm(
-                data,
-                items=leader_items(plan.scan),
-                language=round_.language,
-                scale_labels=_scale_labels(round_),
-                answers=round_prediction(plan),
-            )
-        else:
-            form = RoundPageForm(
-                data,
-                colleagues=plan.colleagues_on_page(page_number),
-                scale_labels=_scale_labels(round_),
-                answers=round_answers(plan),
-            )
-        valid = data is not None and form.is_valid()
-    if valid:
-        try:
-            if is_prediction:
-                prediction_save(plan=plan, answers=form.answers)
+    form = _page_form(round_, page_number, data)
+    # Validated in the reader's language: the forms' messages are translated when made.
+    valid = data is not None and _is_valid(form, round_.language)
+    revision = round_page_revision(plan, page_number)
+    refused = ""
+    status = 200
+    if data is not None:
+        seen = posted_revision(data)
+        if seen is None:
+            refused, status = REFUSED_INVALID, 400
+        elif valid:
+            try:
+                if is_prediction:
+                    prediction_save(plan=plan, answers=form.answers, revision=seen)
+                else:
+                    round_page_save(
+                        plan=plan,
+                        page_number=page_number,
+                        ratings=form.ratings,
+                        skipped=form.skipped,
+                        revision=seen,
+                    )
+            except RoundFinished:
+                return HttpResponseRedirect(reverse("surveys:start"))
+            except SurveyNotOpen as closed:
+                return round_.not_open(request, closed.state)
+            except StaleSave:
+                form = _page_form(round_, page_number, None)
+                revision = round_page_revision(plan, page_number)
+                refused, status = REFUSED_STALE, 409
             else:
-                round_page_save(
-                    plan=plan, page_number=page_number, ratings=form.ratings, skipped=form.skipped
-                )
-        except RoundFinished:
-            return HttpResponseRedirect(reverse("surveys:start"))
-        except SurveyNotOpen as closed:
-            return round_.not_open(request, closed.state)
-        return HttpResponseRedirect(_next_url(plan, page_number, request.POST, round_.language))
+                return HttpResponseRedirect(_next_url(plan, page_number, data, round_.language))
+        else:
+            revision = seen  # a correction is still a save made from the page as it was seen
     return render_page(
         request,
         "relational/round_page.html",
@@ -214,6 +228,8 @@ def round_page(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             "is_prediction": is_prediction,
             "guard": form_guard(round_.token),
+            "revision": revision,
+            "refused": refused,
             "page_number": page_number,
             "page_count": plan.page_count,
             "is_last": page_number == plan.page_count,
@@ -222,7 +238,33 @@ def round_page(request: HttpRequest, number: str) -> HttpResponse:
             "other_language": other_language(round_.language),
         },
         language=round_.language,
+        status=status,
     )
+
+
+def _page_form(round_: _Round, page_number: int, data):
+    """The page's form: bound to ``data``, or (``None``) showing what is stored now."""
+    plan = round_.plan
+    with translation.override(round_.language):
+        if page_number == plan.prediction_page_number:
+            return PredictionForm(
+                data,
+                items=leader_items(plan.scan),
+                language=round_.language,
+                scale_labels=_scale_labels(round_),
+                answers=round_prediction(plan),
+            )
+        return RoundPageForm(
+            data,
+            colleagues=plan.colleagues_on_page(page_number),
+            scale_labels=_scale_labels(round_),
+            answers=round_answers(plan),
+        )
+
+
+def _is_valid(form, language: str) -> bool:
+    with translation.override(language):
+        return form.is_valid()
 
 
 def _next_url(plan: RoundPlan, number: int, posted, language: str) -> str:

@@ -14,6 +14,15 @@ Concurrency: every write locks the respondent's own response row (``select_for_u
 inside one transaction and re-checks ``submitted`` there, so double clicks, replayed requests
 and two tabs submitting at once end in exactly one submitted response. The unique
 (scan, resume_key) constraint makes the creation of the draft itself race-free.
+
+Stale saves: a request can reach the server long after it was sent (a respondent gives up
+waiting, opens the link again and answers the page anew; the old request then arrives). So
+every page carries the revision of its answers as the respondent saw them
+(:func:`page_revision`), and :func:`page_save` accepts a save only if it was made from the
+revision stored now, under the row lock, and then counts the revision up. A late save made
+from an older revision raises :class:`StaleSave` and changes nothing: it never replaces a
+newer, acknowledged one. The revision is a counter per page inside the draft, not a clock
+and not a sequence across responses, and it is emptied at submission.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ __all__ = [
     "OPEN_ANSWER_MAX_LENGTH",
     "AlreadySubmitted",
     "LinkInvalid",
+    "StaleSave",
     "SurveyNotOpen",
     "answered_page_numbers",
     "band_recoding",
@@ -46,6 +56,7 @@ __all__ = [
     "instrument_for",
     "invited_per_counting_unit",
     "invitation_for_token",
+    "page_revision",
     "page_save",
     "response_draft",
     "response_is_submitted",
@@ -78,6 +89,17 @@ class SurveyNotOpen(Exception):
 
 class AlreadySubmitted(Exception):
     """The response has been submitted; nothing may change any more."""
+
+
+class StaleSave(Exception):
+    """The page was saved since the form was shown: this save is refused, nothing changed.
+
+    ``revision`` is the page's revision stored now.
+    """
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(revision)
+        self.revision = revision
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -186,6 +208,16 @@ def resume_page_number(instrument, response: Response | None) -> int:
     return len(instrument.pages) + 1
 
 
+def page_revision(instrument, response: Response | None, page_number: int) -> int:
+    """The revision of the answers of page ``page_number`` (1-based): 0 before the first save.
+
+    A page form carries it, and :func:`page_save` accepts that form only at this revision.
+    """
+    if response is None:
+        return 0
+    return response.page_revisions.get(instrument.pages[page_number - 1].id, 0)
+
+
 def _check_open(invitation: Invitation, *, today: dt.date | None) -> None:
     state = scan_availability(invitation.scan, today=today)
     if state != OPEN:
@@ -245,6 +277,7 @@ def page_save(
     answers: Mapping[str, int],
     open_answers: Mapping[str, str] | None = None,
     language: str,
+    revision: int | None = None,
     today: dt.date | None = None,
 ) -> Response:
     """Store the answers of one page (1-based ``page_number``) in the respondent's draft.
@@ -252,6 +285,12 @@ def page_save(
     The page's state replaces what was stored for that page: an item of the page missing
     from ``answers`` is skipped (removed if answered before); answers on other pages are kept.
     ``language`` becomes the draft's language, so a language switch survives leaving.
+
+    ``revision`` is the page's revision the answers were given at (:func:`page_revision` when
+    the form was shown). Only a save at the stored revision is accepted, which counts it up;
+    any other raises :class:`StaleSave` and stores nothing, so two saves made from the same
+    revision end with the first one's answers, whatever their order. ``None`` skips the check,
+    for callers that write without a form (the demo's data, tests that set up a draft).
 
     Raises :class:`AlreadySubmitted` after submission and :class:`SurveyNotOpen` outside
     the answering period; ``ValueError`` for a page, item or value the instrument lacks.
@@ -266,6 +305,9 @@ def page_save(
     _check_page_answers(instrument, page, answers, open_answers)
 
     response = _draft_for_update(invitation, token, language)
+    current = response.page_revisions.get(page.id, 0)
+    if revision is not None and revision != current:
+        raise StaleSave(current)
     stored = {k: v for k, v in response.answers.items() if k not in page.item_ids}
     stored.update(answers)
     stored_open = {
@@ -275,7 +317,8 @@ def page_save(
     response.answers = stored
     response.open_answers = stored_open
     response.language = language
-    response.save(update_fields=["answers", "open_answers", "language"])
+    response.page_revisions = {**response.page_revisions, page.id: current + 1}
+    response.save(update_fields=["answers", "open_answers", "language", "page_revisions"])
     return response
 
 
@@ -313,10 +356,12 @@ def response_submit(*, invitation: Invitation, token: str, today: dt.date | None
     response.unit_id = counting_unit_id(invitation.person, instrument_for(invitation.scan))
     response.bands = _bands_to_store(invitation, response.unit_id)
     response.submitted = True
+    # No save can follow a submission, so the counters are of no use any more.
+    response.page_revisions = {}
     response.answer_row = answer_rows.encode(
         list(instrument_for(invitation.scan).items), response.answers
     )
-    response.save(update_fields=["unit", "bands", "submitted", "answer_row"])
+    response.save(update_fields=["unit", "bands", "submitted", "page_revisions", "answer_row"])
     return True
 
 

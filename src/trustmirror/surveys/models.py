@@ -209,6 +209,10 @@ class Response(models.Model):
     people of the same unit share them (see
     :func:`trustmirror.surveys.answering.band_recoding`); often fewer bands than the person
     has, or none.
+    ``page_revisions`` maps a page id to how many times that page was saved, so that a save
+    made from an older state of the page is refused (:func:`~trustmirror.surveys.answering.
+    page_save`); a counter per page, never a clock or a sequence across responses, and
+    emptied at submission.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -222,6 +226,8 @@ class Response(models.Model):
     open_answers = models.JSONField(default=dict)
     bands = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
+    # While answering: page id -> the page's revision (saves so far); {} once submitted.
+    page_revisions = models.JSONField(default=dict, blank=True, editable=False)
     # The submitted answers again as one line of numbers in the item order of the scan's
     # questionnaire (surveys.answer_rows), for publishing's fast read; "" before submission.
     answer_row = models.TextField(default="", blank=True, editable=False)

@@ -38,7 +38,10 @@ from trustmirror.surveys.session import (
 
 __all__ = [
     "GUARD_FIELD",
+    "REVISION_FIELD",
     "READ_METHODS",
+    "REFUSED_INVALID",
+    "REFUSED_STALE",
     "after_submit",
     "link_invalid",
     "method_not_allowed",
@@ -47,6 +50,7 @@ __all__ = [
     "other_language",
     "page_not_found",
     "parse_page_number",
+    "posted_revision",
     "render_page",
     "request_language",
     "respondent_language",
@@ -59,6 +63,13 @@ __all__ = [
 READ_METHODS = ("GET", "HEAD")
 # The name of the hidden field that says which link a form was rendered for.
 GUARD_FIELD = "survey"
+# The name of the hidden field with the revision of the page's answers the form was shown at.
+REVISION_FIELD = "revision"
+# Far above any real count of saves of one page; keeps a tampered value a small integer.
+REVISION_MAX_DIGITS = 9
+# Why a page's save was refused, for its message: saved meanwhile elsewhere, or a broken form.
+REFUSED_STALE = "stale"
+REFUSED_INVALID = "invalid"
 
 
 def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -147,6 +158,19 @@ def parse_page_number(number: str, page_count: int) -> int | None:
         return None
     value = int(number)
     return value if 1 <= value <= page_count else None
+
+
+def posted_revision(data) -> int | None:
+    """The page revision a form was sent from; ``None`` when missing or not a plain number."""
+    value = data.get(REVISION_FIELD)
+    if (
+        not isinstance(value, str)
+        or not value.isascii()
+        or not value.isdigit()
+        or not 1 <= len(value) <= REVISION_MAX_DIGITS
+    ):
+        return None
+    return int(value)
 
 
 def page_not_found(request: HttpRequest, invitation: Invitation, *, language: str):

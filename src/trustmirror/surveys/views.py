@@ -32,11 +32,13 @@ from trustmirror.surveys.answering import (
     OPEN,
     AlreadySubmitted,
     LinkInvalid,
+    StaleSave,
     SurveyNotOpen,
     answered_page_numbers,
     counting_unit_id,
     instrument_for,
     invitation_for_token,
+    page_revision,
     page_save,
     response_draft,
     response_is_submitted,
@@ -49,9 +51,12 @@ from trustmirror.surveys.forms import PageForm
 from trustmirror.surveys.models import Invitation
 from trustmirror.surveys.pages import (
     READ_METHODS,
+    REFUSED_INVALID,
+    REFUSED_STALE,
     after_submit,
     not_open_page,
     page_not_found,
+    posted_revision,
     session_invitation,
     survey_view,
 )
@@ -167,7 +172,14 @@ def survey_start(request: HttpRequest) -> HttpResponse:
 
 @survey_view
 def survey_page(request: HttpRequest, number: str) -> HttpResponse:
-    """One page of questions. POST saves it, then moves on, back, or switches language."""
+    """One page of questions. POST saves it, then moves on, back, or switches language.
+
+    The form carries the revision of the page's answers it was shown at (``revision``): a
+    save made from an older one (another tab or window saved the page since, or a request
+    the respondent gave up on arrives late) is refused with the stored answers and a
+    message (409); a form without a valid revision is refused too (400). Nothing is saved
+    then.
+    """
     if request.method not in (*READ_METHODS, "POST"):
         return _method_not_allowed(request, (*READ_METHODS, "POST"))
     token, invitation, early = _gate(request)
@@ -183,12 +195,19 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
     page = instrument.pages[page_number - 1]
     first_number = 1 + sum(len(p.item_ids) for p in instrument.pages[: page_number - 1])
     form_kwargs = {"instrument": instrument, "page": page, "first_number": first_number}
+    revision = page_revision(instrument, response, page_number)
+    refused = ""
+    status = 200
 
     if request.method == "POST":
         posted = request.POST.get("language")
         language = posted if posted in LANGUAGES else language
         form = PageForm(request.POST, language=language, **form_kwargs)
-        if form.is_valid():
+        seen = posted_revision(request.POST)
+        if seen is None:
+            # Shown again as sent, at the stored revision: saving it once more is a choice.
+            refused, status = REFUSED_INVALID, 400
+        elif form.is_valid():
             switch = request.POST.get("lang")
             new_language = switch if switch in LANGUAGES else language
             try:
@@ -199,21 +218,25 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
                     answers=form.answers,
                     open_answers=form.open_answers,
                     language=new_language,
+                    revision=seen,
                 )
             except AlreadySubmitted:
                 return _thanks(request, invitation, token)
             except SurveyNotOpen as closed:
                 return _not_open(request, invitation, token, closed.state)
-            return HttpResponseRedirect(
-                _next_url(page_number, page_count, request.POST.get("go"), switch)
-            )
+            except StaleSave:
+                response = response_draft(invitation=invitation, token=token)
+                form = _stored_form(response, language, form_kwargs)
+                revision = page_revision(instrument, response, page_number)
+                refused, status = REFUSED_STALE, 409
+            else:
+                return HttpResponseRedirect(
+                    _next_url(page_number, page_count, request.POST.get("go"), switch)
+                )
+        else:
+            revision = seen  # a correction is still a save made from the page as it was seen
     else:
-        form = PageForm(
-            language=language,
-            answers=response.answers if response else None,
-            open_answers=response.open_answers if response else None,
-            **form_kwargs,
-        )
+        form = _stored_form(response, language, form_kwargs)
     return _render(
         request,
         "surveys/page.html",
@@ -221,6 +244,8 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
             "scan": invitation.scan,
             "form": form,
             "guard": form_guard(token),
+            "revision": revision,
+            "refused": refused,
             "page": page,
             "page_title": page.title[language],
             # Whom the page's statements are about (Trust Scan v2 names it on each page).
@@ -235,6 +260,17 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
             "other_language": _other_language(language),
         },
         language=language,
+        status=status,
+    )
+
+
+def _stored_form(response, language: str, form_kwargs: dict) -> PageForm:
+    """The page as stored: what a GET shows, and what a refused stale save shows again."""
+    return PageForm(
+        language=language,
+        answers=response.answers if response else None,
+        open_answers=response.open_answers if response else None,
+        **form_kwargs,
     )
 
 
