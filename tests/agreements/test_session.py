@@ -487,3 +487,20 @@ def test_arrow_keys_walk_a_lead_through_the_session_to_the_form(page, live_serve
         page.keyboard.press("PageUp")
     assert page.locator("#step-count").inner_text() == f"{STEPS - 1} of {STEPS}"
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+
+
+@pytest.mark.parametrize(
+    ("share", "start"),
+    [
+        (0.93, "Nearly all of your answers"),
+        (0.6, "Most of your answers"),
+        (0.45, "About half of your answers"),
+        (0.2, "A minority of your answers"),
+        (0.04, "Few of your answers"),
+        (0.0, "None of your answers"),
+    ],
+)
+def test_the_share_agreeing_in_plain_words(share, start):
+    from trustmirror.agreements.session import agreeing_text
+
+    assert agreeing_text(share).startswith(start)

@@ -105,7 +105,12 @@ def agreeing_text(share: float) -> str:
             _("A minority of your answers agree with the statements on this theme (%(percent)s).")
             % values
         )
-    return _("Few of your answers agree with the statements on this theme (%(percent)s).") % values
+    if percent >= 1:
+        return (
+            _("Few of your answers agree with the statements on this theme (%(percent)s).")
+            % values
+        )
+    return _("None of your answers agree with the statements on this theme.")
 
 
 def _team_results(scan: Scan, unit: Unit) -> tuple[bool, TeamResults | None]:
