@@ -157,3 +157,10 @@ def test_a_wrong_or_missing_follow_link_is_not_found(client, south_agreement):
     assert client.get("/a/not-a-token").status_code == 404
     assert client.get("/a/" + "A" * 22).status_code == 404
     assert client.get("/a/").status_code == 404
+
+
+@pytest.mark.parametrize(("user", "shown"), [("carla", True), ("eli", True), ("alex", False)])
+def test_the_dashboard_leads_to_the_agreements(client, acme, user, shown):
+    _login(client, user)
+    page = client.get(reverse("orgs:dashboard", kwargs={"org": "acme"})).content.decode()
+    assert ('href="/o/acme/agreements/"' in page) is shown

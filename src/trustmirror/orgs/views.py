@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from trustmirror.agreements.notices import waiting_for
+from trustmirror.agreements.services import Viewer
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import ANALYSE, MANAGE, has_kind, organisation_or_404, visible_units
 from trustmirror.orgs.forms import PeopleImportForm
@@ -50,6 +51,7 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     # The signed-in person's own agreements whose check-in or due day has come.
     person = Person.objects.filter(user=request.user, organisation=organisation).first()
     waiting = waiting_for(person) if person is not None else []
+    follows_agreements = Viewer.for_user(request.user, organisation).units().exists()
     return render(
         request,
         "orgs/dashboard.html",
@@ -64,6 +66,7 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "role_units": [r.unit for r in roles if r.unit is not None and r.kind in UNIT_ROLES],
             "waiting": waiting,
             "person": person,
+            "follows_agreements": follows_agreements,
         },
     )
 
