@@ -62,9 +62,11 @@ def organisation_agreements_context(
         if summary.organisation.shown
         else None,
         "agreements_departments": [
-            (figure, _bar(figure.say_do.percent) if figure.shown else None)
-            for figure in summary.departments
+            (figure, _bar(figure.say_do.percent)) for figure in summary.departments if figure.shown
         ],
+        "agreements_departments_hidden": [f.label for f in summary.departments if not f.shown],
+        "agreements_themes_shown": any(line.shown for line in themes),
+        "agreements_theme_names": ", ".join(line.label for line in themes),
         "agreements_themes": [
             {
                 "line": line,

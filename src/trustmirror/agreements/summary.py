@@ -115,7 +115,10 @@ class OrganisationSummary:
 
 
 def _below_k(k: int) -> str:
-    return _("Shown from %(k)d teams with agreements that are due or kept on.") % {"k": k}
+    return _(
+        "Not shown: a figure is pooled over at least %(k)d teams with agreements that are due "
+        "or kept, and only where no subtraction reveals fewer teams."
+    ) % {"k": k}
 
 
 def organisation_summary(
@@ -232,6 +235,7 @@ class LinkedTheme:
     agreements: list[Agreement]
     own: ConstructChange | None  # None: not compared, or not shown for this team
     others: GroupMeans  # the teams with no agreement on this theme
+    compared: bool  # the organisation's change on it is published (same questions, enough)
 
 
 def _label(construct_id: str, instruments: Sequence[Instrument], lang: str) -> str:
@@ -292,6 +296,7 @@ def linked_changes(results: PublishedResults, group: Group, lang: str) -> list[L
     groups = _team_groups(results, teams)
     instruments = _instruments(results)
     themes = list(dict.fromkeys(c for a in own for c in a.themes))
+    org = results.org
     out = []
     for construct_id in themes:
         with_agreement = linked.get(construct_id, set())
@@ -309,6 +314,7 @@ def linked_changes(results: PublishedResults, group: Group, lang: str) -> list[L
                 agreements=[a for a in own if construct_id in a.themes],
                 own=group.change(construct_id),
                 others=_means(changes, results.k),
+                compared=org is not None and org.change(construct_id) is not None,
             )
         )
     return out
@@ -322,6 +328,7 @@ class OrganisationTheme:
     label: str
     with_agreement: GroupMeans
     without_agreement: GroupMeans
+    compared: bool  # the organisation's change on it is published
 
     @property
     def shown(self) -> bool:
@@ -366,6 +373,7 @@ def organisation_linked_changes(results: PublishedResults, lang: str) -> list[Or
                 label=_label(construct_id, instruments, lang),
                 with_agreement=with_,
                 without_agreement=without,
+                compared=results.org is not None and results.org.change(construct_id) is not None,
             )
         )
     return out
