@@ -88,12 +88,10 @@ def test_a_member_sees_the_team_section_and_not_the_organisation_page(client, ke
     assert "not proof of cause" in text
     assert "Daily handover at half past seven" in text
     assert "3 teams without such an agreement" in text  # S4, P1, P2 on reliability
-    assert '<svg' in text
+    assert "<svg" in text
 
 
-def test_the_team_section_is_on_the_next_scan_only_and_only_for_teams_with_agreements(
-    client, kept
-):
+def test_the_team_section_is_on_the_next_scan_only_and_only_for_teams_with_agreements(client, kept):
     client.force_login(kept.users["bea"])
     assert section(TEAM_SECTION, unit_page(client, kept, kept.spring, "S1")) == ""
     assert section(TEAM_SECTION, unit_page(client, kept, kept.autumn, "S4")) == ""

@@ -164,4 +164,3 @@ def unit_agreements_context(
         "linked_k": results.k,
         "linked_chart": mark_safe(_linked_chart(results, group, lines)),
     }
-

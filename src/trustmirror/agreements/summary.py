@@ -261,9 +261,7 @@ def _team_groups(results: PublishedResults, teams: Sequence[Unit]) -> dict[int, 
     """The shown published rows of ``teams`` by unit id (a hidden team has no change)."""
     found = results.groups([keys.unit_key(team.pk) for team in teams])
     return {
-        group.unit.pk: group
-        for group in found.values()
-        if group.unit is not None and group.shown
+        group.unit.pk: group for group in found.values() if group.unit is not None and group.shown
     }
 
 
@@ -359,8 +357,7 @@ def organisation_linked_changes(results: PublishedResults, lang: str) -> list[Or
         pairs = [
             (team.pk in linked[construct_id], change)
             for team in teams
-            if team.pk in groups
-            and (change := groups[team.pk].change(construct_id)) is not None
+            if team.pk in groups and (change := groups[team.pk].change(construct_id)) is not None
         ]
         with_ = _means([c for has, c in pairs if has], results.k)
         without = _means([c for has, c in pairs if not has], results.k)
