@@ -100,8 +100,7 @@ def _linked_chart(results: PublishedResults, group: Group, lines: list[LinkedThe
         )
         others = line.others
         categories.append(
-            _("%(theme)s: %(n)d teams without such an agreement")
-            % {"theme": line.label, "n": others.teams}
+            _("%(theme)s: other teams (%(n)d)") % {"theme": line.label, "n": others.teams}
         )
         before.append(others.before)
         after.append(others.after)
@@ -141,7 +140,10 @@ def unit_agreements_context(
     The agreements' texts only for those who may follow the team's agreements (its members,
     its leads, the admins); an analyst sees the themes and the numbers.
     """
-    lines = linked_changes(results, group, wording.reader_language())
+    # Themes with a change to read first; the ones not compared after them.
+    lines = sorted(
+        linked_changes(results, group, wording.reader_language()), key=lambda x: not x.compared
+    )
     if not lines:
         return {"linked_themes": []}
     may_follow = group.unit is not None and viewer.may_follow(group.unit)
