@@ -26,7 +26,8 @@ def seeded(db, tmp_path):
     return info, scan1, scan2
 
 
-def test_teams_made_a_handful_of_agreements_after_scan_1_and_checked_them_in(seeded):
+def test_agreements_with_a_history_after_scan_1_and_open_ones_after_scan_2(seeded):
+    """One seed for the whole history (seeding takes a while)."""
     _info, scan1, scan2 = seeded
     agreements = list(Agreement.objects.filter(scan=scan1).prefetch_related("owners"))
     per_team = Counter(a.unit.path for a in agreements)
@@ -42,10 +43,7 @@ def test_teams_made_a_handful_of_agreements_after_scan_1_and_checked_them_in(see
         assert agreement.check_ins.exists()
         assert all(owner.unit_id == agreement.unit_id for owner in agreement.owners.all())
         assert all(c.on <= timezone.localdate() for c in agreement.check_ins.all())
-
-
-def test_open_agreements_after_scan_2_wait_for_a_check_in(seeded):
-    _info, _scan1, scan2 = seeded
+    # After scan 2: open ones, waiting for a check-in.
     today = timezone.localdate()
     open_ = list(Agreement.objects.filter(scan=scan2))
     assert open_ and all(a.due_on > today and not a.check_ins.exists() for a in open_)
@@ -53,10 +51,7 @@ def test_open_agreements_after_scan_2_wait_for_a_check_in(seeded):
     # The member login owns one, so "waiting for your check-in" has something to show.
     member = get_user_model().objects.get(username=story.MEMBER_LOGIN[0])
     assert any(member.person in a.owners.all() for a in open_)
-
-
-def test_the_organisation_sees_the_pooled_ratio_of_scan_1(seeded):
-    _info, scan1, _scan2 = seeded
+    # The organisation sees scan 1's pooled ratio: five teams made agreements.
     summary = organisation_summary(scan1.organisation, scan1)
     assert summary.teams == len(story.TEAMS)
     assert summary.teams_with_agreements == len({s.team for s in story.AGREEMENTS_SCAN1})
