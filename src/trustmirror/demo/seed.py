@@ -38,6 +38,7 @@ from tqdm import tqdm
 from trustmirror.delivery.mailbox import MailboxBackend, mailbox_messages
 from trustmirror.delivery.sending import messages_send
 from trustmirror.demo import generate, story
+from trustmirror.demo.agreements import seed_agreements
 from trustmirror.demo.relational import seed_round
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.importing import ensure_unit
@@ -316,6 +317,16 @@ def seed_demo(*, data_dir: Path, seed: int = DEFAULT_SEED, progress: bool = True
                 None,
             )
             logins = _create_logins(organisation, units, people, member=member)
+            # What teams agreed after each scan, with the history of their check-ins.
+            seed_agreements(
+                organisation=organisation,
+                units=units,
+                people=people,
+                scan1=scan1,
+                scan2=scan2,
+                member=member,
+                today=timezone.localdate(),
+            )
             bar.update()
             info = DemoInfo(
                 organisation=organisation.name,

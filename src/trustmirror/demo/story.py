@@ -613,3 +613,188 @@ LEADER_PREDICTIONS: dict[str, float] = {
 
 #: A member (no lead) of the one-sided team gets a login, to show a member's own mirror.
 MEMBER_LOGIN = ("member", IMPROVING_TEAM)
+
+
+@dataclass(frozen=True)
+class AgreementSpec:
+    """An agreement a team made ("afspraak"), with its history of check-ins.
+
+    ``owners`` are positions in the team (0 is its lead; the people hired after scan 1 come
+    last and are never owners of scan 1's agreements); ``member_owner`` adds the member
+    login's person. Days of an agreement after scan 1 count from the day scan 1 closed; of
+    one after scan 2, from today (the demo's "now"). ``check_ins`` are (day, status, note).
+    """
+
+    team: str
+    what: str
+    signal: str
+    themes: tuple[str, ...]
+    owners: tuple[int, ...]
+    due_day: int
+    check_ins: tuple[tuple[int, str, str], ...] = ()
+    check_in_day: int | None = None
+    member_owner: bool = False
+
+
+#: After scan 1 five teams made agreements, and checked them in until scan 2 opened. Their
+#: themes are those the story already moves in scan 2: Planning's trust in senior management
+#: rose (its lead now explains the decisions every week), Key Accounts' trust in its lead's
+#: integrity fell (the promised extra staff never came, and nobody said so), Returns' trust
+#: in the organisation fell (the reorganisation overtook its agreement). Scan 2 asks
+#: version 2 of the questionnaire, so only the scales whose questions stayed the same
+#: (trust in the manager, the organisation and senior management) show a change.
+AGREEMENTS_SCAN1: list[AgreementSpec] = [
+    AgreementSpec(
+        IMPROVING_TEAM,
+        "Elke ochtend om 7.30 uur een vaste overdracht van tien minuten tussen planners en "
+        "chauffeurs.",
+        "Chauffeurs bellen minder vaak over gemiste laadtijden.",
+        ("reliability", "collaboration"),
+        (0, 2),
+        45,
+        (
+            (28, "partly", "De vroege ploeg schuift nog niet altijd aan."),
+            (44, "kept", "Staat sinds week drie elke dag; de chauffeurs komen zelf."),
+        ),
+    ),
+    AgreementSpec(
+        IMPROVING_TEAM,
+        "Een bord in de planningsruimte: wie wat heeft toegezegd, en tot wanneer.",
+        "Niemand hoeft meer na te vragen wie iets zou regelen.",
+        ("reliability",),
+        (1,),
+        30,
+        ((21, "kept", "Hangt er, en iedereen werkt het bij."),),
+    ),
+    AgreementSpec(
+        IMPROVING_TEAM,
+        "Fatma vertelt elke maandag wat het management over de planning heeft besloten, en "
+        "waarom.",
+        "We horen besluiten van Fatma, niet via de chauffeurs.",
+        ("top_trust", "leader_benevolence"),
+        (0,),
+        90,
+        (
+            (40, "partly", "Twee keer overgeslagen in de vakantie."),
+            (88, "kept", "Vast punt op maandag; er komen ook vragen terug naar boven."),
+        ),
+    ),
+    AgreementSpec(
+        REORGANISED_TEAM,
+        "Mark vertelt binnen een week na elk besluit over de verhuizing wat het voor elke "
+        "ploeg betekent.",
+        "Geen geruchten meer in de kantine voordat we het van Mark horen.",
+        ("safety_security", "org_trust"),
+        (0,),
+        100,
+        (
+            (35, "partly", "Twee besluiten kwamen pas na drie weken."),
+            (99, "not_kept", "De verhuizing liep anders dan gepland; het overleg viel weg."),
+        ),
+    ),
+    AgreementSpec(
+        REORGANISED_TEAM,
+        "Een kwartier per week: wat ging er mis, zonder te zoeken wie het deed.",
+        "Fouten worden eerder gemeld.",
+        ("collaboration", "psych_safety"),
+        (2, 3),
+        60,
+        ((58, "kept", "Loopt, ook in de nieuwe ploegen."),),
+    ),
+    AgreementSpec(
+        "Customer Services/Key Accounts",
+        "Ingrid meldt elke twee weken hoe het staat met de extra mensen voor de piek.",
+        "We weten voor de piek waar we aan toe zijn.",
+        ("leader_integrity",),
+        (0,),
+        120,
+        (
+            (30, "kept", "Twee keer een update gegeven."),
+            (118, "not_kept", "De extra bezetting is geschrapt; we hoorden het via via."),
+        ),
+    ),
+    AgreementSpec(
+        "Customer Services/Key Accounts",
+        "Een klant met een klacht krijgt binnen een werkdag een naam en een terugbelmoment.",
+        "Minder klanten die twee keer bellen.",
+        ("reliability",),
+        (1, 2),
+        50,
+        ((49, "kept", "Lukt bijna altijd; de uitzonderingen bespreken we."),),
+    ),
+    AgreementSpec(
+        HIGH_TRUST_TEAM,
+        "Every quarter we try one idea from the team, and tell everyone what came of it.",
+        "Ideas come from the whole team, not only from the seniors.",
+        ("innovation",),
+        (1, 3),
+        80,
+        ((78, "kept", "Tried self-service password resets; half the tickets gone."),),
+    ),
+    AgreementSpec(
+        HIGH_TRUST_TEAM,
+        "Sanne shares the IT budget choices with the team before they are final.",
+        "No surprises in the budget meeting.",
+        ("org_trust",),
+        (0,),
+        70,
+        (
+            (69, "partly", "Shared, but a day before the deadline."),
+            (84, "kept", "Done properly for the second round."),
+        ),
+    ),
+    AgreementSpec(
+        "Customer Services/Service Desk",
+        "Na een lastig gesprek bel je binnen het uur een collega, en die neemt op.",
+        "Niemand zit na een nare klant alleen met zijn verhaal.",
+        ("collaboration", "team_affective"),
+        (2, 4),
+        75,
+        (
+            (30, "partly", "In drukke weken schiet het erbij in."),
+            (74, "kept", "We doen het; de buddy staat op het rooster."),
+        ),
+    ),
+    AgreementSpec(
+        "Customer Services/Service Desk",
+        "Elke maand een teamoverleg met de afdelingsmanager over de werkdruk.",
+        "We weten wat er met onze signalen gebeurt.",
+        ("leader_benevolence",),
+        (0, 5),
+        110,
+        ((109, "not_kept", "Drie keer verzet en daarna niet meer gepland."),),
+    ),
+]
+
+#: After the open scan's first results three teams made new agreements; their check-in day
+#: has come for two of them (the owners have a reminder waiting).
+AGREEMENTS_SCAN2: list[AgreementSpec] = [
+    AgreementSpec(
+        IMPROVING_TEAM,
+        "De overdracht ook voor de late ploeg, om 14.00 uur.",
+        "De late ploeg belt minder vaak na over de ritten van morgen.",
+        ("collaboration", "reliability"),
+        (0,),
+        60,
+        check_in_day=0,
+        member_owner=True,
+    ),
+    AgreementSpec(
+        HIGH_TRUST_TEAM,
+        "Pair on every priority-1 incident, and write down what we learned.",
+        "A second person can solve the same incident next time.",
+        ("team_cognitive",),
+        (2, 4),
+        75,
+        check_in_day=-2,
+    ),
+    AgreementSpec(
+        REORGANISED_TEAM,
+        "Elke ploeg kiest een eigen aanspreekpunt voor het management in Rotterdam.",
+        "Vragen over roosters krijgen binnen een week antwoord.",
+        ("power_place", "org_trust"),
+        (1, 4),
+        90,
+        check_in_day=14,
+    ),
+]

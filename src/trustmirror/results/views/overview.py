@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from trustmirror.agreements.sections import organisation_agreements_context
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.access import MANAGE, has_kind, roles_in
 from trustmirror.orgs.models import Unit
@@ -304,6 +305,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         "by_choices": by_choices,
         "by_label": dict(by_choices).get(by, ""),
         **status_context(scan, results or participation),
+        **organisation_agreements_context(scan, results),
     }
     if participation is not None:
         # A scan nobody's answers count in yet says so in one line, without empty rows.

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from trustmirror.agreements.sections import unit_agreements_context
 from trustmirror.agreements.services import Viewer, can_manage
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.instrument.conversation import conversation_questions
@@ -85,6 +86,9 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "team_round": team_round_context(results, unit),
             "mirror_url": _mirror_url(request, organisation, scan, unit),
             **comments_context(results, group.key, lang, moderator=has_kind(roles, MANAGE)),
+            **unit_agreements_context(
+                results, group, Viewer.for_user(request.user, organisation)
+            ),
         }
     )
     return render(request, "results/unit.html", context)
