@@ -228,14 +228,16 @@ def test_an_attention_point_is_said_on_its_theme(client, acme, scan):
         (0.6, "Most of your answers agree"),
         (0.45, "About half of your answers agree"),
         (0.25, "A minority of your answers agree"),
-        (0.0, "Few of your answers agree"),
+        (0.04, "Few of your answers agree"),
+        (0.0, "None of your answers agree"),
     ],
 )
 def test_the_share_that_agrees_in_words(share, words):
     from trustmirror.agreements.session import agreeing_text
 
     text = agreeing_text(share)
-    assert text.startswith(words) and f"({round(100 * share)}%)" in text
+    assert text.startswith(words)
+    assert f"({round(100 * share)}%)" in text or share == 0
 
 
 def test_a_hidden_team_gets_themes_and_questions_without_a_single_number(client, acme, scan):
@@ -488,19 +490,3 @@ def test_arrow_keys_walk_a_lead_through_the_session_to_the_form(page, live_serve
     assert page.locator("#step-count").inner_text() == f"{STEPS - 1} of {STEPS}"
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
 
-
-@pytest.mark.parametrize(
-    ("share", "start"),
-    [
-        (0.93, "Nearly all of your answers"),
-        (0.6, "Most of your answers"),
-        (0.45, "About half of your answers"),
-        (0.2, "A minority of your answers"),
-        (0.04, "Few of your answers"),
-        (0.0, "None of your answers"),
-    ],
-)
-def test_the_share_agreeing_in_plain_words(share, start):
-    from trustmirror.agreements.session import agreeing_text
-
-    assert agreeing_text(share).startswith(start)
