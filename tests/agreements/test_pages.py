@@ -164,3 +164,18 @@ def test_the_dashboard_leads_to_the_agreements(client, acme, user, shown):
     _login(client, user)
     page = client.get(reverse("orgs:dashboard", kwargs={"org": "acme"})).content.decode()
     assert ('href="/o/acme/agreements/"' in page) is shown
+
+
+def test_the_unit_page_links_to_the_teams_agreements(client, issue_survey, acme):
+    survey = issue_survey(name="Trust scan June")
+    url = reverse(
+        "results:unit_profile",
+        kwargs={"org": "acme", "scan_id": survey.scan.pk, "unit_id": acme.south.pk},
+    )
+    _login(client, "eli")  # a member of South
+    page = client.get(url).content.decode()
+    assert f'href="{_team_url(acme, acme.south)}"' in page and 'id="run-session"' not in page
+    client.logout()
+    _login(client, "carla")
+    page = client.get(url).content.decode()
+    assert 'id="team-agreements"' in page and 'id="run-session"' in page

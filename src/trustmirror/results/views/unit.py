@@ -55,6 +55,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
     children = [c for c in unit.children.order_by("name") if c.pk in visible_ids]
     context["children"] = children
     context["session_url"] = _session_url(request, organisation, scan, unit)
+    context["agreements_url"] = _agreements_url(request, organisation, unit)
     if source is None:
         return render(request, "results/unit.html", context)
     group = source.unit_group(unit)
@@ -148,6 +149,13 @@ def _session_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | 
         "agreements:session",
         kwargs={"org": organisation.slug, "scan_id": scan.pk, "unit_id": unit.pk},
     )
+
+
+def _agreements_url(request: HttpRequest, organisation, unit) -> str | None:
+    """The team's agreements page, for its members, its leads and the admins."""
+    if not Viewer.for_user(request.user, organisation).may_follow(unit):
+        return None
+    return reverse("agreements:team", kwargs={"org": organisation.slug, "unit_id": unit.pk})
 
 
 def _mirror_url(request: HttpRequest, organisation, scan: Scan, unit) -> str | None:
