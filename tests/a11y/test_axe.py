@@ -187,3 +187,58 @@ def test_the_consultants_and_the_public_pages_have_no_wcag_violations(
                     ]
             context.close()
     assert found == [], "\n".join(found)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_agreements_pages_have_no_wcag_violations(chromium_browser, live_server, acme, scan):  # noqa: F811
+    """The team session's welcome, a theme and the form; a team's agreements with a check-in
+    and its form open; the index; and the page a personal link opens (issue 12)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trustmirror.agreements.links import follow_link_issue
+    from trustmirror.agreements.services import Viewer, agreement_check_in, agreement_create
+
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
+    dana = Viewer.for_user(acme.dana, acme.org)
+    agreement = agreement_create(
+        viewer=dana,
+        scan=scan,
+        unit=acme.north,
+        what="We say it early when a delivery slips",
+        signal="No customer hears it first",
+        themes=["reliability"],
+        owners=[acme.people["Ann"], acme.people["Dana"]],
+        due_on=timezone.localdate() + dt.timedelta(days=20),
+        check_in_on=timezone.localdate(),
+    )
+    agreement_check_in(viewer=dana, agreement=agreement, status="partly", note="Twice so far")
+    session = f"/o/acme/scans/{scan.pk}/units/{acme.north.pk}/session/"
+    visits = {
+        "dana": [
+            f"{session}?step=0",
+            f"{session}?step=3",
+            f"{session}?step=7",
+            f"/o/acme/agreements/units/{acme.north.pk}/",
+        ],
+        "carla": ["/o/acme/agreements/"],
+        None: [f"/a/{follow_link_issue(acme.people['Ann'])}"],
+    }
+    found: list[str] = []
+    for user, addresses in visits.items():
+        for lang in LANGUAGES:
+            context, page = browser_page(chromium_browser, live_server, lang, user=user)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                for address in addresses:
+                    response = page.goto(f"{live_server.url}{address}")
+                    assert response is not None and response.status == 200, (user, address)
+                    found += [
+                        f"{user or 'link'} {lang} {width}px {address}: {problem}"
+                        for problem in axe_violations(page) + overflow(page, width)
+                    ]
+            context.close()
+    assert found == [], "\n".join(found)
