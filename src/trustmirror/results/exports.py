@@ -141,10 +141,10 @@ def aggregates_table(results: PublishedResults, lang: str) -> Table:
         _("Scale id"),
         _("Scale"),
         _("Mean"),
-        _("95% interval from"),
-        _("95% interval to"),
+        _("95 percent interval: lower bound"),
+        _("95 percent interval: upper bound"),
         _("Respondents (n)"),
-        _("% of answers agree"),
+        _("Answers that agree (percent)"),
         _("Agreement in the group"),
     ]
     constructs = results.instrument.constructs
