@@ -281,6 +281,39 @@ def _optional_cases(s, gs, analysts, nobody, north):
             nobody,
         ),
     ]
+    # Exports: the results table for whoever may open the overview, respondent-level data for
+    # admins once the scan has closed (tests/results/test_exports.py, on a scan with results).
+    # This scan has none yet, so even they get 404.
+    cases += [
+        (
+            "results:export_aggregates",
+            "own scan, none yet",
+            "get",
+            f"/o/acme/scans/{s}/export/results.csv",
+            nobody,
+        ),
+        (
+            "results:export_aggregates",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/export/results.xlsx",
+            nobody,
+        ),
+        (
+            "results:export_research",
+            "own scan, none yet",
+            "get",
+            f"/o/acme/scans/{s}/export/research.zip",
+            nobody,
+        ),
+        (
+            "results:export_research",
+            "other org's scan via own org",
+            "get",
+            f"/o/acme/scans/{gs}/export/research.zip",
+            nobody,
+        ),
+    ]
     # Hiding an open answer: organisation admins only (an empty post is refused as 400, and
     # the answer must be published: tests/results/test_open_answers.py); 404 for anyone else.
     cases += [

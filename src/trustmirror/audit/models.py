@@ -24,6 +24,8 @@ class AuditEvent(models.Model):
     DOWNLOAD_REPORT = "download_report"
     HIDE_COMMENT = "hide_comment"
     UNHIDE_COMMENT = "unhide_comment"
+    EXPORT_AGGREGATES = "export_aggregates"
+    EXPORT_RESEARCH = "export_research"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -42,6 +44,8 @@ class AuditEvent(models.Model):
         (DOWNLOAD_REPORT, "downloaded a results report"),
         (HIDE_COMMENT, "hid an open answer as inappropriate"),
         (UNHIDE_COMMENT, "showed a hidden open answer again"),
+        (EXPORT_AGGREGATES, "downloaded the published results as a table"),
+        (EXPORT_RESEARCH, "downloaded respondent-level data for research"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 # analyze runs without Django: a researcher's data file needs no settings, database or data
 # directory. The other commands set Django up when they run (_setup_django), not on import.
 from trustmirror.cli import analyze as analyze_command
+from trustmirror.cli import export as export_command
 from trustmirror.cli import report as report_command
 from trustmirror.cli import srm as srm_command
 
@@ -203,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a scan's reports as PDF or printable HTML")
     report_command.add_arguments(report)
     report.set_defaults(func=report_command.run)
+    export = sub.add_parser(
+        "export", help="a scan's results as a table, or respondent-level data for research"
+    )
+    export_command.add_arguments(export)
+    export.set_defaults(func=export_command.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)

@@ -19,6 +19,7 @@ from trustmirror.privacy import order_for_display
 from trustmirror.results import keys, wording
 from trustmirror.results.breakdown import Breakdown, CellResult, breakdown_from
 from trustmirror.results.comments import comments_context
+from trustmirror.results.exports import research_available
 from trustmirror.results.models import Publication
 from trustmirror.results.reading import (
     group_label,
@@ -296,6 +297,7 @@ def scan_overview(request: HttpRequest, org: str, scan_id: int) -> HttpResponse:
         "k": (results or participation).k if (results or participation) else scan.min_group_size,
         "results": results,
         "can_analyse": True,  # the overview is for analysts only (analysed_scan)
+        "can_export_research": moderator and research_available(scan, results),
         "level_key": level_key,
         "sort": sort,
         "descending": descending,
