@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+from trustmirror.orgs.importing import MAX_FILE_BYTES
+
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 
 
 class PeopleImportForm(forms.Form):
@@ -16,7 +18,9 @@ class PeopleImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB."), code="too_large", params={"mb": 10}
+                _("The file is larger than %(mb)d MB."),
+                code="too_large",
+                params={"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
             )
         return upload
 

@@ -19,6 +19,7 @@ only shows cuts whose every cell reaches the minimum group size.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -58,12 +59,21 @@ LANGUAGES = {
 YES = {"yes", "y", "ja", "j", "true", "1", "x"}
 NO = {"no", "n", "nee", "false", "0", ""}
 MAX_ROWS = 50_000
+# The largest file read at all; the upload form and the request body limit say the same, and
+# the command line is held to it too. 50,000 people take about 3 MB as CSV.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 # The columns' limits (PostgreSQL refuses a longer value; SQLite would store it).
 NAME_MAX_LENGTH = Person._meta.get_field("name").max_length
 EMAIL_MAX_LENGTH = Person._meta.get_field("email").max_length
 UNIT_NAME_MAX_LENGTH = Unit._meta.get_field("name").max_length
 UNIT_PATH_MAX_LENGTH = Unit._meta.get_field("path").max_length
 MAX_COLUMNS = 50
+# Bands are coarse categories ("2-5 years"); a longer value is not one.
+BAND_MAX_LENGTH = 100
+# A cell longer than any column holds (Python's csv module refuses longer ones by itself).
+CELL_MAX_LENGTH = 100_000
+# Shown in a message in place of a longer value, so that pasted junk does not flood the page.
+VALUE_IN_MESSAGE_MAX = 40
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Empty rows are skipped, but each still costs a read: ten megabytes of empty lines are ten
 # million rows. More empty rows than an import takes people is not a list of people.
@@ -112,6 +122,16 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
     more empty rows) than an import takes, so a file's cost is bounded by these limits, not
     by what it claims to hold.
     """
+    if len(content) > MAX_FILE_BYTES:
+        raise ImportFailed(
+            [
+                _(
+                    "The file is %(size).1f MB; a people file may be at most %(max)d MB. "
+                    "Save only the list of people, or split it into several files."
+                )
+                % {"size": len(content) / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}
+            ]
+        )
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         rows = _read_xlsx(content)
@@ -144,7 +164,13 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]
                 continue
             if len(table) == MAX_ROWS:
                 raise ImportFailed(
-                    [_("The file has more than %(max)d people.") % {"max": MAX_ROWS}]
+                    [
+                        _(
+                            "Line %(line)d: the file has more than %(max)d people. Split it "
+                            "into files of at most %(max)d people and import them one by one."
+                        )
+                        % {"line": line, "max": MAX_ROWS}
+                    ]
                 )
             padded = list(values) + [""] * (len(header) - len(values))
             table.append((line, {h: v.strip() for h, v in zip(header, padded, strict=False) if h}))
@@ -189,34 +215,90 @@ def _read_header(values: list[str]) -> list[str]:
 
 
 def _read_csv(content: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        # Decoded once whole only to name the first bad line; the reader decodes as it goes.
-        content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
+    first = _first_line(content)
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        first and first.count(b"\x00") * 4 >= len(first)
+    ):
+        # Excel's "Unicode text" and some HR systems' exports: two or four bytes a letter.
+        raise ImportFailed(
+            [
+                _(
+                    "The file is saved as UTF-16 (Unicode text). Save it as 'CSV UTF-8' "
+                    "and upload it again."
+                )
+            ]
+        )
+    bad_line = _first_line_not_utf8(content)
+    if bad_line is not None:
         raise ImportFailed(
             [
                 _(
                     "Line %(line)d is not valid UTF-8 text. Save the file as 'CSV UTF-8' "
                     "and upload it again."
                 )
-                % {"line": line}
+                % {"line": bad_line}
             ]
-        ) from None
-    end = content.find(b"\n")
-    first_line = content[: end if end >= 0 else len(content)].decode("utf-8-sig")
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        )
+    header = first.decode("utf-8-sig", errors="replace")
+    # Dutch Excel separates with semicolons, "Unicode text" and some exports with tabs.
+    delimiter = max((",", ";", "\t"), key=header.count)
     # A text stream over the bytes, not one string: a str of ten million empty lines held
     # in a StringIO costs 50 MB before the first row is read.
     text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
+        last = 0
         for row in reader:
+            if reader.line_num > last + 1 and any("\n" in v or "\r" in v for v in row):
+                # A quoted value over several lines: in a list of people, a quotation mark
+                # that was opened and never closed, which swallows the lines after it.
+                raise ImportFailed(
+                    [
+                        _(
+                            "Line %(line)d: a value runs on to line %(end)d. Is a closing "
+                            "quotation mark missing?"
+                        )
+                        % {"line": last + 1, "end": reader.line_num}
+                    ]
+                )
             yield reader.line_num, row
+            last = reader.line_num
     except csv.Error as exc:
-        raise ImportFailed(
-            [_("Line %(line)d: %(problem)s") % {"line": reader.line_num, "problem": exc}]
-        ) from None
+        if "field limit" in str(exc):
+            problem = _(
+                "Line %(line)d: a value is longer than %(max)d characters. Is a closing "
+                "quotation mark missing?"
+            ) % {"line": reader.line_num, "max": csv.field_size_limit()}
+        else:
+            problem = _("Line %(line)d cannot be read as CSV: %(problem)s") % {
+                "line": reader.line_num,
+                "problem": exc,
+            }
+        raise ImportFailed([problem]) from None
+
+
+def _first_line(content: bytes) -> bytes:
+    """The file's first line (at most its first 64 kB): the header."""
+    head = content[:65_536]
+    end = head.find(b"\n")
+    return head if end < 0 else head[:end]
+
+
+def _first_line_not_utf8(content: bytes, *, chunk: int = 1 << 20) -> int | None:
+    """The number of the first line that is not UTF-8, or ``None``; decoded a megabyte at a
+    time so that checking a file costs no more memory than a megabyte of text."""
+    position = 0
+    while position < len(content):
+        piece = content[position : position + chunk]
+        final = position + chunk >= len(content)
+        try:
+            _text, consumed = codecs.utf_8_decode(piece, "strict", final)
+        except UnicodeDecodeError as exc:
+            return content.count(b"\n", 0, position + exc.start) + 1
+        if consumed == 0:  # pragma: no cover - a chunk always holds a whole character
+            break
+        position += consumed
+    return None
 
 
 def _read_xlsx(content: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -276,11 +358,23 @@ def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]
     errors: list[str] = []
     people: list[PersonRow] = []
     seen_emails: dict[str, int] = {}
+    unit_spellings: dict[str, tuple[str, int]] = {}
     for line, row in table:
         problems = []
         if any(CONTROL_CHARACTER.search(value) for value in row.values()):
             # Never meant (a NUL byte from a broken export); PostgreSQL refuses NUL outright.
             problems.append(_("a value holds an invisible control character"))
+        for column, value in row.items():
+            if value.startswith("="):
+                # A formula that Excel did not work out (or a CSV cell written as one) would
+                # be stored as its text and run in whoever's spreadsheet opens an export.
+                problems.append(
+                    _(
+                        "the %(column)s column holds a formula, %(value)s; put the value "
+                        "itself in the cell"
+                    )
+                    % {"column": column, "value": _shorten(value)}
+                )
         name = row.get("name", "")
         if not name:
             problems.append(_("the name is empty"))
@@ -322,6 +416,16 @@ def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]
             for key, value in row.items()
             if key.startswith("band_") and value
         }
+        for band, value in bands.items():
+            if len(value) > BAND_MAX_LENGTH:
+                problems.append(
+                    _("the band %(band)s is longer than %(max)d characters")
+                    % {"band": band, "max": BAND_MAX_LENGTH}
+                )
+        if unit_path:
+            spelling_problem = _unit_spelling_problem(unit_path, line, unit_spellings)
+            if spelling_problem:
+                problems.append(spelling_problem)
         if problems:
             for problem in problems:
                 errors.append(_("Line %(line)d: %(problem)s.") % {"line": line, "problem": problem})
@@ -334,6 +438,54 @@ def parse_people(table: Iterable[tuple[int, dict[str, str]]]) -> list[PersonRow]
     if not people:
         raise ImportFailed([_("The file has a header but no people.")])
     return people
+
+
+def _shorten(value: str) -> str:
+    if len(value) <= VALUE_IN_MESSAGE_MAX:
+        return value
+    return value[: VALUE_IN_MESSAGE_MAX - 1] + "\u2026"
+
+
+def _unit_prefixes(path: str) -> Iterator[str]:
+    segments = path.split(UNIT_PATH_SEPARATOR)
+    for depth in range(1, len(segments) + 1):
+        yield UNIT_PATH_SEPARATOR.join(segments[:depth])
+
+
+def _unit_spelling_problem(
+    path: str, line: int, spellings: dict[str, tuple[str, int]]
+) -> str | None:
+    """A problem if ``path`` (or a unit above it) differs from an earlier line only in
+    capitals: "Ops/North" and "ops/north" would become two teams, each below k."""
+    for prefix in _unit_prefixes(path):
+        other, other_line = spellings.setdefault(prefix.casefold(), (prefix, line))
+        if other != prefix:
+            return _(
+                "the unit %(unit)s is written %(other)s on line %(other_line)d; write it the "
+                "same way"
+            ) % {"unit": prefix, "other": other, "other_line": other_line}
+    return None
+
+
+def units_spelled_otherwise(
+    people: Iterable[PersonRow], existing_paths: Iterable[str]
+) -> list[str]:
+    """Errors for rows whose unit (or a unit above it) exists already in other capitals."""
+    known = {path.casefold(): path for path in existing_paths}
+    errors = []
+    for row in people:
+        for prefix in _unit_prefixes(row.unit_path):
+            other = known.get(prefix.casefold())
+            if other is not None and other != prefix:
+                errors.append(
+                    _(
+                        "Line %(line)d: the unit %(unit)s is called %(other)s in the "
+                        "organisation; write it the same way."
+                    )
+                    % {"line": row.line, "unit": prefix, "other": other}
+                )
+                break
+    return errors
 
 
 def normalise_unit_path(raw: str) -> tuple[str, str | None]:
@@ -385,6 +537,9 @@ def people_import(*, organisation: Organisation, filename: str, content: bytes) 
     """
     people = parse_people(read_table(filename, content))
     cache = {unit.path: unit for unit in Unit.objects.filter(organisation=organisation)}
+    spelling_errors = units_spelled_otherwise(people, cache)
+    if spelling_errors:
+        raise ImportFailed(spelling_errors)
     existing = {p.email: p for p in Person.objects.filter(organisation=organisation)}
     created = updated = units_created = 0
     for row in people:
