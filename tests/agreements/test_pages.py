@@ -179,3 +179,17 @@ def test_the_unit_page_links_to_the_teams_agreements(client, issue_survey, acme)
     _login(client, "carla")
     page = client.get(url).content.decode()
     assert 'id="team-agreements"' in page and 'id="run-session"' in page
+
+
+def test_the_follow_page_speaks_the_persons_language_until_another_is_chosen(
+    client, south_agreement, acme
+):
+    token = follow_link_issue(acme.people["Gus"])  # Gus reads Dutch
+    assert client.get(f"/a/{token}").status_code == 302
+    assert "Afspraken van Team South" in client.get("/a/").content.decode()
+    # The language switch of the page (Django's own), or ?lang= in the address.
+    response = client.get("/a/?lang=en")
+    assert response.status_code == 302 and response["Location"] == "/a/"
+    assert "Agreements of Team South" in client.get("/a/").content.decode()
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/a/"})
+    assert "Afspraken van Team South" in client.get("/a/").content.decode()

@@ -112,7 +112,7 @@ def test_a_team_session_leads_to_agreements_that_are_kept_and_followed(
     member_context = chromium_browser.new_context(locale="nl-NL")
     member = member_context.new_page()
     member.goto(f"{base}/a/{follow_link_issue(members[0])}?lang=en")
-    assert member.url == f"{base}/a/?lang=en"  # the token left the address bar
+    assert member.url == f"{base}/a/"  # the token left the address bar
     card = member.locator(f"#agreement-{first.pk}")
     card.locator("summary", has_text="Check in").click()
     card.locator("input[name=status][value=kept]").check()

@@ -8,6 +8,7 @@ person sees their own team's agreements and checks in those they own; nothing el
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -213,6 +214,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _remember_language(response: HttpResponse, lang: str | None) -> None:
+    """Keep a language asked for in the address, as the page's language switch would."""
+    if lang in LANGUAGES:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax")
+
+
 @require_http_methods(["GET", "HEAD"])
 def follow_link(request: HttpRequest, token: str) -> HttpResponse:
     """Swap the link's token for a session, then show the page without it in the address."""
@@ -222,9 +229,8 @@ def follow_link(request: HttpRequest, token: str) -> HttpResponse:
         return _no_store(response)
     request.session.cycle_key()
     request.session[FOLLOW_SESSION_KEY] = person.pk
-    lang = request.GET.get("lang")
-    target = reverse("follow:page") + (f"?lang={lang}" if lang in LANGUAGES else "")
-    response = _no_store(HttpResponseRedirect(target))
+    response = _no_store(HttpResponseRedirect(reverse("follow:page")))
+    _remember_language(response, request.GET.get("lang"))
     # The next request needs no Referer at all (the mail program's would hold the token).
     # Only here: a page that sent "no-referrer" would make its own forms post with
     # "Origin: null", which the CSRF check rightly refuses.
@@ -244,19 +250,24 @@ def follow_page(request: HttpRequest) -> HttpResponse:
     if person is None:
         return _no_store(render(request, "agreements/link_invalid.html", status=404))
     asked = request.GET.get("lang")
-    if asked in LANGUAGES:
-        request.session["agreements_follow_lang"] = asked
-    lang = request.session.get("agreements_follow_lang") or (
-        person.language if person.language in LANGUAGES else person.organisation.default_language
+    if request.method != "POST" and asked in LANGUAGES:
+        response = _no_store(HttpResponseRedirect(reverse("follow:page")))
+        _remember_language(response, asked)
+        return response
+    # Chosen (the link's ?lang=, or the page's language switch: Django's language cookie),
+    # else the person's own language, else the organisation's.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    lang = next(
+        (
+            lang
+            for lang in (chosen, person.language, person.organisation.default_language)
+            if lang in LANGUAGES
+        ),
+        "en",
     )
-    lang = lang if lang in LANGUAGES else "en"
     viewer = Viewer.for_person(person)
     with translation.override(lang):
         response = _respond(
-            request,
-            viewer,
-            person.unit,
-            lang,
-            {"via_link": True, "person": person, "link_language": lang},
+            request, viewer, person.unit, lang, {"via_link": True, "person": person}
         )
     return _no_store(response)
