@@ -28,6 +28,7 @@ from trustmirror.env import (
     secret_from_file_or_dir,
 )
 from trustmirror.privacy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
+from trustmirror.sso.config import oidc_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -163,6 +164,16 @@ SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on through OpenID Connect (trustmirror.sso): on when TRUSTMIRROR_OIDC_CLIENT_ID
+# is set, with the provider's endpoints and the client secret from a file; the variables and
+# their checks are in trustmirror/sso/config.py. Passwords keep working beside it.
+_OIDC = oidc_settings()
+TRUSTMIRROR_OIDC_ENABLED = _OIDC.pop("TRUSTMIRROR_OIDC_ENABLED")
+globals().update(_OIDC)  # OIDC_* for mozilla-django-oidc, TRUSTMIRROR_OIDC_* for ours
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if TRUSTMIRROR_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("trustmirror.sso.backends.PersonBackend")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]

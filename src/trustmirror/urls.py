@@ -3,12 +3,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from trustmirror import views
+from trustmirror.sso import views as sso_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", sso_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on: answers 404 unless TRUSTMIRROR_OIDC_CLIENT_ID is set.
+    path("accounts/sso/", include("trustmirror.sso.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("trustmirror.delivery.urls")),

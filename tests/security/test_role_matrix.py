@@ -42,6 +42,10 @@ NOT_ROLE_BASED = {
     # A person's follow link to their team's agreements: token-based (tests/agreements).
     "follow:page",
     "follow:link",
+    # Single sign-on (tests/sso): the way to the provider and back, before anyone is signed
+    # in; 404 unless configured, and what it signs in to is decided by roles as ever.
+    "sso:start",
+    "sso:callback",
 }
 
 

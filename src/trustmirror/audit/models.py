@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
     UNHIDE_COMMENT = "unhide_comment"
     EXPORT_AGGREGATES = "export_aggregates"
     EXPORT_RESEARCH = "export_research"
+    SSO_SIGN_IN = "sso_sign_in"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -46,6 +47,7 @@ class AuditEvent(models.Model):
         (UNHIDE_COMMENT, "showed a hidden open answer again"),
         (EXPORT_AGGREGATES, "downloaded the published results as a table"),
         (EXPORT_RESEARCH, "downloaded respondent-level data for research"),
+        (SSO_SIGN_IN, "signed in through single sign-on"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)
