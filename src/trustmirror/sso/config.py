@@ -68,7 +68,7 @@ def oidc_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     client_id = environ.get(f"{PREFIX}CLIENT_ID", "").strip()
     if not client_id:
-        stray = sorted(name for name in environ if name.startswith(PREFIX) and environ[name])
+        stray = sorted(n for n in environ if n.startswith(PREFIX) and environ[n].strip())
         if stray:
             raise ImproperlyConfigured(
                 f"{stray[0]} is set but {PREFIX}CLIENT_ID is not; set {PREFIX}CLIENT_ID to turn "
