@@ -74,7 +74,7 @@ def person_sign_in(*, email: str) -> AbstractBaseUser:
     Each sign-in is recorded in the audit of the linked person's organisation.
     """
     people = list(
-        Person.objects.select_for_update()
+        Person.objects.select_for_update(of=("self",))
         .filter(email__iexact=email)
         .select_related("user", "organisation")
         .order_by("pk")
