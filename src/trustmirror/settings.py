@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "trustmirror.relational",
     "trustmirror.agreements",
     "trustmirror.audit",
+    "trustmirror.api",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
     UNHIDE_COMMENT = "unhide_comment"
     EXPORT_AGGREGATES = "export_aggregates"
     EXPORT_RESEARCH = "export_research"
+    API_TOKEN_CREATE = "api_token_create"
+    API_TOKEN_REVOKE = "api_token_revoke"
+    API_CALL = "api_call"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -46,6 +49,9 @@ class AuditEvent(models.Model):
         (UNHIDE_COMMENT, "showed a hidden open answer again"),
         (EXPORT_AGGREGATES, "downloaded the published results as a table"),
         (EXPORT_RESEARCH, "downloaded respondent-level data for research"),
+        (API_TOKEN_CREATE, "created an API token"),
+        (API_TOKEN_REVOKE, "revoked an API token"),
+        (API_CALL, "read or imported through the API"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)
