@@ -9,16 +9,18 @@ as the import page does. A token never reaches another organisation: its objects
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import File, NinjaAPI, Query, Schema
+from ninja import File, NinjaAPI, Query, Schema, Status
+from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from trustmirror.api.models import ApiToken
 from trustmirror.api.services import api_token_for
@@ -34,6 +36,8 @@ from trustmirror.results.selectors import Group, published_results
 from trustmirror.surveys.models import Scan
 
 Language = Literal["en", "nl"]
+# An id as the database stores it: a larger number is refused (400) before any query.
+ScanId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class BearerToken(HttpBearer):
@@ -58,9 +62,21 @@ class Message(Schema):
     detail: str
 
 
-class ImportRefused(Schema):
+class Refused(Schema):
+    """A request refused as a whole: what is wrong, and where."""
+
     detail: str
     errors: list[str]
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request: HttpRequest, error: ValidationError):
+    errors = []
+    for item in error.errors:
+        where = ".".join(str(part) for part in item.get("loc", ()))
+        errors.append(f"{where}: {item.get('msg', '')}")
+    body = Refused(detail=_("The request is not valid: nothing was done."), errors=errors)
+    return api.create_response(request, body.model_dump(), status=400)
 
 
 class UnitOut(Schema):
@@ -192,7 +208,7 @@ def units(request: HttpRequest):
 
 @api.post(
     "/people/import",
-    response={200: ImportOut, 400: ImportRefused, 401: Message, 403: Message},
+    response={200: ImportOut, 400: Refused, 401: Message, 403: Message},
     url_name="people_import",
 )
 def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
@@ -202,12 +218,14 @@ def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
     """
     token = _token(request)
     if token.scope != ApiToken.WRITE:
-        return 403, Message(detail=_("This token may only read: importing needs a write token."))
+        return Status(
+            403, Message(detail=_("This token may only read: importing needs a write token."))
+        )
     name = file.name or "people.csv"
     try:
         result = people_import(organisation=token.organisation, filename=name, content=file.read())
     except ImportFailed as failure:
-        return 400, ImportRefused(detail=_("Nothing was imported."), errors=failure.errors)
+        return Status(400, Refused(detail=_("Nothing was imported."), errors=failure.errors))
     audit_record(
         user=None,
         organisation=token.organisation,
@@ -215,7 +233,7 @@ def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
         target=f"token {token.pk} {token.name}: {name}: "
         f"{result.created} new, {result.updated} updated",
     )
-    return 200, ImportOut(
+    return ImportOut(
         created=result.created, updated=result.updated, units_created=result.units_created
     )
 
@@ -230,8 +248,12 @@ def scans(request: HttpRequest):
     return [_scan_out(scan, scan.pk in published) for scan in found]
 
 
-@api.get("/scans/{scan_id}", response={200: ScanOut, 401: Message, 404: Message}, url_name="scan")
-def scan_detail(request: HttpRequest, scan_id: int):
+@api.get(
+    "/scans/{scan_id}",
+    response={200: ScanOut, 400: Refused, 401: Message, 404: Message},
+    url_name="scan",
+)
+def scan_detail(request: HttpRequest, scan_id: ScanId):
     scan = _scan(request, scan_id)
     return _scan_out(scan, bool(_published_scan_ids([scan])))
 
@@ -249,10 +271,10 @@ def _snapshot(results) -> dict:
 
 @api.get(
     "/scans/{scan_id}/participation",
-    response={200: ParticipationOut, 401: Message, 404: Message},
+    response={200: ParticipationOut, 400: Refused, 401: Message, 404: Message},
     url_name="participation",
 )
-def participation(request: HttpRequest, scan_id: int, lang: Query[Language | None] = None):
+def participation(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] = None):
     """Participation per group from the latest published snapshot, as the pages show it.
 
     A group below k has no percentage; where only a bound may be told, ``at_least`` is true.
@@ -260,7 +282,7 @@ def participation(request: HttpRequest, scan_id: int, lang: Query[Language | Non
     scan = _scan(request, scan_id)
     _results, published = published_results(scan)
     if published is None:
-        return 404, Message(detail=_("Nothing has been published for this scan yet."))
+        return Status(404, Message(detail=_("Nothing has been published for this scan yet.")))
     _record(request, f"participation of scan {scan.pk}")
     language = lang or scan.organisation.default_language
     rows = []
@@ -285,7 +307,7 @@ def participation(request: HttpRequest, scan_id: int, lang: Query[Language | Non
                     text=wording.participation_short(figures),
                 )
             )
-    return 200, ParticipationOut(**_snapshot(published), groups=rows)
+    return ParticipationOut(**_snapshot(published), groups=rows)
 
 
 def _number(value: object) -> float | None:
@@ -298,10 +320,10 @@ def _count(value: object) -> int | None:
 
 @api.get(
     "/scans/{scan_id}/results",
-    response={200: ResultsOut, 401: Message, 404: Message},
+    response={200: ResultsOut, 400: Refused, 401: Message, 404: Message},
     url_name="results",
 )
-def results(request: HttpRequest, scan_id: int, lang: Query[Language | None] = None):
+def results(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] = None):
     """The published results: one row per group, and per scale for a shown group.
 
     The same rows as the results download (the numbers the pages print, rounded as they
@@ -311,7 +333,7 @@ def results(request: HttpRequest, scan_id: int, lang: Query[Language | None] = N
     try:
         shown = shown_results(scan)
     except ExportError as error:
-        return 404, Message(detail=str(error))
+        return Status(404, Message(detail=str(error)))
     _record(request, f"results of scan {scan.pk}")
     language = lang or scan.organisation.default_language
     with translation.override(language):
@@ -336,4 +358,4 @@ def results(request: HttpRequest, scan_id: int, lang: Query[Language | None] = N
             )
             for row in table.rows
         ]
-    return 200, ResultsOut(**_snapshot(shown), language=language, rows=rows)
+    return ResultsOut(**_snapshot(shown), language=language, rows=rows)
