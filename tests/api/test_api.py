@@ -279,3 +279,24 @@ def test_an_import_without_a_file_is_refused_without_a_server_error(client, toke
     response = client.post("/api/v1/people/import", {}, **bearer(tokens["write"]))
     assert response.status_code == 400
     assert any(error.startswith("file") for error in response.json()["errors"])
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_the_command_creates_lists_and_revokes_a_token(client, acme, capsys):
+    from trustmirror.cli import main
+
+    assert (
+        main(["api-token", "create", "--org", "acme", "--name", "Nightly", "--scope", "write"]) == 0
+    )
+    token = capsys.readouterr().out.strip()
+    assert client.get("/api/v1/units", **bearer(token)).status_code == 200
+    stored = ApiToken.objects.get(name="Nightly")
+    assert stored.scope == "write" and token not in stored.token_hash
+    assert main(["api-token", "list", "--org", "acme"]) == 0
+    assert "Nightly\twrite\tactive" in capsys.readouterr().out
+    assert main(["api-token", "revoke", "--org", "acme", "--id", str(stored.pk)]) == 0
+    assert client.get("/api/v1/units", **bearer(token)).status_code == 401
+    assert main(["api-token", "revoke", "--org", "globex", "--id", str(stored.pk)]) == 2
+    assert main(["api-token", "create", "--org", "nope", "--name", "x"]) == 2
