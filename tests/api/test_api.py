@@ -300,3 +300,17 @@ def test_the_command_creates_lists_and_revokes_a_token(client, acme, capsys):
     assert client.get("/api/v1/units", **bearer(token)).status_code == 401
     assert main(["api-token", "revoke", "--org", "globex", "--id", str(stored.pk)]) == 2
     assert main(["api-token", "create", "--org", "nope", "--name", "x"]) == 2
+
+
+def test_a_write_token_may_send_a_people_file_larger_than_a_survey_page(client, tokens):
+    """The body limit for strangers (128 KB) would refuse a real people file; a write token
+    gets the staff limit, anyone else a 413 in JSON, before the file is read."""
+    rows = "".join(f"P{i},,en,Team,no\n" for i in range(20_000))  # no e-mail: refused
+    big = ("name,email,language,unit,lead\n" + rows).encode()
+    assert len(big) > 300_000
+    response = _import(client, tokens["write"], big)
+    assert response.status_code == 400 and response.json()["errors"]
+    for token in (tokens["read"], tokens["revoked"], ""):
+        response = _import(client, token, big)
+        assert response.status_code == 413, token
+        assert response.json()["detail"]

@@ -208,7 +208,7 @@ def units(request: HttpRequest):
 
 @api.post(
     "/people/import",
-    response={200: ImportOut, 400: Refused, 401: Message, 403: Message},
+    response={200: ImportOut, 400: Refused, 401: Message, 403: Message, 413: Message},
     url_name="people_import",
 )
 def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):

@@ -13,7 +13,14 @@ from trustmirror.api.models import ApiToken
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.models import Organisation
 
-__all__ = ["PREFIX", "api_token_create", "api_token_for", "api_token_revoke", "token_hash"]
+__all__ = [
+    "PREFIX",
+    "api_token_create",
+    "api_token_for",
+    "api_token_from_header",
+    "api_token_revoke",
+    "token_hash",
+]
 
 PREFIX = "tm_"  # tells a leaked token apart in logs and secret scanners
 TOKEN_BYTES = 32
@@ -77,3 +84,11 @@ def api_token_for(token: str) -> ApiToken | None:
             ApiToken.objects.filter(pk=found.pk).update(last_used_on=today)
             found.last_used_on = today
     return found
+
+
+def api_token_from_header(authorization: str) -> ApiToken | None:
+    """The active token an ``Authorization: Bearer <token>`` header carries, or None."""
+    scheme, _space, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return api_token_for(token.strip())
