@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from trustmirror.views import error_page
+
+API_PREFIX = "/api/"
 
 
 class RequestBodyLimitMiddleware:
@@ -20,8 +23,9 @@ class RequestBodyLimitMiddleware:
     cookie was read whole. This looks at the declared length only: a WSGI server hands Django
     no more than ``Content-Length`` bytes, and a body without one is read as empty.
 
-    Signed-in staff may send ``TRUSTMIRROR_MAX_BODY_BYTES`` (a people file and its form),
-    everyone else ``TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES`` (a survey page, the login form).
+    Signed-in staff and API write tokens may send ``TRUSTMIRROR_MAX_BODY_BYTES`` (a people
+    file and its form), everyone else ``TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES`` (a survey
+    page, the login form).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -34,10 +38,25 @@ class RequestBodyLimitMiddleware:
             length = 0
         # Only a body over the anonymous limit needs to know who sent it (a session look-up).
         if length > settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES and (
-            length > settings.TRUSTMIRROR_MAX_BODY_BYTES or not request.user.is_authenticated
+            length > settings.TRUSTMIRROR_MAX_BODY_BYTES or not _may_send_files(request)
         ):
+            if request.path.startswith(API_PREFIX):
+                return JsonResponse({"detail": _("The request is too large.")}, status=413)
             return error_page(request, 413)
         return self.get_response(request)
+
+
+def _may_send_files(request: HttpRequest) -> bool:
+    """Signed-in staff, or an API token that may import people (its write scope)."""
+    if request.user.is_authenticated:
+        return True
+    if not request.path.startswith(API_PREFIX):
+        return False
+    from trustmirror.api.models import ApiToken
+    from trustmirror.api.services import api_token_from_header
+
+    token = api_token_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
+    return token is not None and token.scope == ApiToken.WRITE
 
 
 class NoStoreMiddleware:

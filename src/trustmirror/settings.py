@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "trustmirror.relational",
     "trustmirror.agreements",
     "trustmirror.audit",
+    "trustmirror.api",
 ]
 
 MIDDLEWARE = [

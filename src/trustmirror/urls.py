@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from trustmirror import views
+from trustmirror.api.endpoints import api
 from trustmirror.sso import views as sso_views
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("o/<slug:org>/", include("trustmirror.results.urls")),
     path("o/<slug:org>/", include("trustmirror.agreements.urls")),
     path("a/", include("trustmirror.agreements.link_urls")),
+    path("o/<slug:org>/", include("trustmirror.api.urls")),
+    path("api/v1/", api.urls),
 ]
 
 handler400 = "trustmirror.views.bad_request"

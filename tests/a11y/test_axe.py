@@ -178,16 +178,20 @@ def test_survey_pages_and_the_dashboard_of_an_open_scan_have_no_wcag_violations(
 def test_the_consultants_and_the_public_pages_have_no_wcag_violations(
     chromium_browser, live_server, acme, issue_survey
 ):
-    """Carla's scan pages and people import, the sign-in and lost-link pages for everyone,
-    and the page a lead gets for an address out of reach (404)."""
+    """Carla's scan pages, people import and API tokens, the sign-in and lost-link pages for
+    everyone, and the page a lead gets for an address out of reach (404)."""
     if not AXE.is_file():
         pytest.fail("axe-core is not installed: run `make test` (scripts/run-tests.sh).")
+    from trustmirror.api.services import api_token_create
+
     survey = issue_survey(name="Autumn pulse")
+    api_token_create(organisation=acme.org, name="HR system", scope="write", created_by=None)
     visits = {
         "carla": [
             ("/o/acme/scans/new/", 200),
             (f"/o/acme/scans/{survey.scan.pk}/manage/", 200),
             ("/o/acme/people/import/", 200),
+            ("/o/acme/api-tokens/", 200),
         ],
         None: [("/accounts/login/", 200), ("/s/lost/", 200), ("/privacy/", 200)],
         "dana": [("/o/acme/scans/999/", 404)],

@@ -110,8 +110,13 @@ def crawl_world(acme, settings):
         closes_on=dt.date(2099, 1, 1),
         delivery="letters",
     )
+    from trustmirror.api.services import api_token_create
+
+    a_token, _ = api_token_create(organisation=acme.org, name="A", scope="write", created_by=None)
+    g_token, _ = api_token_create(organisation=acme.globex, name="G", scope="read", created_by=None)
     values = {
         "org": ["acme", "globex", "nope"],
+        "token_id": [a_token.pk, g_token.pk, 987654],
         "scan_id": [scan.pk, g_scan.pk, 987654],
         "unit_id": [acme.north.pk, acme.south.pk, g_unit.pk, 987654],
         "token": [links[0].token, "A" * 22, "short", "x" * 300],

@@ -183,6 +183,7 @@ def _cases(world):
         cases
         + _scan_admin_cases(s, gs, nobody)
         + _optional_cases(s, gs, analysts, nobody, a.north.pk)
+        + _api_cases(a, s, gs, nobody)
         + demo
     )
 
@@ -236,6 +237,51 @@ def _scan_admin_cases(s, gs, nobody):
                 {**nobody, "olga": 200},
             ),
         ]
+    return cases
+
+
+def _api_cases(a, s, gs, nobody):
+    """API tokens: the organisation's admins manage them. The API itself takes a token only,
+    never a session: 401 for every persona here (tokens: tests/api/test_api.py)."""
+    from trustmirror.api.services import api_token_create
+
+    token, _secret = api_token_create(
+        organisation=a.org, name="Matrix", scope="read", created_by=None
+    )
+    g_token, _g_secret = api_token_create(
+        organisation=a.globex, name="Globex matrix", scope="read", created_by=None
+    )
+    admin_only = {**nobody, "carla": 200}
+    token_only = {persona: 401 for persona in PERSONAS}
+    everyone = {persona: 200 for persona in PERSONAS}
+    cases = [
+        ("api_tokens:index", "own org", "get", "/o/acme/api-tokens/", admin_only),
+        ("api_tokens:index", "other org", "get", "/o/globex/api-tokens/", {**nobody, "olga": 200}),
+        (
+            "api_tokens:revoke",
+            "other org's token via own org",
+            "post",
+            f"/o/acme/api-tokens/{g_token.pk}/revoke/",
+            nobody,
+        ),
+        # Carla revokes it (302 back to the list); the personas after her still get 404.
+        (
+            "api_tokens:revoke",
+            "own token",
+            "post",
+            f"/o/acme/api-tokens/{token.pk}/revoke/",
+            {**nobody, "carla": 302},
+        ),
+        ("api:openapi-json", "the schema is public", "get", "/api/v1/openapi.json", everyone),
+        ("api:api-root", "nothing there", "get", "/api/v1/", {p: 404 for p in PERSONAS}),
+        ("api:units", "session", "get", "/api/v1/units", token_only),
+        ("api:scans", "session", "get", "/api/v1/scans", token_only),
+        ("api:scan", "session", "get", f"/api/v1/scans/{s}", token_only),
+        ("api:scan", "other org, session", "get", f"/api/v1/scans/{gs}", token_only),
+        ("api:participation", "session", "get", f"/api/v1/scans/{s}/participation", token_only),
+        ("api:results", "session", "get", f"/api/v1/scans/{s}/results", token_only),
+        ("api:people_import", "session", "post", "/api/v1/people/import", token_only),
+    ]
     return cases
 
 

@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
     EXPORT_AGGREGATES = "export_aggregates"
     EXPORT_RESEARCH = "export_research"
     SSO_SIGN_IN = "sso_sign_in"
+    API_TOKEN_CREATE = "api_token_create"
+    API_TOKEN_REVOKE = "api_token_revoke"
+    API_CALL = "api_call"
     ACTION_CHOICES = [
         (VIEW_RESULTS, "viewed scan results"),
         (VIEW_UNIT, "viewed a unit's results"),
@@ -48,6 +51,9 @@ class AuditEvent(models.Model):
         (EXPORT_AGGREGATES, "downloaded the published results as a table"),
         (EXPORT_RESEARCH, "downloaded respondent-level data for research"),
         (SSO_SIGN_IN, "signed in through single sign-on"),
+        (API_TOKEN_CREATE, "created an API token"),
+        (API_TOKEN_REVOKE, "revoked an API token"),
+        (API_CALL, "read or imported through the API"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 # analyze runs without Django: a researcher's data file needs no settings, database or data
 # directory. The other commands set Django up when they run (_setup_django), not on import.
 from trustmirror.cli import analyze as analyze_command
+from trustmirror.cli import api_token as api_token_command
 from trustmirror.cli import export as export_command
 from trustmirror.cli import report as report_command
 from trustmirror.cli import srm as srm_command
@@ -209,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_command.add_arguments(export)
     export.set_defaults(func=export_command.run)
+    api_token = sub.add_parser("api-token", help="create, list or revoke an API token")
+    api_token_command.add_arguments(api_token)
+    api_token.set_defaults(func=api_token_command.run)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("--data-dir", default=None)
