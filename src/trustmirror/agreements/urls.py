@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trustmirror.agreements import views
+from trustmirror.agreements import session, views
 
 app_name = "agreements"
 urlpatterns = [
@@ -10,7 +10,7 @@ urlpatterns = [
     # A team meeting on a screen: the team's results step by step, then its agreements.
     path(
         "scans/<int:scan_id>/units/<int:unit_id>/session/",
-        views.team_session,
+        session.team_session,
         name="session",
     ),
 ]

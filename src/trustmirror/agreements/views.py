@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +37,8 @@ from trustmirror.agreements.services import (
 from trustmirror.orgs.access import organisation_or_404
 from trustmirror.orgs.models import Person, Unit
 from trustmirror.results.models import Publication
+from trustmirror.results.wording import reader_language
+from trustmirror.surveys.models import Scan
 
 #: The session key that holds the person of an opened follow link.
 FOLLOW_SESSION_KEY = "agreements_follow_person"
@@ -97,27 +100,23 @@ def _team_context(
     }
 
 
-def _session_scans(viewer: Viewer, unit: Unit) -> list:
+def _session_scans(viewer: Viewer, unit: Unit) -> list[Scan]:
     """Scans with published results, newest first, for a team session's link."""
-    scan_ids = (
-        Publication.objects.filter(
-            scan__organisation=viewer.organisation,
-            track=Publication.RESULTS,
-            status=Publication.PUBLISHED,
-        )
-        .values_list("scan_id", flat=True)
-        .distinct()
+    published = Publication.objects.filter(
+        scan=OuterRef("pk"), track=Publication.RESULTS, status=Publication.PUBLISHED
     )
-    from trustmirror.surveys.models import Scan
+    return list(
+        Scan.objects.filter(Exists(published), organisation=viewer.organisation).order_by(
+            "-closes_on"
+        )[:3]
+    )
 
-    return list(Scan.objects.filter(pk__in=list(scan_ids)).order_by("-closes_on")[:3])
 
-
-def _post(request: HttpRequest, viewer: Viewer, unit: Unit) -> tuple[dict, HttpResponse | None]:
-    """Handle a check-in or a withdrawal; (forms with errors, or a redirect when done)."""
+def _post(request: HttpRequest, viewer: Viewer, unit: Unit) -> dict[int, CheckInForm]:
+    """Handle a check-in or a withdrawal; the forms with errors (none when it was done)."""
     action = request.POST.get("action")
     if action not in ("check_in", "withdraw"):
-        return {}, None
+        return {}
     agreement_id = request.POST.get("agreement", "")
     agreement = None
     if agreement_id.isdigit():
@@ -134,7 +133,7 @@ def _post(request: HttpRequest, viewer: Viewer, unit: Unit) -> tuple[dict, HttpR
             raise PermissionDenied
         agreement_withdraw(viewer=viewer, agreement=agreement)
         messages.success(request, _("The agreement is withdrawn; it stays in the history."))
-        return {}, None
+        return {}
     form = CheckInForm(request.POST, auto_id=f"a{agreement.pk}-%s")
     if form.is_valid():
         try:
@@ -150,23 +149,18 @@ def _post(request: HttpRequest, viewer: Viewer, unit: Unit) -> tuple[dict, HttpR
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Thank you: the check-in is recorded."))
-            return {}, None
-    return {agreement.pk: form}, None
+            return {}
+    return {agreement.pk: form}
 
 
 def _respond(request, viewer, unit, lang, template_context) -> HttpResponse:
     forms: dict = {}
     if request.method == "POST":
-        forms, _unused = _post(request, viewer, unit)
+        forms = _post(request, viewer, unit)
         if not forms:
             return HttpResponseRedirect(request.path)
     context = {**_team_context(viewer, unit, lang, forms=forms), **template_context}
     return render(request, "agreements/team.html", context, status=400 if forms else 200)
-
-
-def _reader_language() -> str:
-    lang = translation.get_language() or "en"
-    return lang if lang in LANGUAGES else "en"
 
 
 @login_required
@@ -178,9 +172,12 @@ def agreements_index(request: HttpRequest, org: str) -> HttpResponse:
     units = list(viewer.units().filter(children__isnull=True).order_by("path"))
     if len(units) == 1:
         return redirect("agreements:team", org=organisation.slug, unit_id=units[0].pk)
-    counts: dict[int, int] = {}
-    for agreement in Agreement.objects.filter(unit__in=units, withdrawn_at__isnull=True):
-        counts[agreement.unit_id] = counts.get(agreement.unit_id, 0) + 1
+    counts = dict(
+        Agreement.objects.filter(unit__in=units, withdrawn_at__isnull=True)
+        .values_list("unit")
+        .annotate(n=Count("pk"))
+        .values_list("unit", "n")
+    )
     rows = [{"unit": unit, "count": counts.get(unit.pk, 0)} for unit in units]
     return render(
         request,
@@ -197,13 +194,7 @@ def team_agreements_view(request: HttpRequest, org: str, unit_id: int) -> HttpRe
     unit = get_object_or_404(Unit, pk=unit_id, organisation=organisation)
     if not viewer.may_follow(unit):
         raise Http404
-    return _respond(request, viewer, unit, _reader_language(), {"via_link": False})
-
-
-def team_session(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> HttpResponse:
-    from trustmirror.agreements import session
-
-    return session.team_session(request, org, scan_id, unit_id)
+    return _respond(request, viewer, unit, reader_language(), {"via_link": False})
 
 
 # --- The personal follow link ---------------------------------------------------------------
