@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trustmirror.agreements.models import MAX_PER_SCAN, Agreement, CheckIn
 from trustmirror.instrument import load_instrument
+from trustmirror.orgs.access import visible_units
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
 from trustmirror.surveys.models import Scan
 
@@ -92,22 +93,14 @@ class Viewer:
         return self.leads(unit) or self.belongs_to(unit)
 
     def units(self) -> QuerySet[Unit]:
-        """The units whose agreements this viewer may see."""
-        units = Unit.objects.filter(organisation=self.organisation)
-        if self.is_admin:
-            return units
-        condition = Q(pk__in=[])
-        for role in self.roles:
-            if role.unit is None:
-                continue
-            if role.kind == Role.LEAD:
-                condition |= Q(path=role.unit.path) | Q(path__startswith=role.unit.path + "/")
-            elif role.kind == Role.MEMBER:
-                condition |= Q(pk=role.unit_id)
-        if self.person is not None:
-            condition |= Q(pk=self.person.unit_id)
-        return units.filter(condition)
-
+        """The units whose agreements this viewer may see: the results pages' own rule for
+        admins, leads and members (an analyst reads results, not agreements), and the
+        viewer's own team."""
+        roles = [role for role in self.roles if role.kind != Role.ANALYST]
+        units = visible_units(roles, self.organisation)
+        if self.person is not None and not self.is_admin:
+            units = units | Unit.objects.filter(pk=self.person.unit_id)
+        return units
 
 def can_manage(viewer: Viewer, unit: Unit) -> bool:
     """Record and withdraw the agreements of ``unit``: its leads and the organisation's admins."""
