@@ -56,6 +56,12 @@ def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
+def default_threads() -> int:
+    """Threads per web worker: ``TRUSTMIRROR_WEB_THREADS``, else 4."""
+    configured = os.environ.get("TRUSTMIRROR_WEB_THREADS", "").strip()
+    return max(1, int(configured)) if configured else 4
+
+
 def logconfig(access_log: bool) -> dict:
     handlers = {
         "error": {
@@ -107,7 +113,7 @@ def serve(*, host: str, port: int, workers: int | None = None, access_log: bool 
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
             "worker_class": "gthread",
-            "threads": 4,
+            "threads": default_threads(),
             "timeout": 60,
             "graceful_timeout": 20,
             "accesslog": "-" if access_log else None,

@@ -109,6 +109,10 @@ def _database() -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "trustmirror.sqlite3",
+            # Each server thread keeps its connection: opening one (and setting its pragmas)
+            # cost a survey page more than its queries did (bench/load, BENCHMARKS.md).
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # WAL: readers (pages, the worker) never wait for a writer (a respondent's save).
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
@@ -117,7 +121,7 @@ def _database() -> dict:
             },
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except Exception as exc:  # dj_database_url raises several types for a bad URL
         raise ImproperlyConfigured(
             f"TRUSTMIRROR_DATABASE_URL is not a database URL: {exc}"

@@ -8,8 +8,11 @@ so nothing of a tampered page is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from trustmirror.surveys.answering import OPEN_ANSWER_MAX_LENGTH
@@ -27,14 +30,31 @@ class Option:
     checked: bool
 
 
+QUESTION_TEMPLATE = "surveys/_scale_question.html"
+
+
 @dataclass(frozen=True)
 class ScaleQuestion:
     item_id: str
     name: str
     number: int
     text: str
-    options: list[Option]
-    errors: list[str]
+    options: tuple[Option, ...]
+    errors: tuple[str, ...]
+
+    @property
+    def html(self) -> str:
+        """The question's markup. Without errors it depends on nothing but these fields, so
+        it is rendered once per question, language and answer and then kept: a page of
+        twelve questions with six options each cost more to render than to save."""
+        if self.errors:
+            return render_to_string(QUESTION_TEMPLATE, {"q": self})
+        return _question_html(self)
+
+
+@lru_cache(maxsize=4096)
+def _question_html(question: ScaleQuestion) -> str:
+    return render_to_string(QUESTION_TEMPLATE, {"q": question})
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,16 @@ def _shorten(text: str) -> str:
     return text if len(text) <= NAME_IN_MESSAGE_MAX else text[: NAME_IN_MESSAGE_MAX - 1] + "…"
 
 
+def _off_scale(text: str) -> str:
+    return _(
+        "The answer to “%(question)s” is not one of the options. "
+        "Please choose an answer on the scale."
+    ) % {"question": _percent_safe(_shorten(text))}
+
+
+_off_scale_message = lazy(_off_scale, str)
+
+
 class PageForm(forms.Form):
     """Answers to one page of the instrument, in the respondent's language.
 
@@ -96,22 +126,18 @@ class PageForm(forms.Form):
         answers = answers or {}
         open_answers = open_answers or {}
         open_texts = {q.id: q.text for q in instrument.open_questions}
+        choices = [(str(value), str(value)) for value in self._scale_values()]
         for item_id in page.item_ids:
             text = instrument.items[item_id].text[language]
             self.fields[ITEM_PREFIX + item_id] = forms.TypedChoiceField(
                 label=text,
-                choices=[(str(value), str(value)) for value in self._scale_values()],
+                choices=choices,
                 coerce=int,
                 required=False,
                 empty_value=None,
                 initial=answers.get(item_id),
-                error_messages={
-                    "invalid_choice": _(
-                        "The answer to “%(question)s” is not one of the options. "
-                        "Please choose an answer on the scale."
-                    )
-                    % {"question": _percent_safe(_shorten(text))}
-                },
+                # Worded only if it is shown: most pages are valid, and most are only shown.
+                error_messages={"invalid_choice": _off_scale_message(text)},
             )
         for question_id in page.open_question_ids:
             text = open_texts[question_id][language]
@@ -178,6 +204,7 @@ class PageForm(forms.Form):
         value = self.fields[name].initial
         return "" if value is None else value
 
+    @cached_property
     def scale_questions(self) -> list[ScaleQuestion]:
         labels = [*self.instrument.scale_labels[self.language]]
         labels.append(self.instrument.dont_know_label[self.language])
@@ -185,10 +212,10 @@ class PageForm(forms.Form):
         for offset, item_id in enumerate(self.page.item_ids):
             name = ITEM_PREFIX + item_id
             current = str(self._current(name))
-            options = [
+            options = tuple(
                 Option(value=value, label=label, checked=current == str(value))
                 for value, label in zip(self._scale_values(), labels, strict=True)
-            ]
+            )
             questions.append(
                 ScaleQuestion(
                     item_id=item_id,
@@ -196,11 +223,12 @@ class PageForm(forms.Form):
                     number=self.first_number + offset,
                     text=self.fields[name].label,
                     options=options,
-                    errors=list(self.errors.get(name, [])) if self.is_bound else [],
+                    errors=tuple(self.errors.get(name, ())) if self.is_bound else (),
                 )
             )
         return questions
 
+    @cached_property
     def open_questions(self) -> list[OpenQuestionField]:
         fields = []
         for question_id in self.page.open_question_ids:
@@ -216,6 +244,7 @@ class PageForm(forms.Form):
             )
         return fields
 
+    @cached_property
     def error_summary(self) -> list[PageError]:
         """All messages of the page, each naming its question, for the box at the top.
 

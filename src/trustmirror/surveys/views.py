@@ -41,14 +41,13 @@ from trustmirror.surveys.answering import (
     page_revision,
     page_save,
     response_draft,
-    response_is_submitted,
     response_language_set,
     response_submit,
     resume_page_number,
     scan_availability,
 )
 from trustmirror.surveys.forms import PageForm
-from trustmirror.surveys.models import Invitation
+from trustmirror.surveys.models import Invitation, Response
 from trustmirror.surveys.pages import (
     READ_METHODS,
     REFUSED_INVALID,
@@ -79,22 +78,26 @@ def _not_open(request: HttpRequest, invitation: Invitation, token: str, state: s
     return not_open_page(request, invitation, token, state)
 
 
-def _gate(request: HttpRequest) -> tuple[str, Invitation | None, HttpResponse | None]:
-    """This browser's token and invitation if it may answer now, else the page to show.
+def _gate(
+    request: HttpRequest,
+) -> tuple[str, Invitation | None, Response | None, HttpResponse | None]:
+    """This browser's token, invitation and draft if it may answer now, else the page to show.
 
     A POST must carry the guard of the link this browser holds now: a form rendered for a
     link opened earlier is refused before anything is read or written. Checked again under a
-    row lock by every write; this early check only chooses the page.
+    row lock by every write; this early check only chooses the page. The draft is read once
+    here for the whole request (a page view is two queries: the invitation and the draft).
     """
     token, invitation, early = session_invitation(request)
     if early is not None:
-        return "", None, early
-    if response_is_submitted(invitation=invitation, token=token):
-        return token, None, _thanks(request, invitation, token)
+        return "", None, None, early
+    draft = response_draft(invitation=invitation, token=token)
+    if draft is not None and draft.submitted:
+        return token, None, None, _thanks(request, invitation, token)
     state = scan_availability(invitation.scan)
     if state != OPEN:
-        return token, None, _not_open(request, invitation, token, state)
-    return token, invitation, None
+        return token, None, None, _not_open(request, invitation, token, state)
+    return token, invitation, draft, None
 
 
 def _page_url(number: int, *, language: str | None = None) -> str:
@@ -136,11 +139,10 @@ def survey_start(request: HttpRequest) -> HttpResponse:
     """The privacy promise, or straight back to where the respondent was."""
     if request.method not in READ_METHODS:
         return _method_not_allowed(request, READ_METHODS)
-    token, invitation, early = _gate(request)
+    token, invitation, response, early = _gate(request)
     if early is not None:
         return early
     instrument = instrument_for(invitation.scan)
-    response = response_draft(invitation=invitation, token=token)
     language = _language(request, invitation, response)
     if answered_page_numbers(instrument, response):
         number = resume_page_number(instrument, response)
@@ -182,13 +184,12 @@ def survey_page(request: HttpRequest, number: str) -> HttpResponse:
     """
     if request.method not in (*READ_METHODS, "POST"):
         return _method_not_allowed(request, (*READ_METHODS, "POST"))
-    token, invitation, early = _gate(request)
+    token, invitation, response, early = _gate(request)
     if early is not None:
         return early
     instrument = instrument_for(invitation.scan)
     page_count = len(instrument.pages)
     page_number = _parse_page_number(number, page_count)
-    response = response_draft(invitation=invitation, token=token)
     language = _language(request, invitation, response)
     if page_number is None:
         return page_not_found(request, invitation, language=language)
@@ -291,7 +292,7 @@ def survey_review(request: HttpRequest) -> HttpResponse:
     """The last step: what was answered and skipped, and the one submit button."""
     if request.method not in (*READ_METHODS, "POST"):
         return _method_not_allowed(request, (*READ_METHODS, "POST"))
-    token, invitation, early = _gate(request)
+    token, invitation, response, early = _gate(request)
     if early is not None:
         return early
     review_url = reverse("surveys:review")
@@ -311,7 +312,6 @@ def survey_review(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(review_url)
 
     instrument = instrument_for(invitation.scan)
-    response = response_draft(invitation=invitation, token=token)
     language = _language(request, invitation, response)
     answers = response.answers if response else {}
     open_answers = response.open_answers if response else {}
@@ -354,7 +354,7 @@ def survey_thanks(request: HttpRequest) -> HttpResponse:
     """The thank-you page; before submission it sends the visitor back to the start."""
     if request.method not in READ_METHODS:
         return _method_not_allowed(request, READ_METHODS)
-    _token, _invitation, early = _gate(request)
+    _token, _invitation, _draft, early = _gate(request)
     if early is not None:
         return early
     return HttpResponseRedirect(reverse("surveys:start"))
