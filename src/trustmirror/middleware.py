@@ -47,15 +47,21 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+def _size(n: int) -> str:
+    # filesizeformat keeps number and unit together with a no-break space, for a page; a
+    # client's log or message box wants a plain one.
+    return filesizeformat(n).replace("\xa0", " ")
+
+
 def _api_too_large(length: int) -> str:
     """What an API client may send instead: the limit its request went over, in words."""
     from trustmirror.orgs.importing import MAX_FILE_BYTES
 
     values = {
-        "size": filesizeformat(length),
-        "limit": filesizeformat(settings.TRUSTMIRROR_MAX_BODY_BYTES),
-        "small": filesizeformat(settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES),
-        "file": filesizeformat(MAX_FILE_BYTES),
+        "size": _size(length),
+        "limit": _size(settings.TRUSTMIRROR_MAX_BODY_BYTES),
+        "small": _size(settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES),
+        "file": _size(MAX_FILE_BYTES),
     }
     if length > settings.TRUSTMIRROR_MAX_BODY_BYTES:
         return (

@@ -18,7 +18,14 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from django.core.exceptions import BadRequest, SuspiciousOperation, TooManyFilesSent
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -178,6 +185,10 @@ def unreadable(request: HttpRequest, error: Exception):
     """A body Django refuses to parse: two files, too many fields, a broken multipart."""
     if isinstance(error, TooManyFilesSent):
         problem = _("Send one file only: the people file, in the form field file.")
+    elif isinstance(error, TooManyFieldsSent):
+        problem = _("The form has more than %(n)d fields; send only the people file.") % {
+            "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
     else:
         problem = _("The body is not a form that can be read: send multipart/form-data.")
     body = Refused(detail=_("The request is not valid: nothing was done."), errors=[problem])
@@ -195,18 +206,26 @@ def _where(loc: tuple) -> str:
     return _("Field %(name)s") % {"name": name or source}
 
 
-def _shown(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= 40 else text[:40] + "…"
+def _sent(request: HttpRequest, loc: tuple) -> str:
+    """The value sent at ``loc``, as far as it is shown back (django-ninja drops it)."""
+    source, name = (loc + ("", ""))[:2]
+    if source == "path" and request.resolver_match is not None:
+        value = str(request.resolver_match.kwargs.get(name, ""))
+    elif source == "query":
+        value = request.GET.get(name, "")
+    else:
+        value = ""
+    return value if len(value) <= 40 else value[:40] + "…"
 
 
-def _problem(item: dict) -> str:
+def _problem(request: HttpRequest, item: dict) -> str:
     """One of pydantic's errors in words a client's developer reads, in the reader's language."""
     kind = item.get("type", "")
+    loc = tuple(item.get("loc", ()))
     context = item.get("ctx") or {}
-    values = {"where": _where(tuple(item.get("loc", ()))), "value": _shown(item.get("input"))}
+    values = {"where": _where(loc), "value": _sent(request, loc)}
     if kind == "missing":
-        if tuple(item.get("loc", ())) == ("file", "file"):
+        if loc == ("file", "file"):
             return _(
                 "Form field file is missing: send the people file in it "
                 "(for example curl -F file=@people.csv)."
@@ -245,10 +264,11 @@ def invalid_request(request: HttpRequest, error: ValidationError):
     if _not_a_form(request, error):
         detail = _(
             "Send the people file as multipart/form-data, in the form field file "
-            "(for example curl -F file=@people.csv); this request's body is %(type)s."
-        ) % {"type": request.content_type or _("without a content type")}
+            "(for example curl -F file=@people.csv); the content type of this request is "
+            "%(type)s."
+        ) % {"type": request.content_type or _("missing")}
         return _json(request, Message(detail=detail), 415)
-    errors = [_problem(item) for item in error.errors]
+    errors = [_problem(request, item) for item in error.errors]
     body = Refused(detail=_("The request is not valid: nothing was done."), errors=errors)
     return _json(request, body, 400)
 
@@ -403,16 +423,21 @@ def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
         )
     name = file.name or "people.csv"
     try:
-        result = people_import(organisation=token.organisation, filename=name, content=file.read())
+        # The people and the record of their import, or neither: a failure while recording
+        # must not leave an import in place that the client was told had failed.
+        with transaction.atomic():
+            result = people_import(
+                organisation=token.organisation, filename=name, content=file.read()
+            )
+            audit_record(
+                user=None,
+                organisation=token.organisation,
+                action=AuditEvent.IMPORT_PEOPLE,
+                target=f"token {token.pk} {token.name}: {name}: "
+                f"{result.created} new, {result.updated} updated",
+            )
     except ImportFailed as failure:
         return Status(400, Refused(detail=_("Nothing was imported."), errors=failure.errors))
-    audit_record(
-        user=None,
-        organisation=token.organisation,
-        action=AuditEvent.IMPORT_PEOPLE,
-        target=f"token {token.pk} {token.name}: {name}: "
-        f"{result.created} new, {result.updated} updated",
-    )
     return ImportOut(
         created=result.created, updated=result.updated, units_created=result.units_created
     )
@@ -512,8 +537,9 @@ def results(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] 
     scan = _scan(request, scan_id)
     try:
         shown = shown_results(scan)
-    except ExportError as error:
-        return Status(404, Message(detail=str(error)))
+    except ExportError:
+        # The export's own words point to the export page; an API client reads these.
+        return Status(404, Message(detail=_("No results have been published for this scan yet.")))
     _record(request, f"results of scan {scan.pk}")
     language = lang or scan.organisation.default_language
     with translation.override(language):

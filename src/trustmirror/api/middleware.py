@@ -52,7 +52,8 @@ def _detail(request: HttpRequest, response: HttpResponse) -> str:
             "allowed": response.get("Allow", ""),
         }
     if status == 500:
-        return _("An unexpected error occurred; nothing was changed. Please try again.")
+        # As the 500 page says: every write (an import) is one transaction.
+        return _("An unexpected error occurred. Nothing was half-saved; please try again.")
     if status in ERRORS:
         return str(ERRORS[status][1])
     return _("The request could not be answered.")
