@@ -14,30 +14,23 @@ where it is.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from django.conf import settings
-from django.core.exceptions import (
-    BadRequest,
-    SuspiciousOperation,
-    TooManyFieldsSent,
-    TooManyFilesSent,
-)
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import File, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security.base import AuthBase
 from pydantic import Field
 
+from trustmirror.api import refusals
 from trustmirror.api.models import ApiToken
 from trustmirror.api.services import TokenRefused, api_token_authenticate
 from trustmirror.audit.models import AuditEvent, audit_record
@@ -58,6 +51,8 @@ ScanId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class RateLimited(Exception):
+    """A recognised token over its rate limit (answered 429)."""
+
     def __init__(self, exceeded: Exceeded):
         super().__init__(exceeded)
         self.exceeded = exceeded
@@ -123,33 +118,9 @@ def _json(request: HttpRequest, body: Schema, status: int) -> HttpResponse:
     return api.create_response(request, body.model_dump(), status=status)
 
 
-def _token_refused_message(reason: str) -> str:
-    messages = {
-        TokenRefused.MISSING: _(
-            "No API token was sent. Send it in the header Authorization: Bearer <token>."
-        ),
-        TokenRefused.NOT_BEARER: _(
-            "The Authorization header must be the word Bearer, a space and the token."
-        ),
-        TokenRefused.NO_TOKEN: _("The Authorization header holds no token after Bearer."),
-        TokenRefused.SEVERAL: _(
-            "The Authorization header holds more than one word after Bearer: send one token."
-        ),
-        TokenRefused.UNKNOWN: _(
-            "The token in the Authorization header is not known here. Check that it was "
-            "copied whole; an admin of your organisation can create a new one."
-        ),
-        TokenRefused.REVOKED: _(
-            "The token in the Authorization header has been revoked. An admin of your "
-            "organisation can create a new one."
-        ),
-    }
-    return messages[reason]
-
-
 @api.exception_handler(TokenRefused)
 def token_refused(request: HttpRequest, error: TokenRefused):
-    response = _json(request, Message(detail=_token_refused_message(error.reason)), 401)
+    response = _json(request, Message(detail=refusals.token_refused(error.reason)), 401)
     # RFC 6750: a sent token that is not (or no longer) valid is an "invalid_token".
     sent = error.reason in (TokenRefused.UNKNOWN, TokenRefused.REVOKED)
     response["WWW-Authenticate"] = 'Bearer realm="trustmirror"' + (
@@ -161,13 +132,7 @@ def token_refused(request: HttpRequest, error: TokenRefused):
 @api.exception_handler(RateLimited)
 def rate_limited(request: HttpRequest, error: RateLimited):
     exceeded = error.exceeded
-    detail = ngettext(
-        "Too many requests with this API token: at most %(limit)d in %(window)d seconds. "
-        "Try again in %(seconds)d second.",
-        "Too many requests with this API token: at most %(limit)d in %(window)d seconds. "
-        "Try again in %(seconds)d seconds.",
-        exceeded.retry_after,
-    ) % {"limit": exceeded.limit, "window": exceeded.window, "seconds": exceeded.retry_after}
+    detail = refusals.rate_limited(exceeded)
     response = _json(request, RetryLater(detail=detail, retry_after=exceeded.retry_after), 429)
     response["Retry-After"] = str(exceeded.retry_after)
     return response
@@ -183,73 +148,9 @@ def not_found(request: HttpRequest, error: Http404):
 @api.exception_handler(MultiPartParserError)
 def unreadable(request: HttpRequest, error: Exception):
     """A body Django refuses to parse: two files, too many fields, a broken multipart."""
-    if isinstance(error, TooManyFilesSent):
-        problem = _("Send one file only: the people file, in the form field file.")
-    elif isinstance(error, TooManyFieldsSent):
-        problem = _("The form has more than %(n)d fields; send only the people file.") % {
-            "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        }
-    else:
-        problem = _("The body is not a form that can be read: send multipart/form-data.")
+    problem = refusals.unreadable_body(error)
     body = Refused(detail=_("The request is not valid: nothing was done."), errors=[problem])
     return _json(request, body, 400)
-
-
-def _where(loc: tuple) -> str:
-    source, name = (str(loc[0]), ".".join(str(part) for part in loc[1:])) if loc else ("", "")
-    if source == "path":
-        return _("Path parameter %(name)s") % {"name": name}
-    if source == "query":
-        return _("Query parameter %(name)s") % {"name": name}
-    if source == "file":
-        return _("Form field %(name)s") % {"name": name}
-    return _("Field %(name)s") % {"name": name or source}
-
-
-def _sent(request: HttpRequest, loc: tuple) -> str:
-    """The value sent at ``loc``, as far as it is shown back (django-ninja drops it)."""
-    source, name = (loc + ("", ""))[:2]
-    if source == "path" and request.resolver_match is not None:
-        value = str(request.resolver_match.kwargs.get(name, ""))
-    elif source == "query":
-        value = request.GET.get(name, "")
-    else:
-        value = ""
-    return value if len(value) <= 40 else value[:40] + "…"
-
-
-def _problem(request: HttpRequest, item: dict) -> str:
-    """One of pydantic's errors in words a client's developer reads, in the reader's language."""
-    kind = item.get("type", "")
-    loc = tuple(item.get("loc", ()))
-    context = item.get("ctx") or {}
-    values = {"where": _where(loc), "value": _sent(request, loc)}
-    if kind == "missing":
-        if loc == ("file", "file"):
-            return _(
-                "Form field file is missing: send the people file in it "
-                "(for example curl -F file=@people.csv)."
-            )
-        return _("%(where)s is missing.") % values
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("%(where)s: “%(value)s” is not a whole number.") % values
-    if kind == "greater_than_equal":
-        return _("%(where)s: %(value)s is less than %(limit)s.") % {
-            **values,
-            "limit": context["ge"],
-        }
-    if kind == "less_than_equal":
-        return _("%(where)s: %(value)s is more than %(limit)s.") % {
-            **values,
-            "limit": context["le"],
-        }
-    if kind == "literal_error":
-        expected = ", ".join(re.findall(r"'([^']*)'", str(context.get("expected", ""))))
-        return _("%(where)s: “%(value)s” is not one of %(expected)s.") % {
-            **values,
-            "expected": expected,
-        }
-    return f"{values['where']}: {item.get('msg', '')}"
 
 
 def _not_a_form(request: HttpRequest, error: ValidationError) -> bool:
@@ -262,13 +163,9 @@ def _not_a_form(request: HttpRequest, error: ValidationError) -> bool:
 @api.exception_handler(ValidationError)
 def invalid_request(request: HttpRequest, error: ValidationError):
     if _not_a_form(request, error):
-        detail = _(
-            "Send the people file as multipart/form-data, in the form field file "
-            "(for example curl -F file=@people.csv); the content type of this request is "
-            "%(type)s."
-        ) % {"type": request.content_type or _("missing")}
+        detail = refusals.not_a_form(request.content_type)
         return _json(request, Message(detail=detail), 415)
-    errors = [_problem(request, item) for item in error.errors]
+    errors = [refusals.parameter_problem(request, item) for item in error.errors]
     body = Refused(detail=_("The request is not valid: nothing was done."), errors=errors)
     return _json(request, body, 400)
 
