@@ -31,6 +31,8 @@ def check(tmp_path, **env: str) -> subprocess.CompletedProcess:
         ({"TRUSTMIRROR_SECRET_KEY_FILE": "/nonexistent/key"}, "which is not a file"),
         ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "1"}, "must be at least 5"),
         ({"TRUSTMIRROR_SESSION_IDLE_MINUTES": "8h"}, "must be a whole number"),
+        ({"TRUSTMIRROR_API_REQUESTS_PER_MINUTE": "0"}, "must be at least 1"),
+        ({"TRUSTMIRROR_API_IMPORTS_PER_HOUR": "ten"}, "must be a whole number"),
         # The client address (rate limits) behind a proxy: never X-Forwarded-For by accident.
         (
             {"TRUSTMIRROR_PROXY_HOPS": "1"},
@@ -202,3 +204,26 @@ def test_proxy_settings_are_read(tmp_path):
         timeout=60,
     )
     assert result.stdout.strip() == "True 1 ['10.0.0.0/8', '2001:db8::1/128']", result.stderr
+
+
+def test_api_rate_limits_are_read(tmp_path):
+    """What the environment sets is what a token is held to; the other limits keep theirs."""
+    code = (
+        "import django; django.setup(); from trustmirror.ratelimit import _limits; "
+        "limits = _limits(); print(limits['api'], limits['api_import'], limits['login'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
+            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+            "TRUSTMIRROR_API_REQUESTS_PER_MINUTE": "120",
+            "TRUSTMIRROR_API_IMPORTS_PER_HOUR": "4",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "(120, 60) (4, 3600) (10, 600)", result.stderr

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -41,9 +42,42 @@ class RequestBodyLimitMiddleware:
             length > settings.TRUSTMIRROR_MAX_BODY_BYTES or not _may_send_files(request)
         ):
             if request.path.startswith(API_PREFIX):
-                return JsonResponse({"detail": _("The request is too large.")}, status=413)
+                return JsonResponse({"detail": _api_too_large(length)}, status=413)
             return error_page(request, 413)
         return self.get_response(request)
+
+
+def _size(n: int) -> str:
+    # filesizeformat keeps number and unit together with a no-break space, for a page; a
+    # client's log or message box wants a plain one.
+    return filesizeformat(n).replace("\xa0", " ")
+
+
+def _api_too_large(length: int) -> str:
+    """What an API client may send instead: the limit its request went over, in words."""
+    from trustmirror.orgs.importing import MAX_FILE_BYTES
+
+    values = {
+        "size": _size(length),
+        "limit": _size(settings.TRUSTMIRROR_MAX_BODY_BYTES),
+        "small": _size(settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES),
+        "file": _size(MAX_FILE_BYTES),
+    }
+    if length > settings.TRUSTMIRROR_MAX_BODY_BYTES:
+        return (
+            _(
+                "The request is %(size)s; a request to the API may be at most %(limit)s, "
+                "and a people file at most %(file)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "The request is %(size)s; without a valid write token a request may be at most "
+            "%(small)s. Importing people needs a write token."
+        )
+        % values
+    )
 
 
 def _may_send_files(request: HttpRequest) -> bool:

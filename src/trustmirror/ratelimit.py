@@ -1,9 +1,11 @@
-"""Rate limits on the URLs an attacker would hammer: survey links and the login form.
+"""Rate limits on the URLs an attacker would hammer (survey links, the login form), and per API
+token.
 
-Only failures count, and only failures are refused: a wrong survey link (404 under /s/) or a
-failed login. Past the limit, a client's further failures are answered with 429 instead, but
-a valid link or the right password still works, so nobody is locked out by someone else's
-guessing: not the colleague behind the same office address, not everyone behind the proxy.
+Survey links and logins: only failures count, and only failures are refused: a wrong survey
+link (404 under /s/) or a failed login. Past the limit, a client's further failures are
+answered with 429 instead, but a valid link or the right password still works, so nobody is
+locked out by someone else's guessing: not the colleague behind the same office address, not
+everyone behind the proxy.
 Clients are told apart by :func:`trustmirror.proxies.client_address` (IPv6 by /64 block,
 which one host may hold whole).
 
@@ -11,12 +13,19 @@ Counters live in Django's cache (Redis in production, see TRUSTMIRROR_CACHE_URL)
 counted atomically: each failure adds one and reads the new count in one step, so however
 many failures arrive at once, exactly ``limit`` of them are answered as such. The window is
 fixed: it starts with a client's first failure.
+
+API tokens (:func:`api_rate_exceeded`, called by the API once a token is recognised): every
+request counts, per token, in windows aligned to the clock, so that the answer past the limit
+can say exactly when the next window begins.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
@@ -38,13 +47,21 @@ return count
 """
 
 
+#: (most counted requests, window in seconds) per kind; TRUSTMIRROR_RATE_LIMITS overrides any
+#: of them. survey and login count failures per client; api and api_import count every request
+#: of one API token: 600 a minute is ten a second, more than a dashboard or a nightly sync
+#: needs; an import (up to 50,000 people) is far dearer, and an HR system sends one a night.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "survey": (20, 600),
+    "login": (10, 600),
+    "api": (600, 60),
+    "api_import": (30, 3600),
+}
+
+
 def _limits() -> dict[str, tuple[int, int]]:
-    # (max failures, window in seconds), overridable for tests and deployments
-    return getattr(
-        settings,
-        "TRUSTMIRROR_RATE_LIMITS",
-        {"survey": (20, 600), "login": (10, 600)},
-    )
+    # A setting may name only some kinds (tests tighten one): the others keep their default.
+    return {**DEFAULT_LIMITS, **getattr(settings, "TRUSTMIRROR_RATE_LIMITS", {})}
 
 
 def _bucket(request: HttpRequest) -> str | None:
@@ -74,8 +91,11 @@ def _failed(bucket: str, response: HttpResponse) -> bool:
     return response.status_code == 200
 
 
-def failure_count(key: str, window: int) -> int:
-    """Add one failure to ``key`` (a window of ``window`` seconds); return the count so far."""
+def hit_count(key: str, window: int) -> int:
+    """Add one to ``key`` (a window of ``window`` seconds from its first hit); return the count.
+
+    Atomic: of any number of simultaneous hits, each gets its own count.
+    """
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         # Django's RedisCache.incr checks existence and increments in two commands; go to
@@ -93,6 +113,36 @@ def failure_count(key: str, window: int) -> int:
             continue
 
 
+# The name the failure limits (and code written before the API's limit) know it by.
+failure_count = hit_count
+
+
+@dataclass(frozen=True)
+class Exceeded:
+    """A refused request: the limit it went over, and the seconds until the next window."""
+
+    limit: int
+    window: int
+    retry_after: int
+
+
+def api_rate_exceeded(kind: str, token_key: str, *, now: float | None = None) -> Exceeded | None:
+    """Count one request of an API token of ``kind`` (api or api_import); None if allowed.
+
+    ``token_key`` tells the token apart from every other, also from tokens that a test's
+    rolled-back database gave the same id. The window is the clock's: its number is in the
+    key, so the counter of the next window starts at zero without waiting for an expiry,
+    and the wait is exact (a counter's own start would need its age, which only Redis has).
+    """
+    limit, window = _limits()[kind]
+    now = time.time() if now is None else now
+    number = int(now // window)
+    if hit_count(f"tm-rl:{kind}:{token_key}:{number}", window) <= limit:
+        return None
+    retry_after = max(1, math.ceil((number + 1) * window - now))
+    return Exceeded(limit=limit, window=window, retry_after=retry_after)
+
+
 class RateLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -105,7 +155,7 @@ class RateLimitMiddleware:
         if not _failed(bucket, response):
             return response
         limit, window = _limits()[bucket]
-        if failure_count(f"tm-rl:{bucket}:{client_key(request)}", window) <= limit:
+        if hit_count(f"tm-rl:{bucket}:{client_key(request)}", window) <= limit:
             return response
         refused = render(request, "ratelimited.html", status=429)
         refused["Retry-After"] = str(window)

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "trustmirror.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside the language (its messages are translated) and no-store (its answers too).
+    "trustmirror.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,6 +153,12 @@ def _cache() -> dict:
 
 # Rate-limit counters live here; use Redis when more than one server process runs.
 CACHES = {"default": _cache()}
+# Requests each API token may make (trustmirror.ratelimit; README, "API"): reads a minute and
+# people imports an hour, counted apart. The survey and login limits keep the defaults there.
+TRUSTMIRROR_RATE_LIMITS = {
+    "api": (env_int("TRUSTMIRROR_API_REQUESTS_PER_MINUTE", 600, minimum=1), 60),
+    "api_import": (env_int("TRUSTMIRROR_API_IMPORTS_PER_HOUR", 30, minimum=1), 3600),
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -278,7 +278,10 @@ def test_a_refused_import_writes_nothing_and_says_why(client, acme, tokens):
 def test_an_import_without_a_file_is_refused_without_a_server_error(client, tokens):
     response = client.post("/api/v1/people/import", {}, **bearer(tokens["write"]))
     assert response.status_code == 400
-    assert any(error.startswith("file") for error in response.json()["errors"])
+    assert response.json()["errors"] == [
+        "Form field file is missing: send the people file in it "
+        "(for example curl -F file=@people.csv)."
+    ]
 
 
 # -- the command line -------------------------------------------------------------------------

@@ -4,6 +4,10 @@ For each operation, examples generated from the schema with Acme's write token (
 credential), then with no token: no answer is a server error, and every answer matches the
 status codes, content types and bodies that the schema documents. Bounded: 25 examples an
 operation, so the file stays well under a minute on two cores.
+
+The rate limit per token (429) is a documented answer of every operation, so a fuzz run that
+reaches the limit (the write token's 30 imports an hour) still passes, on the condition that
+the 429 matches the schema; one run below holds the limit at one request to check exactly that.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
@@ -103,3 +108,24 @@ def test_the_published_scan_matches_the_schema(schema, scan, tokens):
             case = operation.Case(path_parameters={"scan_id": scan.pk}, query=query)
             response = case.call_and_validate(headers=headers, checks=CHECKS)
             assert response.status_code == 200
+
+
+def test_every_operation_documents_the_rate_limit(schema):
+    for operation in _operations(schema):
+        refused = operation.definition.raw["responses"]["429"]
+        schema_ref = refused["content"]["application/json"]["schema"]["$ref"]
+        assert schema_ref.endswith("/RetryLater"), operation.path
+
+
+def test_a_rate_limited_answer_matches_the_schema(schema, scan, tokens, settings):
+    """With one request a day, nearly every generated call is answered 429: each must match."""
+    settings.TRUSTMIRROR_RATE_LIMITS = {"api": (1, 86400), "api_import": (1, 86400)}
+    caches["default"].clear()
+    headers = {"Authorization": f"Bearer {tokens['write']}"}
+    try:
+        for operation in _operations(schema):
+            _fuzz(operation, headers)
+        case = next(op for op in _operations(schema) if op.path == "/api/v1/units").Case()
+        assert case.call(headers=headers).status_code == 429  # the limit was in force
+    finally:
+        caches["default"].clear()

@@ -4,8 +4,8 @@ One table of posts a respondent's browser can send by mistake (a double click, a
 a stale link) or an attacker on purpose, each with the status and the words of the page it
 must get, and the rule that nothing of a refused post is stored. Then a property test: any
 POST of the page form's fields, however mangled, gets a page (200, 302, 400 or 409), never
-a server error and never a save of something off the scale. The API does not exist yet; its
-calls join this corpus when it does (issue 13). docs/bad-input.md lists the limits.
+a server error and never a save of something off the scale. The API's calls have their own
+corpus, tests/api/test_call_corpus.py. docs/bad-input.md lists the limits.
 
 Ann (Team North) answers in English; each test client is one browser, which opened her link.
 Survey posts whose size alone is refused are in tests/security/test_body_limits.py; revisions

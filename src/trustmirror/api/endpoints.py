@@ -3,7 +3,13 @@
 A token acts for its organisation as an admin reads: units, scans, and from the published
 snapshots only, participation and results as the analysts' pages print them (k-safe: a hidden
 group has its reason and no number). A write token may also import people, all or nothing,
-as the import page does. A token never reaches another organisation: its objects are 404.
+as the import page does. A token never reaches another organisation: its objects are 404,
+worded as for an id that does not exist.
+
+Each token may make 600 requests a minute and 30 imports an hour (the site's settings may
+differ); past that, 429 with ``Retry-After`` and the seconds in ``retry_after``. Every refusal
+is JSON: ``detail`` says what is wrong, ``errors`` (where present) lists each problem and
+where it is.
 """
 
 from __future__ import annotations
@@ -11,23 +17,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import File, NinjaAPI, Query, Schema, Status
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
-from ninja.security import HttpBearer
+from ninja.security.base import AuthBase
 from pydantic import Field
 
+from trustmirror.api import refusals
 from trustmirror.api.models import ApiToken
-from trustmirror.api.services import api_token_for
+from trustmirror.api.services import TokenRefused, api_token_authenticate
 from trustmirror.audit.models import AuditEvent, audit_record
 from trustmirror.orgs.importing import ImportFailed, people_import
 from trustmirror.orgs.models import Unit
 from trustmirror.privacy.reasons import REASON_FEW_NONRESPONDENTS
+from trustmirror.ratelimit import Exceeded, api_rate_exceeded
 from trustmirror.results import wording
 from trustmirror.results.exports import ExportError, aggregates_table, shown_results
 from trustmirror.results.models import Publication, PublishedGroup
@@ -40,11 +50,36 @@ Language = Literal["en", "nl"]
 ScanId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
-class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>``: the token becomes ``request.auth``; else 401."""
+class RateLimited(Exception):
+    """A recognised token over its rate limit (answered 429)."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return api_token_for(token)
+    def __init__(self, exceeded: Exceeded):
+        super().__init__(exceeded)
+        self.exceeded = exceeded
+
+
+class BearerToken(AuthBase):
+    """``Authorization: Bearer <token>``: the token becomes ``request.auth``.
+
+    Else :class:`TokenRefused` (401, saying what is wrong with the header). A recognised
+    token's request is counted against its rate limit of ``kind``: past it, 429. Only
+    recognised tokens are counted, so nobody can use up another's requests without it.
+    """
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+    openapi_description = "An API token of the organisation (tm_...), made by its admin."
+
+    def __init__(self, kind: str = "api"):
+        super().__init__()
+        self.kind = kind
+
+    def __call__(self, request: HttpRequest) -> ApiToken:
+        token = api_token_authenticate(request.headers.get("Authorization", ""))
+        exceeded = api_rate_exceeded(self.kind, token.token_hash)
+        if exceeded is not None:
+            raise RateLimited(exceeded)
+        return token
 
 
 api = NinjaAPI(
@@ -68,14 +103,71 @@ class Refused(Schema):
     errors: list[str]
 
 
+class RetryLater(Schema):
+    """Too many requests with one token: when the next window begins, in seconds."""
+
+    detail: str
+    retry_after: int
+
+
+# What any call may be answered besides its own answers.
+REFUSALS = {401: Message, 429: RetryLater}
+
+
+def _json(request: HttpRequest, body: Schema, status: int) -> HttpResponse:
+    return api.create_response(request, body.model_dump(), status=status)
+
+
+@api.exception_handler(TokenRefused)
+def token_refused(request: HttpRequest, error: TokenRefused):
+    response = _json(request, Message(detail=refusals.token_refused(error.reason)), 401)
+    # RFC 6750: a sent token that is not (or no longer) valid is an "invalid_token".
+    sent = error.reason in (TokenRefused.UNKNOWN, TokenRefused.REVOKED)
+    response["WWW-Authenticate"] = 'Bearer realm="trustmirror"' + (
+        ', error="invalid_token"' if sent else ""
+    )
+    return response
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, error: RateLimited):
+    exceeded = error.exceeded
+    detail = refusals.rate_limited(exceeded)
+    response = _json(request, RetryLater(detail=detail, retry_after=exceeded.retry_after), 429)
+    response["Retry-After"] = str(exceeded.retry_after)
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404):
+    return _json(request, Message(detail=_("Not found.")), 404)
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+def unreadable(request: HttpRequest, error: Exception):
+    """A body Django refuses to parse: two files, too many fields, a broken multipart."""
+    problem = refusals.unreadable_body(error)
+    body = Refused(detail=_("The request is not valid: nothing was done."), errors=[problem])
+    return _json(request, body, 400)
+
+
+def _not_a_form(request: HttpRequest, error: ValidationError) -> bool:
+    """An import whose body is no multipart form at all (JSON, a bare CSV, nothing)."""
+    return request.content_type != "multipart/form-data" and any(
+        tuple(item.get("loc", ()))[:1] == ("file",) for item in error.errors
+    )
+
+
 @api.exception_handler(ValidationError)
 def invalid_request(request: HttpRequest, error: ValidationError):
-    errors = []
-    for item in error.errors:
-        where = ".".join(str(part) for part in item.get("loc", ()))
-        errors.append(f"{where}: {item.get('msg', '')}")
+    if _not_a_form(request, error):
+        detail = refusals.not_a_form(request.content_type)
+        return _json(request, Message(detail=detail), 415)
+    errors = [refusals.parameter_problem(request, item) for item in error.errors]
     body = Refused(detail=_("The request is not valid: nothing was done."), errors=errors)
-    return api.create_response(request, body.model_dump(), status=400)
+    return _json(request, body, 400)
 
 
 class UnitOut(Schema):
@@ -161,7 +253,11 @@ def _record(request: HttpRequest, what: str) -> None:
 
 
 def _scan(request: HttpRequest, scan_id: int) -> Scan:
-    return get_object_or_404(Scan, pk=scan_id, organisation=_token(request).organisation)
+    """The scan, if it is the token's organisation's; another's is worded as one that is not."""
+    found = Scan.objects.filter(pk=scan_id, organisation=_token(request).organisation).first()
+    if found is None:
+        raise HttpError(404, _("There is no scan %(id)d for this token.") % {"id": scan_id})
+    return found
 
 
 def _scan_out(scan: Scan, published: bool) -> ScanOut:
@@ -184,7 +280,7 @@ def _published_scan_ids(scans) -> set[int]:
     )
 
 
-@api.get("/units", response={200: list[UnitOut], 401: Message}, url_name="units")
+@api.get("/units", response={200: list[UnitOut], **REFUSALS}, url_name="units")
 def units(request: HttpRequest):
     """Every unit of the organisation, in tree order, with its number of people."""
     found = Unit.objects.filter(organisation=_token(request).organisation).annotate(
@@ -205,13 +301,17 @@ def units(request: HttpRequest):
 
 @api.post(
     "/people/import",
-    response={200: ImportOut, 400: Refused, 401: Message, 403: Message, 413: Message},
+    response={200: ImportOut, 400: Refused, 403: Message, 413: Message, 415: Message, **REFUSALS},
     url_name="people_import",
+    auth=BearerToken("api_import"),
 )
 def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
     """Import people from a CSV or XLSX file, as the import page does: all or nothing.
 
-    Needs a write token. A refused file writes nothing and answers 400 with every problem.
+    Needs a write token (403 otherwise). The file goes as multipart/form-data in the field
+    ``file`` (415 for any other body); a refused file writes nothing and answers 400 with every
+    problem and its line. A body over 11 MB is refused unread (413), as is one over 128 KB
+    without a valid write token.
     """
     token = _token(request)
     if token.scope != ApiToken.WRITE:
@@ -220,22 +320,27 @@ def people_import_endpoint(request: HttpRequest, file: File[UploadedFile]):
         )
     name = file.name or "people.csv"
     try:
-        result = people_import(organisation=token.organisation, filename=name, content=file.read())
+        # The people and the record of their import, or neither: a failure while recording
+        # must not leave an import in place that the client was told had failed.
+        with transaction.atomic():
+            result = people_import(
+                organisation=token.organisation, filename=name, content=file.read()
+            )
+            audit_record(
+                user=None,
+                organisation=token.organisation,
+                action=AuditEvent.IMPORT_PEOPLE,
+                target=f"token {token.pk} {token.name}: {name}: "
+                f"{result.created} new, {result.updated} updated",
+            )
     except ImportFailed as failure:
         return Status(400, Refused(detail=_("Nothing was imported."), errors=failure.errors))
-    audit_record(
-        user=None,
-        organisation=token.organisation,
-        action=AuditEvent.IMPORT_PEOPLE,
-        target=f"token {token.pk} {token.name}: {name}: "
-        f"{result.created} new, {result.updated} updated",
-    )
     return ImportOut(
         created=result.created, updated=result.updated, units_created=result.units_created
     )
 
 
-@api.get("/scans", response={200: list[ScanOut], 401: Message}, url_name="scans")
+@api.get("/scans", response={200: list[ScanOut], **REFUSALS}, url_name="scans")
 def scans(request: HttpRequest):
     """Every scan of the organisation, newest first."""
     found = list(
@@ -247,7 +352,7 @@ def scans(request: HttpRequest):
 
 @api.get(
     "/scans/{scan_id}",
-    response={200: ScanOut, 400: Refused, 401: Message, 404: Message},
+    response={200: ScanOut, 400: Refused, 404: Message, **REFUSALS},
     url_name="scan",
 )
 def scan_detail(request: HttpRequest, scan_id: ScanId):
@@ -268,7 +373,7 @@ def _snapshot(results) -> dict:
 
 @api.get(
     "/scans/{scan_id}/participation",
-    response={200: ParticipationOut, 400: Refused, 401: Message, 404: Message},
+    response={200: ParticipationOut, 400: Refused, 404: Message, **REFUSALS},
     url_name="participation",
 )
 def participation(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] = None):
@@ -317,7 +422,7 @@ def _count(value: object) -> int | None:
 
 @api.get(
     "/scans/{scan_id}/results",
-    response={200: ResultsOut, 400: Refused, 401: Message, 404: Message},
+    response={200: ResultsOut, 400: Refused, 404: Message, **REFUSALS},
     url_name="results",
 )
 def results(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] = None):
@@ -329,8 +434,9 @@ def results(request: HttpRequest, scan_id: ScanId, lang: Query[Language | None] 
     scan = _scan(request, scan_id)
     try:
         shown = shown_results(scan)
-    except ExportError as error:
-        return Status(404, Message(detail=str(error)))
+    except ExportError:
+        # The export's own words point to the export page; an API client reads these.
+        return Status(404, Message(detail=_("No results have been published for this scan yet.")))
     _record(request, f"results of scan {scan.pk}")
     language = lang or scan.organisation.default_language
     with translation.override(language):

@@ -15,8 +15,9 @@ from trustmirror.orgs.models import Organisation
 
 __all__ = [
     "PREFIX",
+    "TokenRefused",
+    "api_token_authenticate",
     "api_token_create",
-    "api_token_for",
     "api_token_from_header",
     "api_token_revoke",
     "token_hash",
@@ -69,26 +70,62 @@ def api_token_revoke(*, api_token: ApiToken, by: AbstractBaseUser | None) -> Non
     )
 
 
-def api_token_for(token: str) -> ApiToken | None:
-    """The active token ``token`` is, or None (unknown, malformed or revoked)."""
-    if not token.startswith(PREFIX) or len(token) > 100:
-        return None
+class TokenRefused(Exception):
+    """Why an ``Authorization`` header names no active token: one of the reasons below."""
+
+    MISSING = "missing"  # no header, or an empty one
+    NOT_BEARER = "not-bearer"  # another scheme ("Token x", "Basic ..."), or a bare token
+    NO_TOKEN = "no-token"  # "Bearer" and nothing after it
+    SEVERAL = "several"  # more than one word after "Bearer" (two tokens, a token with spaces)
+    UNKNOWN = "unknown"  # no token of this site, or not one at all
+    REVOKED = "revoked"
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _bearer(authorization: str) -> str:
+    """The token of ``Bearer <token>`` (RFC 6750: the scheme in any capitals)."""
+    words = authorization.split()
+    if not words:
+        raise TokenRefused(TokenRefused.MISSING)
+    if words[0].lower() != "bearer":
+        raise TokenRefused(TokenRefused.NOT_BEARER)
+    if len(words) == 1:
+        raise TokenRefused(TokenRefused.NO_TOKEN)
+    if len(words) > 2:
+        raise TokenRefused(TokenRefused.SEVERAL)
+    return words[1]
+
+
+def api_token_authenticate(authorization: str) -> ApiToken:
+    """The active token that an ``Authorization`` header carries; else :class:`TokenRefused`.
+
+    Telling a revoked token from an unknown one reveals nothing: only who holds the token
+    can send it, and they are helped by knowing that it was revoked rather than mistyped.
+    """
+    token = _bearer(authorization)
+    # Every token is ASCII of a known length; anything else is never hashed or looked up.
+    if not token.startswith(PREFIX) or len(token) > 100 or not token.isascii():
+        raise TokenRefused(TokenRefused.UNKNOWN)
     found = (
-        ApiToken.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .select_related("organisation")
-        .first()
+        ApiToken.objects.filter(token_hash=token_hash(token)).select_related("organisation").first()
     )
-    if found is not None:
-        today = timezone.localdate()
-        if found.last_used_on != today:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_on=today)
-            found.last_used_on = today
+    if found is None:
+        raise TokenRefused(TokenRefused.UNKNOWN)
+    if found.revoked_at is not None:
+        raise TokenRefused(TokenRefused.REVOKED)
+    today = timezone.localdate()
+    if found.last_used_on != today:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_on=today)
+        found.last_used_on = today
     return found
 
 
 def api_token_from_header(authorization: str) -> ApiToken | None:
     """The active token an ``Authorization: Bearer <token>`` header carries, or None."""
-    scheme, _space, token = authorization.partition(" ")
-    if scheme.lower() != "bearer":
+    try:
+        return api_token_authenticate(authorization)
+    except TokenRefused:
         return None
-    return api_token_for(token.strip())

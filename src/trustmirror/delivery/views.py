@@ -32,7 +32,7 @@ from trustmirror.delivery.forms import LettersForm, LostLinkForm, NewLinkForm, R
 from trustmirror.delivery.letters import letters_file, letters_left
 from trustmirror.delivery.mailbox import mailbox_entry, mailbox_messages
 from trustmirror.delivery.services import lost_link_request, new_link_send, reminder_send
-from trustmirror.ratelimit import client_key, failure_count
+from trustmirror.ratelimit import client_key, hit_count
 from trustmirror.surveys.admin_views import back_to_scan, manage_page, managed_scan, refused
 from trustmirror.surveys.models import Invitation, Scan
 
@@ -156,7 +156,7 @@ def _over_limit(request: HttpRequest) -> bool:
     # Counted per client as the other rate limits are (behind a proxy: the trusted client
     # address), atomically; every request counts, since the page answers all alike.
     limit, window = getattr(settings, "TRUSTMIRROR_LOST_LINK_LIMIT", LOST_LINK_LIMIT)
-    return failure_count(f"tm-rl:lost:{client_key(request)}", window) > limit
+    return hit_count(f"tm-rl:lost:{client_key(request)}", window) > limit
 
 
 def _first_request_in_a_while(email: str) -> bool:
