@@ -198,3 +198,27 @@ def test_serve_and_worker_against_postgresql_publish_and_serve_results(database,
             (scan_id,),
         ).fetchone()
     assert row == ("published", True, 6)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "function", "expected"),
+    [
+        ("TRUSTMIRROR_WEB_WORKERS", "3", "default_workers", 3),
+        ("TRUSTMIRROR_WEB_THREADS", "2", "default_threads", 2),
+        ("TRUSTMIRROR_WEB_THREADS", "", "default_threads", 4),
+    ],
+)
+def test_web_workers_and_threads_from_the_environment(monkeypatch, name, value, function, expected):
+    from trustmirror import server
+
+    monkeypatch.setenv(name, value)
+    assert getattr(server, function)() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "four", "2.5"])
+def test_a_bad_thread_count_is_refused_with_its_name(monkeypatch, value):
+    from trustmirror import server
+
+    monkeypatch.setenv("TRUSTMIRROR_WEB_THREADS", value)
+    with pytest.raises(SystemExit, match=f"TRUSTMIRROR_WEB_THREADS must be .* not '{value}'"):
+        server.default_threads()

@@ -48,18 +48,24 @@ class RedactingLogger(Logger):
         return atoms
 
 
+def _count_from_environment(name: str) -> int | None:
+    configured = os.environ.get(name, "").strip()
+    if not configured:
+        return None
+    if not configured.isdigit() or int(configured) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, not {configured!r}")
+    return int(configured)
+
+
 def default_workers() -> int:
     """Worker processes: ``TRUSTMIRROR_WEB_WORKERS``, else two per core, at most eight."""
-    configured = os.environ.get("TRUSTMIRROR_WEB_WORKERS", "").strip()
-    if configured:
-        return max(1, int(configured))
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+    configured = _count_from_environment("TRUSTMIRROR_WEB_WORKERS")
+    return configured or max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
 def default_threads() -> int:
     """Threads per web worker: ``TRUSTMIRROR_WEB_THREADS``, else 4."""
-    configured = os.environ.get("TRUSTMIRROR_WEB_THREADS", "").strip()
-    return max(1, int(configured)) if configured else 4
+    return _count_from_environment("TRUSTMIRROR_WEB_THREADS") or 4
 
 
 def logconfig(access_log: bool) -> dict:
