@@ -112,6 +112,19 @@ class Server(BaseApplication):
         return application
 
 
+def _post_fork(server, worker) -> None:
+    """A web worker never uses a database connection of the process it was forked from.
+
+    Connections are kept between requests (``CONN_MAX_AGE``); should the master ever have
+    opened one before forking, two processes would share one SQLite file handle or one
+    PostgreSQL session. Dropped without closing, as the master may still use it.
+    """
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.connection = None
+
+
 def serve(*, host: str, port: int, workers: int | None = None, access_log: bool = True) -> int:
     """Run gunicorn in the foreground until it is stopped (SIGTERM / Ctrl+C)."""
     Server(
@@ -128,6 +141,7 @@ def serve(*, host: str, port: int, workers: int | None = None, access_log: bool 
             "logconfig_dict": logconfig(access_log),
             "preload_app": True,
             "proc_name": "trustmirror",
+            "post_fork": _post_fork,
             # Several servers (a demo beside production, tests) may run on one machine.
             "control_socket_disable": True,
         }
