@@ -95,19 +95,19 @@ print("BUILD " + json.dumps({{"timings": timings, "peak": peak, "lines": outcome
 
 
 @contextlib.contextmanager
-def bench_environment(database: str, prefix: str):
+def bench_environment(database: str, prefix: str, *, postgres_url: str | None = None):
     """A fresh data directory and database for one benchmark run: ``(env, data_dir)``.
 
     SQLite lives in the temporary data directory; PostgreSQL gets a new database on the
-    server at ``TRUSTMIRROR_BENCH_POSTGRES_URL`` (default the test server). Both are removed
-    afterwards, whatever happens.
+    server at ``postgres_url``, else ``TRUSTMIRROR_BENCH_POSTGRES_URL`` (default the test
+    server). Both are removed afterwards, whatever happens.
     """
     data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
     env["TRUSTMIRROR_DATA_DIR"] = str(data_dir)
     env["TRUSTMIRROR_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     database_name = None
-    admin_url = os.environ.get(
+    admin_url = postgres_url or os.environ.get(
         "TRUSTMIRROR_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
     )
     if database == "postgresql":

@@ -35,9 +35,17 @@ def store_open_scan(
     *,
     team_size: int = 25,
     version: str = "2",
+    min_group_size: int = 5,
+    interim_results: bool = False,
     progress: bool = True,
 ) -> StoredScan:
-    """Write the organisation, its people, an open scan and an invitation each (Django set up)."""
+    """Write the organisation, its people, an open scan and an invitation each (Django set up).
+
+    ``interim_results`` has the worker publish the scan's results in steps while it is open
+    (the crash test wants publications built, and killed, during the load); without it the
+    worker publishes its participation only. ``min_group_size`` is the scan's k: an interim
+    version takes a team's new answers once at least k of them wait.
+    """
     from django.db import transaction
     from tqdm import tqdm
 
@@ -91,9 +99,10 @@ def store_open_scan(
             name="Load scan",
             opens_on=today - dt.timedelta(days=1),
             closes_on=today + dt.timedelta(days=14),
-            min_group_size=5,
+            min_group_size=min_group_size,
             status=Scan.OPEN,
             instrument_version=version,
+            interim_results=interim_results,
         )
         Invitation.objects.bulk_create(
             [

@@ -43,6 +43,12 @@ _INPUT = re.compile(r"<input\b([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PAGE_PATH = re.compile(r"^/s/p/(\d+)$")
+THANKS = "/s/thanks"
+# The thank-you page's mark (surveys/thanks.html), which /s/start shows once submitted.
+_THANKS = 'id="thanks"'
+# A page's radio group is named after its item (surveys.forms.ITEM_PREFIX); the ledger keeps
+# the item, as the database does.
+_ITEM_PREFIX = "item-"
 # Made once: a transport makes its own otherwise, reading the CA store (40 ms) each time.
 _TLS = ssl.create_default_context()
 
@@ -107,25 +113,37 @@ class Ledger:
     ``pages[token][page]`` holds the answers of the page's last acknowledged save (item ->
     value), ``pending[token][page]`` the saves of the page sent after it whose answer never
     came (the server was killed, the connection reset): the server may or may not have
-    stored one of those. ``submitted`` holds the links whose submission was acknowledged.
+    stored one of those. ``submitted`` holds the links whose submission was acknowledged
+    (or that the server, opened again, showed as submitted).
+
+    ``sent``, ``saved_count`` and ``refused_count`` count a page's saves, keyed by (token,
+    page): the server counts every save it stores in the page's revision, so that revision
+    lies between the saves acknowledged and the saves sent less those refused; each
+    acknowledged save stored once, and nothing twice.
     """
 
     pages: dict[str, dict[int, dict[str, int]]] = field(default_factory=dict)
     pending: dict[str, dict[int, list[dict[str, int]]]] = field(default_factory=dict)
     submitted: set[str] = field(default_factory=set)
     acknowledged: int = 0
+    sent: Counter = field(default_factory=Counter)
+    saved_count: Counter = field(default_factory=Counter)
+    refused_count: Counter = field(default_factory=Counter)
 
     def sending(self, token: str, page: int, answers: dict[str, int]) -> None:
         self.pending.setdefault(token, {}).setdefault(page, []).append(answers)
+        self.sent[token, page] += 1
 
     def saved(self, token: str, page: int, answers: dict[str, int]) -> None:
         self.pages.setdefault(token, {})[page] = answers
         self.pending[token][page] = []
         self.acknowledged += 1
+        self.saved_count[token, page] += 1
 
     def refused(self, token: str, page: int) -> None:
         """The save was answered with a refusal: the server stored nothing of it."""
         self.pending[token][page].pop()
+        self.refused_count[token, page] += 1
 
 
 class ServerError(Exception):
@@ -225,22 +243,28 @@ class Respondent:
             return _path(response.headers["location"])
         if response.status_code != 200:
             raise ServerError(f"start: {response.status_code}")
+        if _THANKS in response.text:
+            # Submitted already: the submission went through but its answer was lost.
+            return THANKS
         return "/s/p/1"
 
-    async def run(self) -> None:
-        """Answer every page and submit; after an error, open the link again and go on."""
+    async def run(self, path: str | None = None) -> None:
+        """Answer every page and submit, from ``path`` on (else from opening the link); after
+        an error, open the link again and go on."""
         async with self.transport:
-            await self._run()
+            await self._run(path)
 
-    async def _run(self) -> None:
-        path = None
+    async def _run(self, path: str | None) -> None:
         while True:
             try:
                 if path is None:
                     path = await self.open_link()
-                path = await self._step(path)
-                if path == "/s/thanks":
+                if path != THANKS:
+                    path = await self._step(path)
+                if path == THANKS:
                     self.stats.submitted += 1
+                    if self.ledger is not None:
+                        self.ledger.submitted.add(self.token)
                     return
             except (httpx.TransportError, ServerError) as error:
                 self.stats.errors[type(error).__name__] += 1
@@ -261,10 +285,7 @@ class Respondent:
             response = await self._request("submit", "POST", "/s/review", {**hidden, "submit": "1"})
             if response.status_code not in _REDIRECTS:
                 raise ServerError(f"submit: {response.status_code}")
-            location = _path(response.headers["location"])
-            if location == "/s/thanks" and self.ledger is not None:
-                self.ledger.submitted.add(self.token)
-            return location
+            return _path(response.headers["location"])
         match = _PAGE_PATH.match(urlsplit(path).path)
         if match is None or "revision" not in hidden:
             raise ServerError(f"{path}: not a survey page")
@@ -274,7 +295,7 @@ class Respondent:
             if self.rng.random() > 0.03
         }
         number = int(match.group(1))
-        values = {k: int(v) for k, v in answers.items()}
+        values = {k.removeprefix(_ITEM_PREFIX): int(v) for k, v in answers.items()}
         if self.ledger is not None:
             self.ledger.sending(self.token, number, values)
         response = await self._request("save", "POST", path, {**hidden, **answers, "go": "next"})
@@ -308,22 +329,27 @@ async def run_respondents(
     seed: int = 1,
     headers: dict[str, str] | None = None,
     on_tick=None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """``concurrency`` respondents at a time, each a new link when the last one submitted,
-    until ``duration`` seconds have passed (the respondents still answering then stop where
-    they are, their requests in flight cancelled) or the links run out.
+    until ``duration`` seconds have passed or ``stop`` is set (the respondents still
+    answering then stop where they are, their requests in flight cancelled) or the links run
+    out.
 
-    ``on_tick(stats)`` is called about once a second (a progress bar).
+    ``on_tick(stats)`` is called about once a second (a progress bar). ``stop`` lets a caller
+    end the load when it has seen enough (the crash test, once its last restart has served
+    for a while).
     """
     queue = iter(tokens)
     deadline = time.monotonic() + duration
     rng = random.Random(seed)
+    stop = stop or asyncio.Event()
 
     async def worker(number: int) -> None:
         # Start spread over the first second, as people do not all click at the same instant.
         await asyncio.sleep(rng.random())
         for token in queue:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or stop.is_set():
                 return
             respondent = Respondent(
                 base_url,
@@ -344,9 +370,17 @@ async def run_respondents(
 
     tasks = [asyncio.create_task(worker(i)) for i in range(concurrency)]
     tick = asyncio.create_task(ticker())
+    stopped = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+        running = set(tasks)
+        while running and not stop.is_set() and time.monotonic() < deadline:
+            await asyncio.wait(
+                [*running, stopped],
+                timeout=deadline - time.monotonic(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            running = {task for task in tasks if not task.done()}
     finally:
-        for task in (*tasks, tick):
+        for task in (*tasks, tick, stopped):
             task.cancel()
-        await asyncio.gather(*tasks, tick, return_exceptions=True)
+        await asyncio.gather(*tasks, tick, stopped, return_exceptions=True)

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,14 +41,9 @@ BENCH = LOAD.parent
 sys.path.insert(0, str(LOAD))
 sys.path.insert(0, str(BENCH))
 
+from processes import Processes  # noqa: E402
 from respondents import Stats, run_respondents  # noqa: E402
-from run_publishing import (  # noqa: E402
-    PYTHON,
-    bench_environment,
-    free_port,
-    machine,
-    manage_shell,
-)
+from run_publishing import bench_environment, machine, manage_shell  # noqa: E402
 
 STORE = """
 import json, sys
@@ -61,100 +54,6 @@ from loaddb import store_open_scan
 stored = store_open_scan({people}, {tokens!r}, progress=True)
 print("STORED " + json.dumps(stored.__dict__))
 """
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children that have been waited for."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    # utime, stime, cutime, cstime are fields 14-17 (1-based) of the whole line
-    return sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants."""
-    found = [pid]
-    for parent in found:
-        path = Path(f"/proc/{parent}/task/{parent}/children")
-        try:
-            found.extend(int(x) for x in path.read_text().split())
-        except FileNotFoundError:
-            continue
-    return found
-
-
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-class Processes:
-    """The web server and the task worker, started with the benchmark's environment."""
-
-    def __init__(self, env: dict, workers: int | None) -> None:
-        self.env = {
-            **env,
-            "TRUSTMIRROR_PRODUCTION": "1",
-            "TRUSTMIRROR_BEHIND_PROXY": "1",
-            "TRUSTMIRROR_CACHE_URL": "redis://127.0.0.1:6379/12",
-        }
-        self.workers = workers
-        self.server: subprocess.Popen | None = None
-        self.worker: subprocess.Popen | None = None
-        self.base = ""
-
-    def start(self) -> str:
-        port = free_port()
-        command = [PYTHON, "-m", "trustmirror.cli", "serve", "--port", str(port)]
-        if self.workers:
-            command += ["--workers", str(self.workers)]
-        self.server = subprocess.Popen(
-            command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.worker = subprocess.Popen(
-            [PYTHON, "-m", "trustmirror.cli", "worker", "--quiet"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.base = f"http://127.0.0.1:{port}"
-        import urllib.request
-
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(
-                    self.base + "/healthz", headers={"X-Forwarded-Proto": "https"}
-                )
-                with urllib.request.urlopen(request, timeout=2):
-                    return self.base
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("the server did not start")
-
-    def cpu(self) -> dict[str, float]:
-        return {
-            "web": sum(cpu_seconds(p) for p in tree(self.server.pid)),
-            "worker": sum(cpu_seconds(p) for p in tree(self.worker.pid)),
-            "database": sum(cpu_seconds(p) for p in postgres_pids()),
-        }
-
-    def stop(self) -> None:
-        for process in (self.server, self.worker):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
 
 
 def own_cpu() -> float:
