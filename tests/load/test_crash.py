@@ -117,19 +117,31 @@ def test_killed_server_and_worker_lose_no_acknowledged_answer(database, capsys):
         try:
             run.processes.start()
             asyncio.run(run.crash_load())
-            facts = run.facts()
-            resumed = asyncio.run(run.resume(facts))
+            # After the last kill and restart, before anyone answers on: the revisions of
+            # unsubmitted pages can be held against the ledger only now.
+            crashed = run.facts()
+            problems = [
+                f"after the kills: {problem}"
+                for problem in (
+                    *save_problems(crashed, run.ledger),
+                    *response_problems(crashed),
+                    *integrity_problems(crashed),
+                )
+            ]
+            resumed = asyncio.run(run.resume(crashed))
         finally:
             run.processes.stop()
             _flush(run.processes.env["TRUSTMIRROR_CACHE_URL"])
         facts = run.facts()
-
-        problems = [
-            *save_problems(facts, run.ledger),
-            *response_problems(facts),
-            *integrity_problems(facts),
-            *publication_problems(facts),
-            *resume_problems(resumed),
+        problems += [
+            f"in the end: {problem}"
+            for problem in (
+                *save_problems(facts, run.ledger),
+                *response_problems(facts),
+                *integrity_problems(facts),
+                *publication_problems(facts),
+                *resume_problems(resumed),
+            )
         ]
         summary = run.summary(facts, resumed)
         with capsys.disabled():
@@ -510,7 +522,10 @@ def publication_problems(facts: dict) -> list[str]:
         problems.append(f"{facts['included_not_submitted']} unsubmitted answers included")
     for p in publications:
         if p["status"] != "published" and (p["groups"] or p["charts"] or p["version"]):
-            problems.append(f"unpublished {p['id']} ({p['status']}): {p['groups']} rows stored")
+            problems.append(
+                f"unpublished {p['id']} ({p['status']}): version {p['version']}, "
+                f"{p['groups']} rows, {p['charts']} charts"
+            )
     newest = published[-1]["id"] if published else None
     if facts["served"] != newest or facts["latest"] != newest:
         problems.append(
