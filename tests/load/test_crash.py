@@ -64,6 +64,9 @@ CONCURRENCY = 30
 THINK = 0.1  # seconds, on average, between a page arriving and its save
 KILLS = 4  # the last one ends the load
 SERVING = (4.0, 8.0)  # seconds each start serves under load before the next kill
+# The last start serves on until the run has done enough to prove something (the minimums
+# below), or until the load has run this long: a slow or busy machine takes longer.
+LOAD_CAP = 150.0
 SEED = 20261213
 HEADERS = {"X-Forwarded-Proto": "https", "User-Agent": "trustmirror-crash-test"}
 # A Redis database of the cache per database, as the two runs of the suite go side by side.
@@ -166,7 +169,7 @@ def test_killed_server_and_worker_lose_no_acknowledged_answer(database, capsys):
 
 @dataclass
 class CrashRun:
-    """One crash run: its installation, the processes, the clock, and what respondents saw."""
+    """One crash run: its installation, the processes, and what respondents saw."""
 
     database: str
     env: dict
@@ -174,16 +177,17 @@ class CrashRun:
     scan_id: int
     tokens_path: Path
     processes: Processes
-    clock: Clock
+    backstage: Backstage
     stats: Stats = field(default_factory=Stats)
     ledger: Ledger = field(default_factory=Ledger)
     kills: int = 0
     restarts: list[float] = field(default_factory=list)
+    load_seconds: float = 0.0
 
     @classmethod
     def prepare(cls, database: str, env: dict, data_dir: Path) -> CrashRun:
         """Migrate, store the organisation and its open scan (in a process of its own)."""
-        # The least time between two interim versions (the clock moves past it, see Clock).
+        # The least time between two interim versions (the clock moves past it: Backstage).
         env["TRUSTMIRROR_PUBLISH_INTERVAL_MINUTES"] = "1"
         tokens_path = data_dir / "links.txt"
         stored = manage_shell(
@@ -212,7 +216,7 @@ class CrashRun:
             scan_id=stored["scan_id"],
             tokens_path=tokens_path,
             processes=processes,
-            clock=Clock(database, env, data_dir),
+            backstage=Backstage(database, env, data_dir),
         )
 
     async def crash_load(self) -> None:
@@ -221,13 +225,14 @@ class CrashRun:
         rng = random.Random(SEED)
         tokens = self.tokens_path.read_text(encoding="ascii").split()
         stop = asyncio.Event()
+        began = time.monotonic()
         load = asyncio.create_task(
             run_respondents(
                 self.processes.base,
                 tokens,
                 concurrency=CONCURRENCY,
                 think=THINK,
-                duration=600,
+                duration=LOAD_CAP + 60,
                 stats=self.stats,
                 ledger=self.ledger,
                 seed=SEED,
@@ -235,23 +240,38 @@ class CrashRun:
                 stop=stop,
             )
         )
-        clock = asyncio.create_task(self.clock.run())
+        clock = asyncio.create_task(self.backstage.clock())
         try:
             for number in range(1, KILLS + 1):
                 await asyncio.sleep(rng.uniform(*SERVING))
+                if number == KILLS:
+                    await self.enough(since=began)
                 self.processes.kill()
                 self.kills += 1
                 if number == KILLS:
+                    self.load_seconds = time.monotonic() - began
                     stop.set()
                     await load
-                await asyncio.to_thread(self.clock.abandoned_builds_age)
-                began = time.monotonic()
+                await asyncio.to_thread(self.backstage.abandoned_builds_age)
+                restart = time.monotonic()
                 await asyncio.to_thread(self.processes.start)
-                self.restarts.append(time.monotonic() - began)
+                self.restarts.append(time.monotonic() - restart)
         finally:
             stop.set()
             clock.cancel()
             await asyncio.gather(load, clock, return_exceptions=True)
+
+    async def enough(self, *, since: float) -> None:
+        """Until the load has proved enough (saves, submissions, answers published), or has
+        run for ``LOAD_CAP`` seconds."""
+        while time.monotonic() - since < LOAD_CAP:
+            if (
+                self.ledger.acknowledged >= MIN_ACKNOWLEDGED
+                and self.stats.submitted >= MIN_SUBMITTED
+                and await asyncio.to_thread(self.backstage.included_answers) > 0
+            ):
+                return
+            await asyncio.sleep(1)
 
     def facts(self) -> dict:
         """What the database holds now (crash_facts.py, in the installation's own process)."""
@@ -282,7 +302,7 @@ class CrashRun:
                 )
                 try:
                     opened = await respondent.open_link()
-                    await asyncio.wait_for(respondent.run(opened), timeout=60)
+                    await asyncio.wait_for(respondent.run(opened), timeout=120)
                 except Exception as error:  # reported as a problem, with the others
                     return {"expected": expected[token], "opened": None, "error": repr(error)}
                 return {
@@ -300,7 +320,7 @@ class CrashRun:
         published = [p for p in facts["publications"] if p["status"] == "published"]
         abandoned = [p for p in facts["publications"] if p["status"] != "published"]
         return (
-            f"{self.kills} kills (restarts took "
+            f"{self.load_seconds:.0f} s of load, {self.kills} kills (restarts took "
             f"{', '.join(f'{s:.1f}' for s in self.restarts)} s); "
             f"{self.ledger.acknowledged} saves acknowledged, {unanswered_saves(self.ledger)} "
             f"never answered, {self.stats.refused_stale} refused as stale; "
@@ -311,13 +331,14 @@ class CrashRun:
         )
 
 
-class Clock:
-    """Plays the passing of minutes for the worker's schedule, in the run's database.
+class Backstage:
+    """What the test does in the run's database behind the app's back: it plays the clock,
+    and looks whether answers have been published yet.
 
-    :meth:`run` moves the published versions' time back every few seconds, so that the next
-    interim version is due (the worker publishes at most once a minute); between a kill and
-    the restart, :meth:`abandoned_builds_age` ages the killed worker's unfinished build past
-    ``STALE_BUILD``, after which the next attempt marks it failed and builds anew.
+    :meth:`clock` moves the published versions' time back every few seconds, so that the
+    next interim version is due (the worker publishes at most once a minute); between a kill
+    and the restart, :meth:`abandoned_builds_age` ages the killed worker's unfinished build
+    past ``STALE_BUILD``, after which the next attempt marks it failed and builds anew.
     """
 
     def __init__(self, database: str, env: dict, data_dir: Path) -> None:
@@ -325,15 +346,15 @@ class Clock:
         self.url = env.get("TRUSTMIRROR_DATABASE_URL", "")
         self.path = data_dir / "trustmirror.sqlite3"
 
-    def _execute(self, sqlite_sql: str, postgres_sql: str) -> None:
+    def _execute(self, sqlite_sql: str, postgres_sql: str) -> list[tuple]:
         if self.database == "sqlite":
             with sqlite3.connect(self.path, timeout=30, isolation_level=None) as db:
-                db.execute(sqlite_sql)
-            return
+                return db.execute(sqlite_sql).fetchall()
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as db:
-            db.execute(postgres_sql)
+            cursor = db.execute(postgres_sql)
+            return cursor.fetchall() if cursor.description else []
 
     def published_age(self) -> None:
         self._execute(
@@ -353,7 +374,12 @@ class Clock:
             f"interval '{STALE_PASSED} seconds' WHERE status = 'building'",
         )
 
-    async def run(self) -> None:
+    def included_answers(self) -> int:
+        """Answers that published versions include so far."""
+        sql = "SELECT COUNT(*) FROM results_includedresponse"
+        return self._execute(sql, sql)[0][0]
+
+    async def clock(self) -> None:
         while True:
             await asyncio.sleep(CLOCK_EVERY)
             await asyncio.to_thread(self.published_age)
