@@ -199,6 +199,8 @@ class Respondent:
         scheme = "https" if self.extra_headers.get("X-Forwarded-Proto") == "https" else "http"
         self.origin = f"{scheme}://{self.host}"
         self.cookies: dict[str, str] = {}
+        # Where each opening of the link brought the respondent (the resume page after a crash).
+        self.openings: list[str] = []
 
     async def _request(
         self, kind: str, method: str, path: str, data: dict[str, str] | None = None
@@ -234,6 +236,11 @@ class Respondent:
 
     async def open_link(self) -> str:
         """Open the link as from the invitation; return the path the server sends it to."""
+        path = await self._open_link()
+        self.openings.append(path)
+        return path
+
+    async def _open_link(self) -> str:
         response = await self._request("link", "GET", f"/s/{self.token}")
         if response.status_code not in _REDIRECTS:
             raise ServerError(f"link: {response.status_code}")
@@ -248,13 +255,14 @@ class Respondent:
             return THANKS
         return "/s/p/1"
 
-    async def run(self, path: str | None = None) -> None:
-        """Answer every page and submit, from ``path`` on (else from opening the link); after
-        an error, open the link again and go on."""
+    async def run(self) -> None:
+        """Open the link, answer every page and submit; after an error, open the link again
+        and go on."""
         async with self.transport:
-            await self._run(path)
+            await self._run()
 
-    async def _run(self, path: str | None) -> None:
+    async def _run(self) -> None:
+        path = None
         while True:
             try:
                 if path is None:

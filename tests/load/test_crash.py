@@ -1,13 +1,15 @@
 """The crash test (issue 13): answers under load, the server and the worker killed repeatedly.
 
-An organisation of a thousand people in teams of ten, invited to an open scan with interim
-results, in a data directory and database of its own. ``trustmirror serve`` (gunicorn, two
-web workers) and ``trustmirror worker`` run with production settings; a few dozen virtual
-respondents (``bench/load/respondents.py``) answer page by page and submit, as browsers do.
-At moments drawn from a seeded random, the web server (gunicorn's master and its workers: the
-whole process group) and the task worker are killed with SIGKILL and started again on the
-same port; respondents meet refused and reset connections and carry on by opening their link
-again. The load stops at the last kill. Then:
+An organisation of a thousand people in teams of five, invited to an open scan with interim
+results (k = 3), in a data directory and database of its own. ``trustmirror serve`` (gunicorn,
+two web workers) and ``trustmirror worker`` run with production settings; thirty virtual
+respondents at a time (``bench/load/respondents.py``) answer page by page and submit, as
+browsers do. After serving spells of a length drawn from a seeded random, the web server
+(gunicorn's master and its workers: the whole process group) and the task worker are killed
+with SIGKILL and started again on the same port; respondents meet refused and reset
+connections and carry on by opening their link again. The load stops at the fourth kill,
+once it has done enough to prove something (a slow machine serves longer). Then, with both
+started once more:
 
 * every page save the server acknowledged is in the database: each page holds the answers of
   its last acknowledged save or of a save sent after it whose answer never came, and its
@@ -19,7 +21,8 @@ again. The load stops at the last kill. Then:
 * every published version of the results is whole (its rows, and the answers it recorded as
   included, are all there), a half-built one has nothing stored and no selector serves it;
 * respondents who had not submitted continue where they were: opening the link brings them
-  to the first page without answers, and they answer on to submission.
+  to the first page without answers, and they answer on to submission;
+* no request ended in a server error: every failure was a connection a kill broke.
 
 The worker publishes an open scan at most once a minute (a privacy rule: never more often).
 The test plays the clock instead of waiting: every few seconds it moves the published
@@ -29,7 +32,7 @@ one every few seconds, and a build abandoned by a killed worker is aged past
 
 One test per database: SQLite in the suite's SQLite run, PostgreSQL in its PostgreSQL run
 (``TRUSTMIRROR_DATABASE_URL``), in a database of its own on that server, dropped afterwards.
-About a minute and a half each on two cores.
+About a minute and a half each on two cores; it prints a line of what it did.
 """
 
 from __future__ import annotations
@@ -301,13 +304,12 @@ class CrashRun:
                     headers=HEADERS,
                 )
                 try:
-                    opened = await respondent.open_link()
-                    await asyncio.wait_for(respondent.run(opened), timeout=120)
-                except Exception as error:  # reported as a problem, with the others
-                    return {"expected": expected[token], "opened": None, "error": repr(error)}
+                    await asyncio.wait_for(respondent.run(), timeout=120)
+                except TimeoutError:
+                    pass  # reported below: not submitted
                 return {
                     "expected": expected[token],
-                    "opened": opened,
+                    "opened": respondent.openings[0] if respondent.openings else None,
                     "submitted": stats.submitted,
                     "errors": dict(stats.errors),
                 }
@@ -583,12 +585,13 @@ def resume_problems(resumed: dict[str, dict]) -> list[str]:
     problems = []
     for number, (_token, seen) in enumerate(sorted(resumed.items()), start=1):
         where = f"resumed link {number}"
-        if seen["opened"] is None:
-            problems.append(f"{where}: {seen['error']}")
-        elif seen["opened"] != seen["expected"]:
+        if seen["opened"] != seen["expected"]:
             problems.append(f"{where}: opened at {seen['opened']}, expected {seen['expected']}")
         elif seen["errors"] or seen["submitted"] != 1:
-            problems.append(f"{where}: answering on: errors {seen['errors']}, not submitted")
+            problems.append(
+                f"{where}: answering on, errors {seen['errors']}, "
+                f"submitted {seen['submitted']} time(s) (in 120 s)"
+            )
     if not resumed:
         problems.append("no respondent was left to resume after the last restart")
     return problems
