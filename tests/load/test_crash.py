@@ -67,7 +67,7 @@ K = 3
 CONCURRENCY = 30
 THINK = 0.1  # seconds, on average, between a page arriving and its save
 KILLS = 4  # the last one ends the load
-SERVING = (4.0, 8.0)  # seconds each start serves under load before the next kill
+SERVING = (5.0, 10.0)  # seconds each start serves under load before the next kill
 # The last start serves on until the run has done enough to prove something (the minimums
 # below), or until the load has run this long: a slow or busy machine takes longer.
 LOAD_CAP = 150.0
