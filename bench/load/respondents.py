@@ -13,7 +13,8 @@ then does the respondent count it, record it in the :class:`Ledger`, and move on
 the server refusing a save made from a page as it was before (another save of the page came
 first); it is counted as such, not as an error, and the respondent answers the page as it is
 now. Anything else (a 5xx, a reset connection, a timeout) is an error: the respondent waits
-a little, opens its link again and continues where the server says it is, as a person would.
+a little, opens its link again and continues where the server says it is, as a person would;
+if that is the thank-you page, its submission went through before its answer was lost.
 
 Each respondent has its own connection, kept alive from request to request as a browser
 keeps it (an ``httpx.AsyncHTTPTransport`` of one connection), used directly: no client-side
