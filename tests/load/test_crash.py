@@ -329,7 +329,8 @@ class CrashRun:
             f"{len(self.ledger.submitted)} submitted; errors seen {dict(self.stats.errors)}; "
             f"{len(published)} versions published ({published_with_answers(facts)} with new "
             f"answers, {facts['included']} answers included), {len(abandoned)} builds "
-            f"abandoned; {len(resumed)} respondents resumed after the last restart"
+            f"abandoned; {len(resumed)} respondents resumed after the last restart; "
+            f"{integrity_checked(facts)}"
         )
 
 
@@ -495,6 +496,17 @@ def integrity_problems(facts: dict) -> list[str]:
     problems += [f"{n} orphaned {name}" for name, n in references["orphans"].items() if n]
     problems += [f"{n} duplicated {name}" for name, n in references["duplicates"].items() if n]
     return problems
+
+
+def integrity_checked(facts: dict) -> str:
+    """Which of the database's own checks ran (amcheck needs rights the server may not give)."""
+    integrity = facts["integrity"]
+    if "sqlite_integrity" in integrity:
+        return "SQLite integrity_check and foreign_key_check"
+    amcheck = integrity["amcheck"]
+    if amcheck["available"]:
+        return f"amcheck over {amcheck['indexes']} indexes"
+    return f"amcheck unavailable ({amcheck['reason']})"
 
 
 def published_count(facts: dict) -> int:
