@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python bench/load/run_load.py --database sqlite
     .venv/bin/python bench/load/run_load.py --database postgresql
-    .venv/bin/python bench/load/run_load.py --database sqlite --run 400:1.0:60 --run 500:0:30
+    .venv/bin/python bench/load/run_load.py --database sqlite --run 40:0:40 --run 500:10:90
 
 1. Stores an organisation of ``--people`` (50,000) people in teams of 25, every one invited
    to an open scan (Trust Scan v2, full form), in a fresh database: SQLite in a temporary
@@ -14,8 +14,9 @@ Usage (from the repository root)::
 2. Starts ``trustmirror serve`` with the production settings (``TRUSTMIRROR_PRODUCTION=1``
    behind a proxy: the load generator sends ``X-Forwarded-Proto: https`` as the proxy
    would; the cache, and so the rate limits, in Redis at 127.0.0.1:6379), ``--workers`` web
-   workers (default: as ``serve`` chooses, two per core), and the task worker beside it,
-   publishing the open scan's answers on its schedule as in production.
+   workers (default: as ``serve`` chooses, two per core), and the task worker beside it, as
+   in production (the scan publishes no interim results, a scan's default, so the worker
+   only looks for work once a minute).
 3. Runs each ``--run CONCURRENCY:THINK:SECONDS``: that many virtual respondents at once
    (:mod:`respondents`), each opening its link, answering every page and submitting, then the
    next link; THINK is the mean pause in seconds between a page arriving and its save (0 = no
@@ -170,7 +171,7 @@ def main() -> None:
         "--run",
         type=parse_run,
         action="append",
-        help="CONCURRENCY:THINK:SECONDS (repeatable); default 400:1.0:60 and 500:0:30",
+        help="CONCURRENCY:THINK:SECONDS (repeatable); default 40:0:40 and 500:10:90",
     )
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds not counted")
     parser.add_argument(
@@ -180,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("--links", type=Path, help="its links' tokens, one per line")
     args = parser.parse_args()
-    runs = args.run or [(400, 1.0, 60.0), (500, 0.0, 30.0)]
+    runs = args.run or [(40, 0.0, 40.0), (500, 10.0, 90.0)]
     if args.server:
         if not args.links:
             parser.error("--server needs --links")
