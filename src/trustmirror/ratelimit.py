@@ -1,11 +1,12 @@
 """Rate limits on the URLs an attacker would hammer (survey links, the login form), and per API
 token.
 
-Survey links and logins: only failures count, and only failures are refused: a wrong survey
-link (404 under /s/) or a failed login. Past the limit, a client's further failures are
+Survey links, logins and API tokens: only failures count, and only failures are refused: a
+wrong survey link (404 under /s/), a failed login, an API call without a valid token (401
+under /api/). Past the limit, a client's further failures are
 answered with 429 instead, but a valid link or the right password still works, so nobody is
 locked out by someone else's guessing: not the colleague behind the same office address, not
-everyone behind the proxy.
+everyone behind the proxy, not the HR system whose token is valid.
 Clients are told apart by :func:`trustmirror.proxies.client_address` (IPv6 by /64 block,
 which one host may hold whole).
 
@@ -36,6 +37,7 @@ from django.shortcuts import render
 from trustmirror.proxies import client_address
 
 SURVEY_PREFIX = "/s/"
+API_PREFIX = "/api/"
 LOGIN_PATH = "/accounts/login/"
 
 # INCR and, for a new counter, EXPIRE in one step: two separate commands could leave a
@@ -48,12 +50,14 @@ return count
 
 
 #: (most counted requests, window in seconds) per kind; TRUSTMIRROR_RATE_LIMITS overrides any
-#: of them. survey and login count failures per client; api and api_import count every request
+#: of them. survey, login and api_auth (API calls refused for their token: 401) count failures
+#: per client; api and api_import count every request
 #: of one API token: 600 a minute is ten a second, more than a dashboard or a nightly sync
 #: needs; an import (up to 50,000 people) is far dearer, and an HR system sends one a night.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "survey": (20, 600),
     "login": (10, 600),
+    "api_auth": (20, 600),
     "api": (600, 60),
     "api_import": (30, 3600),
 }
@@ -67,6 +71,8 @@ def _limits() -> dict[str, tuple[int, int]]:
 def _bucket(request: HttpRequest) -> str | None:
     if request.path.startswith(SURVEY_PREFIX):
         return "survey"
+    if request.path.startswith(API_PREFIX):
+        return "api_auth"
     if request.path == LOGIN_PATH and request.method == "POST":
         return "login"
     return None
@@ -87,6 +93,9 @@ def client_key(request: HttpRequest) -> str:
 def _failed(bucket: str, response: HttpResponse) -> bool:
     if bucket == "survey":
         return response.status_code == 404
+    if bucket == "api_auth":
+        # No token, a malformed, unknown or revoked one: someone may be guessing tokens.
+        return response.status_code == 401
     # A failed login re-renders the form (200); a successful one redirects.
     return response.status_code == 200
 

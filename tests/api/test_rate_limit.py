@@ -184,3 +184,17 @@ def test_the_limit_holds_on_redis_on_the_real_clock(client, tokens, settings, re
     assert all(0 < redis_cache.ttl(key) <= window for key in keys)  # none without expiry
     time.sleep(window - time.time() % window + 0.05)
     assert _reads(client, tokens["read"], READS + 1) == [200] * READS + [429]
+
+
+def test_calls_refused_for_their_token_are_limited_per_address(client, tokens, settings):
+    """Someone guessing tokens: after the limit, that address's further 401s become 429s
+    (JSON, with Retry-After); a valid token still works from the same address, and another
+    address's refusals are still 401s."""
+    settings.TRUSTMIRROR_RATE_LIMITS = {"api_auth": (3, 600)}
+    guesses = [client.get("/api/v1/units", **bearer(f"tm_{n:064x}")) for n in range(5)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429, 429]
+    assert guesses[-1]["Retry-After"] == "600"
+    assert guesses[-1]["Content-Type"].startswith("application/json")
+    assert guesses[-1].json()["detail"]
+    assert client.get("/api/v1/units", **bearer(tokens["read"])).status_code == 200
+    assert client.get("/api/v1/units", REMOTE_ADDR="192.0.2.7").status_code == 401

@@ -473,7 +473,10 @@ def _minres_one_factor(cor: np.ndarray) -> tuple[np.ndarray, bool]:
     # diagonal: close to the optimum, so the fit never wanders to a sign-flipped solution.
     reduced = cor.copy()
     try:
-        smc = 1.0 - 1.0 / np.diag(np.linalg.inv(cor))
+        # A nearly singular R (tiny groups) can put a zero on the inverse's diagonal: that
+        # item's SMC is then -inf, clipped below like any other out-of-range start.
+        with np.errstate(divide="ignore"):
+            smc = 1.0 - 1.0 / np.diag(np.linalg.inv(cor))
     except np.linalg.LinAlgError:
         smc = np.full(k, 0.5)
     np.fill_diagonal(reduced, np.clip(smc, 0.05, 0.995))
