@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.redis_cache import redis_cache as use_redis_cache
 from trustmirror import ratelimit
 from trustmirror.orgs.models import Person
 
@@ -161,18 +162,8 @@ def test_a_setting_that_names_other_kinds_keeps_the_api_defaults(settings):
 
 @pytest.fixture
 def redis_cache(settings, limits):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}; start it or set the URL")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-    caches["default"].clear()  # FLUSHDB of this database only
-    yield redis.Redis.from_url(REDIS_URL)
-    caches["default"].clear()
+    with use_redis_cache(settings, REDIS_URL) as client:
+        yield client
 
 
 def test_the_limit_holds_on_redis_on_the_real_clock(client, tokens, settings, redis_cache):

@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
+from tests.redis_cache import redis_cache as use_redis_cache
 from trustmirror.proxies import client_address
 from trustmirror.ratelimit import RateLimitMiddleware
 from trustmirror.surveys.services import links_issue, scan_create
@@ -43,18 +44,8 @@ def behind_proxy(settings, tight_limits):
 
 @pytest.fixture
 def redis_cache(settings):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}; start it or set the URL")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
+    with use_redis_cache(settings, REDIS_URL):
+        yield
 
 
 def _link(acme) -> str:

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from tests.redis_cache import redis_cache
 from trustmirror.audit.models import AuditEvent
 
 
@@ -140,26 +141,12 @@ def test_audit_log_records_exports_without_secrets(client, acme):
 
 def test_rate_limit_counters_work_on_redis(client, db, settings):
     """Production keeps counters in Redis (TRUSTMIRROR_CACHE_URL); the machine runs one."""
-    import redis
-
     url = os.environ.get("TRUSTMIRROR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.fail(f"Redis is not reachable at {url}; start it (see README) or set the URL")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    }
     settings.TRUSTMIRROR_RATE_LIMITS = {"survey": (2, 60), "login": (2, 60)}
-    from django.core.cache import caches
-
-    caches["default"].clear()
-    try:
+    with redis_cache(settings, url):
         assert client.get("/s/" + "D" * 22).status_code == 404
         assert client.get("/s/" + "E" * 22).status_code == 404
         assert client.get("/s/" + "F" * 22).status_code == 429
-    finally:
-        caches["default"].clear()
 
 
 def test_no_log_line_carries_a_survey_token(db):
