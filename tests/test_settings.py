@@ -21,6 +21,26 @@ def check(tmp_path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def settings_printed(
+    tmp_path, code: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``code`` (which sets Django up and prints settings) in a new process whose
+    environment holds no TRUSTMIRROR_ variable but the data directory and ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
+            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -106,13 +126,10 @@ def test_smtp_settings_come_from_the_environment(tmp_path):
         "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.DEFAULT_FROM_EMAIL, "
         "s.TRUSTMIRROR_BASE_URL, s.TRUSTMIRROR_EMAIL_PER_MINUTE, sep='|')"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
-            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+    result = settings_printed(
+        tmp_path,
+        code,
+        {
             "TRUSTMIRROR_EMAIL_HOST": "smtp.example.org",
             "TRUSTMIRROR_EMAIL_PORT": "465",
             "TRUSTMIRROR_EMAIL_TLS": "tls",
@@ -122,9 +139,6 @@ def test_smtp_settings_come_from_the_environment(tmp_path):
             "TRUSTMIRROR_BASE_URL": "https://trust.example.org/",
             "TRUSTMIRROR_EMAIL_PER_MINUTE": "30",
         },
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().split("|") == [
@@ -147,18 +161,7 @@ def test_without_a_mail_server_nothing_is_sent_anywhere(tmp_path):
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.EMAIL_BACKEND)"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
-            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = settings_printed(tmp_path, code)
     assert result.stdout.strip() == "trustmirror.delivery.mailbox.NotConfiguredBackend"
 
 
@@ -167,18 +170,12 @@ def test_postgresql_url_selects_postgresql(tmp_path):
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DATABASES['default']['ENGINE'])"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
-            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+    result = settings_printed(
+        tmp_path,
+        code,
+        {
             "TRUSTMIRROR_DATABASE_URL": "postgresql://u@127.0.0.1:5432/db",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
 
@@ -189,19 +186,13 @@ def test_proxy_settings_are_read(tmp_path):
         "print(s.TRUSTMIRROR_BEHIND_PROXY, s.TRUSTMIRROR_PROXY_HOPS, "
         "[str(n) for n in s.TRUSTMIRROR_TRUSTED_PROXIES])"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
-            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+    result = settings_printed(
+        tmp_path,
+        code,
+        {
             "TRUSTMIRROR_BEHIND_PROXY": "1",
             "TRUSTMIRROR_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.stdout.strip() == "True 1 ['10.0.0.0/8', '2001:db8::1/128']", result.stderr
 
@@ -212,18 +203,12 @@ def test_api_rate_limits_are_read(tmp_path):
         "import django; django.setup(); from trustmirror.ratelimit import _limits; "
         "limits = _limits(); print(limits['api'], limits['api_import'], limits['login'])"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTMIRROR_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "trustmirror.settings",
-            "TRUSTMIRROR_DATA_DIR": str(tmp_path),
+    result = settings_printed(
+        tmp_path,
+        code,
+        {
             "TRUSTMIRROR_API_REQUESTS_PER_MINUTE": "120",
             "TRUSTMIRROR_API_IMPORTS_PER_HOUR": "4",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.stdout.strip() == "(120, 60) (4, 3600) (10, 600)", result.stderr
