@@ -14,23 +14,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-__all__ = ["Processes", "cpu_seconds", "free_port", "postgres_pids", "tree"]
+# bench/ is on sys.path wherever this module is used (run_load.py, tests/load).
+from run_publishing import PYTHON, free_port
 
-PYTHON = sys.executable
+__all__ = ["Processes", "cpu_seconds", "postgres_pids", "tree"]
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
