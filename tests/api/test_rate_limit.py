@@ -150,6 +150,12 @@ def test_the_defaults_are_600_reads_a_minute_and_30_imports_an_hour(settings):
         assert ratelimit._limits()["api_import"] == (30, 3600)
 
 
+def test_token_guessers_get_20_refusals_in_ten_minutes_by_default(settings):
+    """The README's and the threat model's figure (the API tests raise it: conftest.py)."""
+    del settings.TRUSTMIRROR_RATE_LIMITS
+    assert ratelimit._limits()["api_auth"] == (20, 600)
+
+
 def test_a_setting_that_names_other_kinds_keeps_the_api_defaults(settings):
     """Deployments (and tests) that set only the survey and login limits keep the API's."""
     settings.TRUSTMIRROR_RATE_LIMITS = {"survey": (3, 600), "login": (2, 600)}
