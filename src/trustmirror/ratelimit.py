@@ -122,10 +122,6 @@ def hit_count(key: str, window: int) -> int:
             continue
 
 
-# The name the failure limits (and code written before the API's limit) know it by.
-failure_count = hit_count
-
-
 @dataclass(frozen=True)
 class Exceeded:
     """A refused request: the limit it went over, and the seconds until the next window."""
