@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import re
-import time
 
 import pytest
 from django.urls import reverse
@@ -188,18 +187,15 @@ def test_the_file_works_up_to_the_import_limit(client, acme):
     )
     scan = _letter_scan(acme.org)
     client.force_login(acme.carla)
-    started = time.monotonic()
     response = _download(client, scan)
     lines = 0
     links = set()
     for chunk in response.streaming_content:
         lines += 1
         links.add(chunk.rsplit(b",", 1)[-1].strip())
-    elapsed = time.monotonic() - started
     assert lines == 1 + MAX_ROWS
     assert len(links) == 1 + MAX_ROWS  # every link different (and the header's "link")
     assert not Invitation.objects.filter(scan=scan, token_hash__isnull=True).exists()
-    assert elapsed < 60, f"{elapsed:.1f} s"
 
 
 def test_links_are_stored_as_hashes_on_the_chosen_invitations_only(acme):

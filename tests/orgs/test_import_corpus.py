@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import io
 import struct
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -362,16 +361,14 @@ def test_an_xlsx_bomb_of_gigabytes_is_refused_without_unpacking(acme):
     assert len(content) < 3_000_000
 
     tracemalloc.start()
-    started = time.perf_counter()
     errors = _refused(acme.org, "bomb.xlsx", content)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert errors == [
         "The workbook unpacks to more than 64 MB, more than a list of 50000 people needs. "
         "Save only the list of people, or save it as CSV."
     ]
-    assert elapsed < 2 and peak < 5_000_000, (elapsed, peak)
+    assert peak < 5_000_000, peak  # refused from the zip's directory, nothing unpacked
 
 
 def test_a_sheet_claiming_a_huge_dimension_is_read_as_it_is(acme):
@@ -444,16 +441,14 @@ def test_a_50_mb_file_from_the_command_line_is_refused_unread(acme, tmp_path):
     before decoding a byte (no copy: the peak stays under a megabyte)."""
     content = HEADER.encode() + b"P,p@acme.test,nl,Ops,no\n" * (50 * 1024 * 1024 // 24)
     tracemalloc.start()
-    started = time.perf_counter()
     errors = _refused(acme.org, "people.csv", content)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert errors == [
         "The file is 50.0 MB; a people file may be at most 10 MB. "
         "Save only the list of people, or split it into several files."
     ]
-    assert peak < 1_000_000 and elapsed < 1
+    assert peak < 1_000_000
 
 
 def test_a_file_just_over_the_limit_is_refused_by_the_form(client, acme, import_url, settings):

@@ -11,7 +11,6 @@ sends survey pages and the login form.
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 from urllib.parse import urlencode
 
@@ -47,7 +46,6 @@ class CountingBody(io.RawIOBase):
 def _send(client, url: str, size: int):
     client.get("/accounts/login/")  # templates and translations loaded before measuring
     body = CountingBody(size)
-    started = time.perf_counter()
     tracemalloc.start()
     response = client.generic(
         "POST",
@@ -59,31 +57,31 @@ def _send(client, url: str, size: int):
     )
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return response, body.read_bytes, time.perf_counter() - started, peak
+    return response, body.read_bytes, peak
 
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/s/" + "A" * 22, "/o/acme/people/import/"])
 def test_a_huge_anonymous_body_is_refused_unread(client, acme, url):
-    response, read, elapsed, peak = _send(client, url, HUGE)
+    response, read, peak = _send(client, url, HUGE)
     assert response.status_code == 413
     assert read == 0
-    assert elapsed < 2 and peak < 5_000_000
+    assert peak < 5_000_000
     assert "Too large" in response.content.decode()
 
 
 def test_an_anonymous_body_a_little_over_its_limit_is_refused(client, db):
     size = settings.TRUSTMIRROR_MAX_ANONYMOUS_BODY_BYTES + 1
-    response, read, _elapsed, _peak = _send(client, "/accounts/login/", size)
+    response, read, _peak = _send(client, "/accounts/login/", size)
     assert response.status_code == 413 and read == 0
 
 
 def test_a_huge_body_from_staff_is_refused_unread(client, acme):
     client.force_login(acme.carla)
     url = reverse("orgs:people_import", kwargs={"org": "acme"})
-    response, read, elapsed, peak = _send(client, url, HUGE)
+    response, read, peak = _send(client, url, HUGE)
     assert response.status_code == 413
     assert read == 0
-    assert elapsed < 2 and peak < 5_000_000
+    assert peak < 5_000_000
 
 
 def test_the_limits_leave_room_for_what_people_really_send():
