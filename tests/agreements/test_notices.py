@@ -190,9 +190,7 @@ def test_each_owner_gets_one_email_in_their_language_with_a_personal_follow_link
             assert _en(day(10)) not in text
         (token,) = set(FOLLOW.findall(text))
         assert set(FOLLOW.findall(html)) == {token}
-        team_url = reverse(
-            "agreements:team", kwargs={"org": "acme", "unit_id": team.acme.north.pk}
-        )
+        team_url = reverse("agreements:team", kwargs={"org": "acme", "unit_id": team.acme.north.pk})
         assert f"http://testserver{team_url}" in text  # where those who sign in find it
         assert not re.search(r"<img|src=|url\(|@import", html, re.I)
         for href in re.findall(r'href="([^"]+)"', html):

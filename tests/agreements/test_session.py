@@ -489,4 +489,3 @@ def test_arrow_keys_walk_a_lead_through_the_session_to_the_form(page, live_serve
         page.keyboard.press("PageUp")
     assert page.locator("#step-count").inner_text() == f"{STEPS - 1} of {STEPS}"
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
-

@@ -209,4 +209,3 @@ def _handler(local: LocalProvider) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
-

@@ -34,9 +34,7 @@ def environ(tmp_path):
 
 def test_off_without_a_client_id():
     assert oidc_settings({"PATH": "/usr/bin"}) == {"TRUSTMIRROR_OIDC_ENABLED": False}
-    assert oidc_settings({"TRUSTMIRROR_OIDC_CLIENT_ID": " "}) == {
-        "TRUSTMIRROR_OIDC_ENABLED": False
-    }
+    assert oidc_settings({"TRUSTMIRROR_OIDC_CLIENT_ID": " "}) == {"TRUSTMIRROR_OIDC_ENABLED": False}
 
 
 def test_complete_configuration(environ):

@@ -102,6 +102,7 @@ class Viewer:
             units = units | Unit.objects.filter(pk=self.person.unit_id)
         return units
 
+
 def can_manage(viewer: Viewer, unit: Unit) -> bool:
     """Record and withdraw the agreements of ``unit``: its leads and the organisation's admins."""
     return viewer.leads(unit)

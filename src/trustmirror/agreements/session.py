@@ -107,8 +107,7 @@ def agreeing_text(share: float) -> str:
         )
     if percent >= 1:
         return (
-            _("Few of your answers agree with the statements on this theme (%(percent)s).")
-            % values
+            _("Few of your answers agree with the statements on this theme (%(percent)s).") % values
         )
     return _("None of your answers agree with the statements on this theme.")
 

@@ -125,9 +125,7 @@ def compose_message(message: Message, *, token: str | None) -> EmailMultiAlterna
             context["source"] = source.kind
             if source.kind == "email":
                 context["source_subject"] = subject_for(source.message_kind, scan)
-                context["source_date"] = (
-                    date_format(source.sent_on) if source.sent_on else ""
-                )
+                context["source_date"] = date_format(source.sent_on) if source.sent_on else ""
         template = f"delivery/email/{message.kind}"
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)

@@ -668,8 +668,7 @@ AGREEMENTS_SCAN1: list[AgreementSpec] = [
     ),
     AgreementSpec(
         IMPROVING_TEAM,
-        "Fatma vertelt elke maandag wat het management over de planning heeft besloten, en "
-        "waarom.",
+        "Fatma vertelt elke maandag wat het management over de planning heeft besloten, en waarom.",
         "We horen besluiten van Fatma, niet via de chauffeurs.",
         ("top_trust", "leader_benevolence"),
         (0,),

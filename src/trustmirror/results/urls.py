@@ -18,9 +18,7 @@ urlpatterns = [
         views.aggregates_export,
         name="export_aggregates",
     ),
-    path(
-        "scans/<int:scan_id>/export/research.zip", views.research_export, name="export_research"
-    ),
+    path("scans/<int:scan_id>/export/research.zip", views.research_export, name="export_research"),
     path("scans/<int:scan_id>/quality/", views.scan_quality, name="quality"),
     path("scans/<int:scan_id>/comments/", views.comment_moderate, name="comment_moderate"),
     path("scans/<int:scan_id>/breakdown/", views.scan_breakdown_view, name="breakdown"),

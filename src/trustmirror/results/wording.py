@@ -209,7 +209,7 @@ def nothing_counted(figures: Mapping | None) -> bool:
 
 
 def nothing_counted_text(figures: Mapping, *, closed: bool) -> str:
-    """"No answers counted yet: 0 of 147 invited", or, once closed, none in the results.
+    """ "No answers counted yet: 0 of 147 invited", or, once closed, none in the results.
 
     "Counted", not "answered": answers are counted in steps of at least k per unit (the
     page's status line says so), so a few may have come in and be waiting.

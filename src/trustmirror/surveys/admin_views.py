@@ -242,8 +242,7 @@ def scan_extend_view(request: HttpRequest, org: str, scan_id: int) -> HttpRespon
             )
             messages.success(
                 request,
-                _("The scan now closes on %(date)s.")
-                % {"date": date_format(scan.closes_on)},
+                _("The scan now closes on %(date)s.") % {"date": date_format(scan.closes_on)},
             )
             return back_to_scan(scan)
     return manage_page(request, scan, extend_form=form)

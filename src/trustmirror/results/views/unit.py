@@ -87,9 +87,7 @@ def unit_profile(request: HttpRequest, org: str, scan_id: int, unit_id: int) -> 
             "team_round": team_round_context(results, unit),
             "mirror_url": _mirror_url(request, organisation, scan, unit),
             **comments_context(results, group.key, lang, moderator=has_kind(roles, MANAGE)),
-            **unit_agreements_context(
-                results, group, Viewer.for_user(request.user, organisation)
-            ),
+            **unit_agreements_context(results, group, Viewer.for_user(request.user, organisation)),
         }
     )
     return render(request, "results/unit.html", context)
