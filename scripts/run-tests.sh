@@ -11,7 +11,7 @@ export TRUSTMIRROR_CHROMIUM="${TRUSTMIRROR_CHROMIUM:-$(command -v chromium || tr
 
 echo "== ruff"
 $BIN/ruff check .
-$BIN/ruff format --check .
+$BIN/ruff format --check src tests bench
 
 # axe-core (npm registry) for the accessibility checks in the browser tests: tests/a11y.
 if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
