@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Person
+from trustmirror.prepared import PreparedRead
 from trustmirror.privacy.recoding import band_recoding, unit_band_recoding
 from trustmirror.surveys import answer_rows
 from trustmirror.surveys.models import Invitation, Response, Scan
@@ -110,12 +111,19 @@ def invitation_for_token(token: str) -> Invitation:
     """
     if not isinstance(token, str) or not looks_like_token(token):
         raise LinkInvalid
-    try:
-        return Invitation.objects.select_related(
-            "scan", "scan__organisation", "person", "person__unit"
-        ).get(token_hash=token_hash(token))
-    except Invitation.DoesNotExist:
-        raise LinkInvalid from None
+    invitation = _INVITATION_BY_HASH.get(token_hash=token_hash(token))
+    if invitation is None:
+        raise LinkInvalid
+    return invitation
+
+
+# Read on every survey request: the SQL is built once (trustmirror.prepared). The same as
+# Invitation.objects.select_related(*related).get(token_hash=...).
+_INVITATION_BY_HASH = PreparedRead(
+    Invitation,
+    where=["token_hash"],
+    related=["scan", "scan__organisation", "person", "person__unit"],
+)
 
 
 def scan_availability(scan: Scan, *, today: dt.date | None = None) -> str:
@@ -176,7 +184,15 @@ def response_is_submitted(*, invitation: Invitation, token: str) -> bool:
 
 def response_draft(*, invitation: Invitation, token: str) -> Response | None:
     """The respondent's saved answers (draft or submitted), found by the resume key only."""
-    return Response.objects.filter(scan_id=invitation.scan_id, resume_key=resume_key(token)).first()
+    return _DRAFT_BY_KEY.get(scan=invitation.scan_id, resume_key=resume_key(token))
+
+
+# Read on every survey request, its SQL built once: Response.objects.filter(...).first().
+_DRAFT_BY_KEY = PreparedRead(Response, where=["scan", "resume_key"], first=True)
+# The same, locked for the save: Response.objects.select_for_update().filter(...).first().
+_DRAFT_FOR_UPDATE = PreparedRead(
+    Response, where=["scan", "resume_key"], first=True, for_update=True
+)
 
 
 def answered_page_numbers(instrument, response: Response | None) -> set[int]:
@@ -229,14 +245,17 @@ def _draft_for_update(invitation: Invitation, token: str, language: str) -> Resp
 
     Raises :class:`AlreadySubmitted` when it was submitted before (checked under the lock).
     """
-    response, _ = Response.objects.select_for_update().get_or_create(
-        scan_id=invitation.scan_id,
-        resume_key=resume_key(token),
-        defaults={
-            "unit_id": counting_unit_id(invitation.person, instrument_for(invitation.scan)),
-            "language": language,
-        },
-    )
+    key = resume_key(token)
+    response = _DRAFT_FOR_UPDATE.get(scan=invitation.scan_id, resume_key=key)
+    if response is None:  # the first save: create it (or find the one a concurrent save made)
+        response, _ = Response.objects.select_for_update().get_or_create(
+            scan_id=invitation.scan_id,
+            resume_key=key,
+            defaults={
+                "unit_id": counting_unit_id(invitation.person, instrument_for(invitation.scan)),
+                "language": language,
+            },
+        )
     if response.submitted:
         raise AlreadySubmitted
     return response
