@@ -136,6 +136,12 @@ def report(figures: dict) -> None:
         + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
         + f" (of {2 * figures['wall']:.0f} on two cores)"
     )
+    requests = sum(figures["statuses"].values())
+    if requests and cpu:
+        print(
+            f"  CPU per request ({requests} over the whole run): "
+            + ", ".join(f"{k} {1000 * v / requests:.2f} ms" for k, v in cpu.items() if v >= 0.5)
+        )
     if figures["errors"]:
         print(f"  errors: {figures['errors']}")
     odd = {k: n for k, n in figures["statuses"].items() if not k.endswith((" 200", " 302"))}
