@@ -177,7 +177,7 @@ def main() -> None:
         "--run",
         type=parse_run,
         action="append",
-        help="CONCURRENCY:THINK:SECONDS (repeatable); default 40:0:40 and 500:10:90",
+        help="CONCURRENCY:THINK:SECONDS (repeatable); default 8:0:40, 40:0:40 and 500:10:90",
     )
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds not counted")
     parser.add_argument(
@@ -187,7 +187,7 @@ def main() -> None:
     )
     parser.add_argument("--links", type=Path, help="its links' tokens, one per line")
     args = parser.parse_args()
-    runs = args.run or [(40, 0.0, 40.0), (500, 10.0, 90.0)]
+    runs = args.run or [(8, 0.0, 40.0), (40, 0.0, 40.0), (500, 10.0, 90.0)]
     if args.server:
         if not args.links:
             parser.error("--server needs --links")
