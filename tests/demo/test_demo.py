@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
-from django.db import connection, models
+from django.contrib.auth.hashers import check_password
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from trustmirror import demo
 from trustmirror.demo import story
-from trustmirror.demo.seed import DEMO_PBKDF2_ITERATIONS
 from trustmirror.instrument import load_instrument
 from trustmirror.orgs.models import Organisation, Person, Role, Unit
 from trustmirror.surveys.answering import invited_per_counting_unit
@@ -49,9 +48,36 @@ def submit_with(token: str) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker, demo_dir):
+    """The demo, seeded once for the module (about 11 s) in a transaction undone at its end.
+
+    Each test runs in a savepoint inside it (the ``db`` fixture), so whatever a test changes
+    is undone before the next; the data directory (info file, mailbox) is only read.
+    """
+    from django.test import override_settings
+
+    # As tests/conftest.py's _fast_password_hashing does for each test, which is not yet
+    # active for a module's fixture.
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield demo.seed_demo(data_dir=demo_dir, progress=False)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(db, tmp_path):
-    return demo.seed_demo(data_dir=tmp_path, progress=False)
+def seeded(seeded_once, db):
+    return seeded_once
 
 
 def scale_scores() -> pd.DataFrame:
@@ -243,42 +269,29 @@ def test_logins_work_with_their_roles(seeded):
     assert logins["ruud"].unit == story.SMALL_TEAM
 
 
-def test_quick_demo_password_hash_is_made_full_strength_at_the_first_login(db, tmp_path, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    info = demo.seed_demo(data_dir=tmp_path, progress=False)
-    password = next(login.password for login in info.logins if login.username == "consultant")
-    consultant = get_user_model().objects.get(username="consultant")
-    assert consultant.password.startswith(f"pbkdf2_sha256${DEMO_PBKDF2_ITERATIONS}$")
-
-    assert consultant.check_password(password)
-
-    consultant.refresh_from_db()
-    assert consultant.password.startswith(f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
-
-
-def test_info_is_saved_owner_readable_and_found_again(seeded, tmp_path):
-    path = tmp_path / demo.INFO_FILE
+def test_info_is_saved_owner_readable_and_found_again(seeded, demo_dir):
+    path = demo_dir / demo.INFO_FILE
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert demo.demo_info(tmp_path) == seeded
-    assert demo.demo_info(tmp_path / "elsewhere") is None
+    assert demo.demo_info(demo_dir) == seeded
+    assert demo.demo_info(demo_dir / "elsewhere") is None
 
 
-def test_info_without_its_organisation_in_the_database_is_no_demo(seeded, tmp_path):
+def test_info_without_its_organisation_in_the_database_is_no_demo(seeded, demo_dir):
     Response.objects.all().delete()
     Person.objects.all().delete()
     Organisation.objects.filter(slug=seeded.organisation_slug).delete()
 
-    assert demo.demo_info(tmp_path) is None
+    assert demo.demo_info(demo_dir) is None
 
 
-def test_describe_prints_logins_data_dir_and_only_unsubmitted_links(seeded, tmp_path):
+def test_describe_prints_logins_data_dir_and_only_unsubmitted_links(seeded, demo_dir):
     text = demo.describe(seeded, base_url=BASE_URL)
 
     admin = next(login for login in seeded.logins if login.username == "consultant")
     assert f"consultant  {admin.password}" in text
     assert "analyst" in text and "sanne" in text
-    assert str(tmp_path) in text
+    assert str(demo_dir) in text
     tokens = re.findall(re.escape(BASE_URL) + r"/s/([A-Za-z0-9_-]{22})", text)
     # The closed scan's link of a round member opens their mirror; the others answer.
     mirror = seeded.mirror_link.token
@@ -312,50 +325,6 @@ def test_describe_says_so_when_every_link_is_used(seeded):
     # Only the closed scan's mirror link is left.
     assert "/s/" not in text.replace(f"/s/{seeded.mirror_link.token}", "")
     assert "All demo survey links have been used." in text
-
-
-def _answer_multiset() -> Counter:
-    scans = list(Scan.objects.order_by("opens_on").values_list("pk", flat=True))
-    return Counter(
-        (scans.index(r.scan_id), r.unit.path, tuple(sorted(r.answers.items())), r.language)
-        for r in Response.objects.select_related("unit")
-    )
-
-
-@pytest.mark.django_db
-def test_same_seed_gives_the_same_answers_and_reseeding_replaces_the_demo(tmp_path):
-    first_info = demo.seed_demo(data_dir=tmp_path, seed=7, progress=False)
-    first = _answer_multiset()
-    people = sorted(Person.objects.values_list("name", "unit__path", "language"))
-
-    second_info = demo.seed_demo(data_dir=tmp_path, seed=7, progress=False)
-
-    assert _answer_multiset() == first
-    assert sorted(Person.objects.values_list("name", "unit__path", "language")) == people
-    assert Organisation.objects.filter(slug=story.ORGANISATION_SLUG).count() == 1
-    assert get_user_model().objects.filter(username="consultant").count() == 1
-    # Tokens and passwords are random every time, as in production.
-    assert {link.token for link in first_info.links}.isdisjoint(
-        link.token for link in second_info.links
-    )
-    assert first_info.logins[0].password != second_info.logins[0].password
-
-    demo.seed_demo(data_dir=tmp_path, seed=8, progress=False)
-    assert _answer_multiset() != first
-
-
-@pytest.mark.django_db
-def test_seeding_refuses_to_touch_a_user_of_another_organisation(tmp_path):
-    other = Organisation.objects.create(name="Real", slug="real")
-    user = get_user_model().objects.create_user("consultant", password="x" * 20)
-    Role.objects.create(user=user, organisation=other, kind=Role.ADMIN)
-
-    with pytest.raises(RuntimeError, match="data directory"):
-        demo.seed_demo(data_dir=tmp_path, progress=False)
-
-    assert get_user_model().objects.filter(username="consultant").count() == 1
-    assert not Organisation.objects.filter(slug=story.ORGANISATION_SLUG).exists()
-    assert not (tmp_path / demo.INFO_FILE).exists()
 
 
 def test_the_story_is_visible_in_the_published_results(seeded):
@@ -398,7 +367,7 @@ def test_the_story_is_visible_in_the_published_results(seeded):
     assert second.publication.respondents == submitted.count() - legal - leads
 
 
-def test_the_open_scan_invited_everyone_by_e_mail_into_the_demo_mailbox(seeded, tmp_path):
+def test_the_open_scan_invited_everyone_by_e_mail_into_the_demo_mailbox(seeded, demo_dir):
     """The open scan's invitations went out through the worker's own code into the demo's
     mailbox; the first scan went out as letters. The demo's links are the mailbox's links."""
     from trustmirror.delivery.mailbox import mailbox_messages
@@ -411,7 +380,7 @@ def test_the_open_scan_invited_everyone_by_e_mail_into_the_demo_mailbox(seeded, 
     assert set(messages.values_list("kind", "state", "sent_on")) == {
         (Message.INVITATION, Message.SENT, timezone.localdate())
     }
-    mailbox = tmp_path / "mailbox"
+    mailbox = demo_dir / "mailbox"
     assert oct(mailbox.stat().st_mode & 0o777) == "0o700"
     entries = mailbox_messages(mailbox)
     people = Person.objects.filter(organisation__slug=seeded.organisation_slug)
