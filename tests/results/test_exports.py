@@ -278,6 +278,43 @@ def test_language_and_bands_only_where_they_hide(acme, scan, publish):
     assert set(frame[frame["unit"] == "Acme"]["language"]) == {"nl"}
 
 
+def test_band_names_that_read_alike_keep_a_column_each(acme, scan, tmp_path):
+    """ "Tenure band", "tenure-band" and "Tenure_Band" would all be band_Tenure_band: one
+    column kept the last band's values and the others were lost (SPSS ignores capitals)."""
+    names = {"Tenure band": "0-2 years", "tenure-band": "3-5 years", "Tenure_Band": "5+ years"}
+    for response in Response.objects.filter(scan=scan, unit=acme.north, submitted=True):
+        response.bands = names
+        response.save()
+    data = research.research_data(scan)
+    assert data.bands == {
+        "band_Tenure_band": "Tenure band",
+        "band_Tenure_Band_2": "Tenure_Band",
+        "band_tenure_band_3": "tenure-band",
+    }
+    rows = data.frame[data.frame["unit"] == "Operations/Logistics/Team North"]
+    for column, name in data.bands.items():
+        assert set(rows[column]) == {names[name]}
+    path = tmp_path / "data.sav"
+    path.write_bytes(research.research_sav(data, lang="en"))
+    frame, meta = pyreadstat.read_sav(str(path))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    for column, name in data.bands.items():
+        assert set(frame[column][data.frame["unit"] == "Operations/Logistics/Team North"]) == {
+            names[name]
+        }
+        assert name in labels[column]
+
+
+def test_band_columns_fit_spss_and_stay_apart():
+    long = "x" * 80
+    columns = research.band_columns([long, long.upper(), "Plaats", "plaats", "PLAATS"])
+    assert list(columns.values()) == [long, long.upper(), "Plaats", "plaats", "PLAATS"]
+    assert all(len(column.encode()) <= 64 for column in columns)
+    assert len({column.lower() for column in columns}) == 5
+    assert list(columns)[1] == ("band_" + "X" * 80)[:62] + "_2"
+    assert list(columns)[2:] == ["band_Plaats", "band_plaats_2", "band_PLAATS_3"]
+
+
 def test_the_sav_file_reads_back_with_its_values_and_labels(scan, tmp_path):
     data = research.research_data(scan)
     instrument = data.instrument

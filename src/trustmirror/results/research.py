@@ -70,8 +70,25 @@ class ResearchData:
     bands: dict[str, str]  # column -> band name as imported
 
 
-def _band_column(name: str) -> str:
-    return (BAND_PREFIX + _NAME.sub("_", name))[:64]
+def band_columns(names: list[str]) -> dict[str, str]:
+    """A column name for each band name: ``band_`` and the name in letters, digits and ``_``.
+
+    Names that come out the same ("Tenure band" and "tenure-band", "Locatie" and "locatie":
+    SPSS does not tell capitals apart) get ``_2``, ``_3``, ... in the order of ``names``,
+    so that no band overwrites another. Every column fits SPSS's 64 bytes.
+    """
+    columns: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        base = (BAND_PREFIX + _NAME.sub("_", name))[:64]
+        column, number = base, 1
+        while column.lower() in taken:
+            number += 1
+            suffix = f"_{number}"
+            column = base[: 64 - len(suffix)] + suffix
+        taken.add(column.lower())
+        columns[column] = name
+    return columns
 
 
 def research_data(scan: Scan) -> ResearchData:
@@ -114,7 +131,7 @@ def research_data(scan: Scan) -> ResearchData:
         }
     )
     band_names = sorted({name for row in rows for name in (row[3] or {})})
-    bands = {_band_column(name): name for name in band_names}
+    bands = band_columns(band_names)
     for column, name in bands.items():
         frame[column] = [str((row[3] or {}).get(name, "")) for row in rows]
     frame[LANGUAGE] = [
