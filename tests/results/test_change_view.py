@@ -559,3 +559,54 @@ def test_change_from_a_v1_scan_to_a_v2_scan_only_where_the_questions_stayed(
     # No theme kept its questions, so no chart of six empty rows; one id per page.
     assert not any(change.get(theme.id) for theme in v2.themes)
     assert "<svg" not in page and response.content.decode().count('id="change"') == 1
+
+
+def test_unit_changes_are_each_shown_units_published_change(acme, scan, instrument):
+    """The lean read behind the agreements' comparisons gives, for every shown unit, exactly
+    the change its Group gives (rollups and hidden units left out), and a new version is read
+    anew, not taken from what the process kept of the old one."""
+    from trustmirror.results.models import PublishedGroup
+    from trustmirror.results.selectors import published_results
+
+    earlier_scan(acme, instrument, {"north": 7, "south": 5, "east": 5})
+    results, _ = published_results(scan)
+    themes = ["safety_security", "reliability", "no_such_construct"]
+    found = results.unit_changes(themes)
+
+    rows = PublishedGroup.objects.filter(publication=results.publication, unit__isnull=False)
+    expected = {c: {} for c in themes}
+    for row in rows:
+        group = results.group(row.key)
+        for construct_id in themes:
+            change = group.change(construct_id)
+            if change is not None and row.key.startswith("u:"):
+                expected[construct_id][row.unit_id] = (
+                    change.difference,
+                    change.before.mean,
+                    change.after.mean,
+                )
+    assert {
+        c: {unit: (x.difference, x.before, x.after) for unit, x in by_unit.items()}
+        for c, by_unit in found.items()
+    } == expected
+    assert acme.north.pk in found["safety_security"]  # North is shown in both scans (7, 6)
+    assert acme.south.pk not in found["safety_security"]  # South has 2 now: hidden
+    assert found["no_such_construct"] == {}
+
+    # The same version again is what the process kept; a republished one is read anew.
+    assert results.unit_changes(["safety_security"]) == {
+        "safety_security": found["safety_security"]
+    }
+    earlier = results.previous_scan
+    Response = type(scan.responses.first())
+    Response.objects.filter(scan=earlier, unit=acme.north).update(
+        answers={item: 1 for item in instrument.items},
+        answer_row="",  # "" reads the JSON
+    )
+    republish(earlier)
+    again, _ = published_results(scan)
+    assert again.publication.pk != results.publication.pk
+    assert (
+        again.unit_changes(["safety_security"])["safety_security"][acme.north.pk]
+        != (found["safety_security"][acme.north.pk])
+    )

@@ -7,7 +7,7 @@ or :class:`PermissionDenied` whose message says what and where, and writes all o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,7 +25,9 @@ from trustmirror.surveys.models import Scan
 
 __all__ = [
     "MAX_DUE_DAYS",
+    "AgreementFacts",
     "AgreementState",
+    "CheckInFacts",
     "SayDo",
     "Viewer",
     "agreement_check_in",
@@ -289,6 +291,26 @@ KEPT_LATE = "kept_late"
 WITHDRAWN = "withdrawn"
 
 
+@dataclass(frozen=True, slots=True)
+class AgreementFacts:
+    """What an agreement's state needs of it, read without building the model (long lists)."""
+
+    pk: int
+    unit_id: int
+    due_on: dt.date
+    withdrawn_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInFacts:
+    """What an agreement's state needs of a check-in, read without building the model."""
+
+    pk: int
+    status: str
+    on: dt.date
+    created_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class AgreementState:
     """Where an agreement stands today, from its check-ins."""
@@ -302,17 +324,21 @@ class AgreementState:
         return self.state in (KEPT_ON_TIME, KEPT_LATE, DUE)
 
 
-def state_of(agreement: Agreement, today: dt.date | None = None) -> AgreementState:
+def state_of(
+    agreement: Agreement | AgreementFacts,
+    today: dt.date | None = None,
+    check_ins: Iterable[CheckIn | CheckInFacts] | None = None,
+) -> AgreementState:
     """Kept on time: the latest check-in says kept, and a "kept" was said by the due date.
 
     As it stood on ``today``: check-ins of later days are not yet counted.
 
-    Uses ``agreement.check_ins.all()`` (prefetch it for lists).
+    Uses ``check_ins`` (the agreement's; needed for :class:`AgreementFacts`), else
+    ``agreement.check_ins.all()`` (prefetch it for lists).
     """
     today = today or timezone.localdate()
-    check_ins = sorted(
-        (c for c in agreement.check_ins.all() if c.on <= today), key=lambda c: (c.created_at, c.pk)
-    )
+    given = agreement.check_ins.all() if check_ins is None else check_ins
+    check_ins = sorted((c for c in given if c.on <= today), key=lambda c: (c.created_at, c.pk))
     latest = check_ins[-1] if check_ins else None
     if agreement.withdrawn_at is not None:
         return AgreementState(WITHDRAWN, latest)
@@ -342,12 +368,21 @@ class SayDo:
         return round(100 * ratio) if ratio is not None else None
 
 
-def say_do(agreements: Iterable[Agreement], today: dt.date | None = None) -> SayDo:
-    """The say-do ratio of ``agreements`` (prefetched check-ins), withdrawn ones left out."""
+def say_do(
+    agreements: Iterable[Agreement | AgreementFacts],
+    today: dt.date | None = None,
+    check_ins: Mapping[int, Sequence[CheckIn | CheckInFacts]] | None = None,
+) -> SayDo:
+    """The say-do ratio of ``agreements``, withdrawn ones left out.
+
+    ``check_ins`` gives each agreement's check-ins by its id (none where absent); without it
+    each agreement's prefetched check-ins are used.
+    """
     today = today or timezone.localdate()
     settled = kept = open_ = 0
     for agreement in agreements:
-        state = state_of(agreement, today).state
+        own = None if check_ins is None else check_ins.get(agreement.pk, ())
+        state = state_of(agreement, today, own).state
         if state == WITHDRAWN:
             continue
         if state == OPEN:

@@ -20,18 +20,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from statistics import fmean
+from math import fsum
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from trustmirror.agreements.models import Agreement
-from trustmirror.agreements.services import SayDo, say_do
+from trustmirror.agreements.models import Agreement, CheckIn
+from trustmirror.agreements.services import AgreementFacts, CheckInFacts, SayDo, say_do
 from trustmirror.instrument import Instrument, load_instrument
 from trustmirror.orgs.models import Organisation, Person, Unit
 from trustmirror.privacy.teams import team_aggregates
-from trustmirror.results import keys
-from trustmirror.results.selectors import ConstructChange, Group, PublishedResults
+from trustmirror.results.selectors import ConstructChange, Group, PublishedResults, UnitChange
 from trustmirror.surveys.models import Scan
 
 __all__ = [
@@ -50,29 +49,25 @@ __all__ = [
 # --- Who is a team ---------------------------------------------------------------------------
 
 
-def teams_of(organisation: Organisation) -> list[Unit]:
-    """The organisation's teams: units without units below them that have people, in tree order."""
+def _teams(organisation: Organisation):
     has_children = Unit.objects.filter(parent=OuterRef("pk"))
     has_people = Person.objects.filter(unit=OuterRef("pk"))
-    return list(
+    return (
         Unit.objects.filter(organisation=organisation)
         .filter(~Exists(has_children), Exists(has_people))
         .order_by("path")
     )
 
 
-def _in(unit: Unit, department: Unit) -> bool:
-    return unit.path.startswith(department.path + "/")
+def teams_of(organisation: Organisation) -> list[Unit]:
+    """The organisation's teams: units without units below them that have people, in tree order."""
+    return list(_teams(organisation))
 
 
-def _scan_agreements(scan: Scan) -> list[Agreement]:
-    """The agreements made after ``scan`` that count (not withdrawn), with their check-ins."""
-    return list(
-        Agreement.objects.filter(scan=scan, withdrawn_at__isnull=True)
-        .select_related("unit")
-        .prefetch_related("check_ins")
-        .order_by("unit__path", "due_on", "pk")
-    )
+def _team_paths(organisation: Organisation) -> list[tuple[int, str]]:
+    """(id, path) of each of the organisation's teams, in tree order: what the summaries need
+    (building 5,000 Unit objects cost more than the query)."""
+    return list(_teams(organisation).values_list("pk", "path"))
 
 
 # --- The organisation's say-do ratio ---------------------------------------------------------
@@ -136,25 +131,36 @@ def organisation_summary(
     another difference to protect.
     """
     k = scan.min_group_size
-    teams = teams_of(organisation)
-    team_ids = {team.pk for team in teams}
-    agreements = [a for a in _scan_agreements(scan) if a.unit_id in team_ids]
-    by_team: dict[int, list[Agreement]] = {}
+    teams = _team_paths(organisation)
+    team_ids = {pk for pk, _path in teams}
+    # Only what a say-do ratio needs, in two queries and without building models: at 5,000
+    # teams, prefetching each agreement's check-ins cost more than the rest of the page.
+    agreements = [
+        AgreementFacts(*row)
+        for row in Agreement.objects.filter(scan=scan, withdrawn_at__isnull=True).values_list(
+            "pk", "unit_id", "due_on", "withdrawn_at"
+        )
+        if row[1] in team_ids
+    ]
+    check_ins: dict[int, list[CheckInFacts]] = {}
+    for agreement_id, *facts in CheckIn.objects.filter(
+        agreement__scan=scan, agreement__withdrawn_at__isnull=True
+    ).values_list("agreement_id", "pk", "status", "on", "created_at"):
+        check_ins.setdefault(agreement_id, []).append(CheckInFacts(*facts))
+    by_team: dict[int, list[AgreementFacts]] = {}
     for agreement in agreements:
         by_team.setdefault(agreement.unit_id, []).append(agreement)
-    ratios = {pk: say_do(found, today) for pk, found in by_team.items()}
+    ratios = {pk: say_do(found, today, check_ins) for pk, found in by_team.items()}
     settled = {pk for pk, ratio in ratios.items() if ratio.settled}
-    departments = [
-        unit
-        for unit in Unit.objects.filter(organisation=organisation, parent__isnull=True).order_by(
-            "path"
-        )
-        if any(_in(team, unit) for team in teams)
-    ]
-    members = {
-        department.pk: [team.pk for team in teams if _in(team, department)]
-        for department in departments
-    }
+    # A department is a top-level unit; a team belongs to the one its path starts with.
+    tops = Unit.objects.filter(organisation=organisation, parent__isnull=True).order_by("path")
+    members: dict[int, list[int]] = {}
+    top_of = {top.path: top for top in tops}
+    for pk, path in teams:
+        head, below, _rest = path.partition("/")
+        if below and head in top_of:
+            members.setdefault(top_of[head].pk, []).append(pk)
+    departments = [top for top in top_of.values() if top.pk in members]
     decided = team_aggregates(
         len(settled),
         {str(d.pk): len(settled.intersection(members[d.pk])) for d in departments},
@@ -215,14 +221,15 @@ class GroupMeans:
         return self.difference is not None
 
 
-def _means(changes: Sequence[ConstructChange], k: int) -> GroupMeans:
+def _means(changes: Sequence[UnitChange], k: int) -> GroupMeans:
     if len(changes) < k:
         return GroupMeans(len(changes), None, None, None)
+    n = len(changes)
     return GroupMeans(
-        teams=len(changes),
-        difference=fmean(c.difference for c in changes),
-        before=fmean(c.before.mean for c in changes),
-        after=fmean(c.after.mean for c in changes),
+        teams=n,
+        difference=fsum([c.difference for c in changes]) / n,
+        before=fsum([c.before for c in changes]) / n,
+        after=fsum([c.after for c in changes]) / n,
     )
 
 
@@ -257,20 +264,28 @@ def _instruments(results: PublishedResults) -> list[Instrument]:
     return found
 
 
-def _team_groups(results: PublishedResults, teams: Sequence[Unit]) -> dict[int, Group]:
-    """The shown published rows of ``teams`` by unit id (a hidden team has no change)."""
-    found = results.groups([keys.unit_key(team.pk) for team in teams])
+def _team_changes(
+    results: PublishedResults, teams: Sequence[tuple[int, str]], construct_ids: Iterable[str]
+) -> dict[str, list[tuple[int, UnitChange]]]:
+    """For each construct, (team id, published change) of the shown teams that have one, in
+    the teams' order (a hidden team has no change)."""
+    found = results.unit_changes(construct_ids)
     return {
-        group.unit.pk: group for group in found.values() if group.unit is not None and group.shown
+        construct_id: [(pk, by_unit[pk]) for pk, _path in teams if pk in by_unit]
+        for construct_id, by_unit in found.items()
     }
 
 
-def _linking(agreements: Iterable[Agreement]) -> dict[str, set[int]]:
-    """For each construct id, the teams (unit ids) with an agreement linked to it."""
+def _linking(scan: Scan) -> dict[str, set[int]]:
+    """For each construct id, the teams (unit ids) with an agreement after ``scan`` linked to it
+    (agreements that count: not withdrawn)."""
     linked: dict[str, set[int]] = {}
-    for agreement in agreements:
-        for construct_id in agreement.themes:
-            linked.setdefault(construct_id, set()).add(agreement.unit_id)
+    rows = Agreement.objects.filter(scan=scan, withdrawn_at__isnull=True).values_list(
+        "unit_id", "themes"
+    )
+    for unit_id, themes in rows:
+        for construct_id in themes:
+            linked.setdefault(construct_id, set()).add(unit_id)
     return linked
 
 
@@ -285,26 +300,24 @@ def linked_changes(results: PublishedResults, group: Group, lang: str) -> list[L
     previous = results.previous_scan
     if previous is None or group.unit is None or not group.shown:
         return []
-    agreements = _scan_agreements(previous)
-    own = [a for a in agreements if a.unit_id == group.unit.pk]
+    own = list(
+        Agreement.objects.filter(scan=previous, unit=group.unit, withdrawn_at__isnull=True)
+        .select_related("unit")
+        .prefetch_related("check_ins")
+        .order_by("due_on", "pk")
+    )
     if not own:
         return []
-    linked = _linking(agreements)
-    teams = teams_of(previous.organisation)
-    groups = _team_groups(results, teams)
-    instruments = _instruments(results)
+    linked = _linking(previous)
+    teams = _team_paths(previous.organisation)
     themes = list(dict.fromkeys(c for a in own for c in a.themes))
+    changes_of = _team_changes(results, teams, themes)
+    instruments = _instruments(results)
     org = results.org
     out = []
     for construct_id in themes:
         with_agreement = linked.get(construct_id, set())
-        changes = [
-            change
-            for team in teams
-            if team.pk not in with_agreement
-            and team.pk in groups
-            and (change := groups[team.pk].change(construct_id)) is not None
-        ]
+        changes = [change for pk, change in changes_of[construct_id] if pk not in with_agreement]
         out.append(
             LinkedTheme(
                 construct_id=construct_id,
@@ -344,21 +357,16 @@ def organisation_linked_changes(results: PublishedResults, lang: str) -> list[Or
     previous = results.previous_scan
     if previous is None:
         return []
-    agreements = _scan_agreements(previous)
-    if not agreements:
+    linked = _linking(previous)
+    if not linked:
         return []
-    linked = _linking(agreements)
-    teams = teams_of(previous.organisation)
-    groups = _team_groups(results, teams)
+    teams = _team_paths(previous.organisation)
+    changes_of = _team_changes(results, teams, linked)
     instruments = _instruments(results)
     order = {c.id: i for i, c in enumerate(results.instrument.constructs)}
     out = []
     for construct_id in sorted(linked, key=lambda c: (order.get(c, len(order)), c)):
-        pairs = [
-            (team.pk in linked[construct_id], change)
-            for team in teams
-            if team.pk in groups and (change := groups[team.pk].change(construct_id)) is not None
-        ]
+        pairs = [(pk in linked[construct_id], change) for pk, change in changes_of[construct_id]]
         with_ = _means([c for has, c in pairs if has], results.k)
         without = _means([c for has, c in pairs if not has], results.k)
         if not (with_.shown and without.shown):

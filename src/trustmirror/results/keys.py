@@ -11,13 +11,14 @@ from collections.abc import Hashable
 
 from trustmirror.privacy import ORGANISATION
 
-__all__ = ["ORG", "decode", "encode", "rollup_key", "unit_key"]
+__all__ = ["ORG", "UNIT_PREFIX", "decode", "encode", "rollup_key", "unit_key"]
 
 ORG = "org"
+UNIT_PREFIX = "u:"
 
 
 def unit_key(unit_id: int) -> str:
-    return f"u:{unit_id}"
+    return f"{UNIT_PREFIX}{unit_id}"
 
 
 def rollup_key(parent_id: int | None) -> str:
