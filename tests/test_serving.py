@@ -222,3 +222,20 @@ def test_a_bad_thread_count_is_refused_with_its_name(monkeypatch, value):
     monkeypatch.setenv("TRUSTMIRROR_WEB_THREADS", value)
     with pytest.raises(SystemExit, match=f"TRUSTMIRROR_WEB_THREADS must be .* not '{value}'"):
         server.default_threads()
+
+
+def test_loading_the_app_freezes_what_the_process_holds():
+    """The master freezes its startup objects before forking: the collector no longer
+    scans them (and the workers keep sharing their pages)."""
+    import gc
+
+    from trustmirror.server import Server
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        application = Server({"bind": "127.0.0.1:0"}).load()
+        assert callable(application)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

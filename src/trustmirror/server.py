@@ -9,6 +9,7 @@ survey link is written as ``/s/[token]`` however it was spelled.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 
@@ -109,6 +110,12 @@ class Server(BaseApplication):
     def load(self):
         from trustmirror.wsgi import application
 
+        # What the process holds now (Django, the templates warmed up, the instruments) lives
+        # as long as it does: moved out of the garbage collector's sight, it is not scanned
+        # again at every collection of a request's objects (a page that parses 5,000 teams'
+        # published JSON spent two thirds of its time there), and the forked web workers keep
+        # sharing its memory pages.
+        gc.freeze()
         return application
 
 

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models.fields.json import KeyTransform
+import orjson
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from trustmirror.instrument import Construct, Instrument, load_instrument
@@ -282,19 +284,18 @@ class PublishedResults:
 
     def _read_unit_changes(self, construct_ids: list[str]) -> dict[str, dict[int, UnitChange]]:
         found: dict[str, dict[int, UnitChange]] = {c: {} for c in construct_ids}
-        extracted = {f"c{i}": KeyTransform(c, "change") for i, c in enumerate(construct_ids)}
-        rows = (
-            PublishedGroup.objects.filter(
-                publication=self.publication,
-                shown=True,
-                unit__isnull=False,
-                key__startswith=keys.UNIT_PREFIX,  # a unit's own row, not a roll-up
-            )
-            .annotate(**extracted)
-            .values_list("unit_id", *extracted)
-        )
-        for unit_id, *stored in rows:
-            for construct_id, value in zip(construct_ids, stored, strict=True):
+        # The stored JSON as text, parsed with orjson: at 5,000 teams the ORM's JSON decoding
+        # (or the database's extraction of each theme) took half a second.
+        rows = PublishedGroup.objects.filter(
+            publication=self.publication,
+            shown=True,
+            unit__isnull=False,
+            key__startswith=keys.UNIT_PREFIX,  # a unit's own row, not a roll-up
+        ).values_list("unit_id", Cast("change", TextField()))
+        for unit_id, text in rows:
+            stored = orjson.loads(text) if text else {}
+            for construct_id in construct_ids:
+                value = stored.get(construct_id)
                 if value is not None:
                     change = unpack_change(value)
                     found[construct_id][unit_id] = UnitChange(
