@@ -144,8 +144,16 @@ def test_scaling_scales_the_components(data, factor):
     np.testing.assert_allclose(
         scaled.components["estimate"], result.components["estimate"] * factor**2, atol=1e-8
     )
+    # A variance estimated at zero has the sign of its rounding, which scaling can flip
+    # (hypothesis found -1e-17 against +1e-16): its share, and the correlation that divides by
+    # it, are NaN on one side only. Compared everywhere else.
+    estimate = result.components["estimate"].to_numpy()
+    at_zero = np.abs(estimate[:3]) <= 1e-9 * max(np.abs(estimate[:3]).sum(), 1e-300)
+    undecided = np.array([*at_zero, at_zero[0] or at_zero[1], at_zero[2]])
     np.testing.assert_allclose(
-        scaled.components["standardized"], result.components["standardized"], atol=1e-9
+        scaled.components["standardized"].to_numpy()[~undecided],
+        result.components["standardized"].to_numpy()[~undecided],
+        atol=1e-9,
     )
 
 
