@@ -27,7 +27,6 @@ Nothing is written into the repository.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,12 +35,12 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from run_publishing import (  # noqa: E402
-    Client,
     Server,
     bench_environment,
     machine,
     manage_shell,
     print_page_table,
+    time_pages,
 )
 
 STORE = """
@@ -179,24 +178,13 @@ def main() -> None:
             ("the team session", f"/o/{org}/scans/{later}/units/{team}/session/"),
         ]
         server = Server(env)
-        rows = []
-        peaks: list[int] = []
         try:
-            for label, path in pages:
-                base = server.start()
-                client = Client(base)
-                client.login(admin, stored["password"])
-                status, _, cold = client.get(path)
-                if status != 200:
-                    raise SystemExit(f"{path}: {status}")
-                _, _, second = client.get(path)
-                warm = []
-                for _ in range(args.warm):
-                    _, content, elapsed = client.get(path)
-                    warm.append(elapsed)
-                peaks.extend(server.worker_peaks())
-                server.stop()
-                rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
+            rows, peaks = time_pages(
+                server,
+                [(label, admin, path) for label, path in pages],
+                stored["password"],
+                args.warm,
+            )
         finally:
             server.stop()
         print_page_table(rows, peaks)

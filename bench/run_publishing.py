@@ -147,6 +147,31 @@ def print_page_table(rows: list[tuple], peaks: list[int]) -> None:
     print(f"\nPeak RSS of a web worker: {max(peaks) / 2**20:.0f} MiB")
 
 
+def time_pages(
+    server: Server, pages: list[tuple[str, str, str]], password: str, warm: int
+) -> tuple[list[tuple], list[int]]:
+    """Each ``(label, username, path)`` on a fresh server, signed in: the first request, the
+    second, the median and maximum of ``warm`` more, the HTML's size; and the web workers'
+    peak memory. The rows are :func:`print_page_table`'s."""
+    rows = []
+    peaks: list[int] = []
+    for label, user, path in pages:
+        client = Client(server.start())
+        client.login(user, password)
+        status, _, cold = client.get(path)  # the first request to this worker for the page
+        if status != 200:
+            raise SystemExit(f"{path}: {status}")
+        _, _, second = client.get(path)
+        times = []
+        for _ in range(warm):
+            _, content, elapsed = client.get(path)
+            times.append(elapsed)
+        peaks.extend(server.worker_peaks())
+        server.stop()
+        rows.append((label, cold, second, statistics.median(times), max(times), len(content)))
+    return rows, peaks
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -354,23 +379,7 @@ def main() -> None:
                     f"/o/{org}/scans/{scan}/units/{leads['bench-lead-team'][1] + 1}/",
                 ),
             ]
-            rows = []
-            peaks: list[int] = []
-            for label, user, path in pages:
-                base = server.start()
-                client = Client(base)
-                client.login(user, stored["password"])
-                status, first, cold = client.get(path)  # first request to this worker for the page
-                if status != 200:
-                    raise SystemExit(f"{path}: {status}")
-                _, _, second = client.get(path)
-                warm = []
-                for _ in range(args.warm):
-                    _, content, elapsed = client.get(path)
-                    warm.append(elapsed)
-                peaks.extend(server.worker_peaks())
-                server.stop()
-                rows.append((label, cold, second, statistics.median(warm), max(warm), len(content)))
+            rows, peaks = time_pages(server, pages, stored["password"], args.warm)
             print_page_table(rows, peaks)
             print(f"Machine at the end: {machine()}")
         finally:
